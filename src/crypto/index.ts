@@ -1,0 +1,2 @@
+export * from './keccak.js';
+export * from './secp256k1.js';
