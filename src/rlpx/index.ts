@@ -9,3 +9,4 @@ export * from './hello.js';
 export * from './capabilities.js';
 export * from './session.js';
 export * from './connect.js';
+export * from './listener.js';

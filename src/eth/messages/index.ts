@@ -1,0 +1,156 @@
+/**
+ * Per-version message tables: which codec serves each message code of eth/68, eth/69 and
+ * eth/70, and a decoder/encoder pair that dispatches on (version, code). The session layer
+ * hands it the capability-relative code and message body; it gets back a tagged value.
+ */
+import { DecodeError } from '../../common/errors.js';
+import type { Transaction } from '../transaction.js';
+import { EthMessageCode, messageNameForCode, type EthVersion } from '../protocol.js';
+import { decodeBlockRangeUpdate, encodeBlockRangeUpdate, type BlockRangeUpdate } from './block-range-update.js';
+import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies, type BlockBodies, type GetBlockBodies } from './bodies.js';
+import { decodeBlockHeaders, decodeGetBlockHeaders, encodeBlockHeaders, encodeGetBlockHeaders, type BlockHeaders, type GetBlockHeaders } from './headers.js';
+import { decodeNewBlockHashes, encodeNewBlockHashes, type BlockAnnouncement } from './new-block-hashes.js';
+import { decodeNewBlock, encodeNewBlock, type NewBlock } from './new-block.js';
+import {
+  decodeGetPooledTransactions,
+  decodeNewPooledTransactionHashes,
+  decodePooledTransactions,
+  encodeGetPooledTransactions,
+  encodeNewPooledTransactionHashes,
+  encodePooledTransactions,
+  type GetPooledTransactions,
+  type NewPooledTransactionHashes,
+  type PooledTransactions,
+} from './pooled-transactions.js';
+import {
+  decodeGetReceipts,
+  decodeGetReceipts70,
+  decodeReceipts68,
+  decodeReceipts69,
+  decodeReceipts70,
+  encodeGetReceipts,
+  encodeGetReceipts70,
+  encodeReceipts68,
+  encodeReceipts69,
+  encodeReceipts70,
+  type GetReceipts,
+  type GetReceipts70,
+  type Receipts68,
+  type Receipts69,
+  type Receipts70,
+} from './receipts.js';
+import { decodeStatus68, decodeStatus69, encodeStatus68, encodeStatus69, type Status68, type Status69 } from './status.js';
+import { decodeTransactions, encodeTransactions } from './transactions.js';
+
+/** Messages present in every supported version with the same shape. */
+interface CommonMessages {
+  Transactions: Transaction[];
+  GetBlockHeaders: GetBlockHeaders;
+  BlockHeaders: BlockHeaders;
+  GetBlockBodies: GetBlockBodies;
+  BlockBodies: BlockBodies;
+  NewPooledTransactionHashes: NewPooledTransactionHashes;
+  GetPooledTransactions: GetPooledTransactions;
+  PooledTransactions: PooledTransactions;
+}
+
+/** Message values of eth/68, by name. */
+export interface Eth68Messages extends CommonMessages {
+  Status: Status68;
+  NewBlockHashes: BlockAnnouncement[];
+  NewBlock: NewBlock;
+  GetReceipts: GetReceipts;
+  Receipts: Receipts68;
+}
+
+/** Message values of eth/69, by name. */
+export interface Eth69Messages extends CommonMessages {
+  Status: Status69;
+  GetReceipts: GetReceipts;
+  Receipts: Receipts69;
+  BlockRangeUpdate: BlockRangeUpdate;
+}
+
+/** Message values of eth/70, by name. */
+export interface Eth70Messages extends CommonMessages {
+  Status: Status69;
+  GetReceipts: GetReceipts70;
+  Receipts: Receipts70;
+  BlockRangeUpdate: BlockRangeUpdate;
+}
+
+/** Message values by version. */
+export interface EthMessagesByVersion {
+  68: Eth68Messages;
+  69: Eth69Messages;
+  70: Eth70Messages;
+}
+
+/** A decoded message of version `V`, tagged with its name. */
+export type EthMessage<V extends EthVersion = EthVersion> = {
+  [K in keyof EthMessagesByVersion[V]]: { name: K; value: EthMessagesByVersion[V][K] };
+}[keyof EthMessagesByVersion[V]];
+
+/** An encode/decode pair for one message. */
+export interface MessageCodec<T> {
+  encode(value: T): Uint8Array;
+  decode(data: Uint8Array): T;
+}
+
+type CodecTable<M> = { [K in keyof M]: MessageCodec<M[K]> };
+
+const common: CodecTable<CommonMessages> = {
+  Transactions: { encode: encodeTransactions, decode: decodeTransactions },
+  GetBlockHeaders: { encode: encodeGetBlockHeaders, decode: decodeGetBlockHeaders },
+  BlockHeaders: { encode: encodeBlockHeaders, decode: decodeBlockHeaders },
+  GetBlockBodies: { encode: encodeGetBlockBodies, decode: decodeGetBlockBodies },
+  BlockBodies: { encode: encodeBlockBodies, decode: decodeBlockBodies },
+  NewPooledTransactionHashes: { encode: encodeNewPooledTransactionHashes, decode: decodeNewPooledTransactionHashes },
+  GetPooledTransactions: { encode: encodeGetPooledTransactions, decode: decodeGetPooledTransactions },
+  PooledTransactions: { encode: encodePooledTransactions, decode: decodePooledTransactions },
+};
+
+/** The codec of every message, per version. */
+export const ETH_CODECS: { [V in EthVersion]: CodecTable<EthMessagesByVersion[V]> } = {
+  68: {
+    ...common,
+    Status: { encode: encodeStatus68, decode: decodeStatus68 },
+    NewBlockHashes: { encode: encodeNewBlockHashes, decode: decodeNewBlockHashes },
+    NewBlock: { encode: encodeNewBlock, decode: decodeNewBlock },
+    GetReceipts: { encode: encodeGetReceipts, decode: decodeGetReceipts },
+    Receipts: { encode: encodeReceipts68, decode: decodeReceipts68 },
+  },
+  69: {
+    ...common,
+    Status: { encode: encodeStatus69, decode: decodeStatus69 },
+    GetReceipts: { encode: encodeGetReceipts, decode: decodeGetReceipts },
+    Receipts: { encode: encodeReceipts69, decode: decodeReceipts69 },
+    BlockRangeUpdate: { encode: encodeBlockRangeUpdate, decode: decodeBlockRangeUpdate },
+  },
+  70: {
+    ...common,
+    Status: { encode: encodeStatus69, decode: decodeStatus69 },
+    GetReceipts: { encode: encodeGetReceipts70, decode: decodeGetReceipts70 },
+    Receipts: { encode: encodeReceipts70, decode: decodeReceipts70 },
+    BlockRangeUpdate: { encode: encodeBlockRangeUpdate, decode: decodeBlockRangeUpdate },
+  },
+};
+
+/**
+ * Decodes message `code` (relative to the eth offset) of `version`. A code the version does
+ * not define throws {@link DecodeError} with field `code`.
+ */
+export function decodeEthMessage<V extends EthVersion>(version: V, code: number, data: Uint8Array): EthMessage<V> {
+  const name = messageNameForCode(version, code);
+  if (name === undefined) throw new DecodeError(`eth/${version}`, 'code', `invalid message code 0x${code.toString(16)}`);
+  const codec = (ETH_CODECS[version] as Record<string, MessageCodec<unknown>>)[name]!;
+  return { name, value: codec.decode(data) } as EthMessage<V>;
+}
+
+/** Encodes a message of `version`, returning its code (relative to the eth offset) and body. */
+export function encodeEthMessage<V extends EthVersion>(version: V, message: EthMessage<V>): { code: number; data: Uint8Array } {
+  const name = message.name as keyof typeof EthMessageCode;
+  if (messageNameForCode(version, EthMessageCode[name]) !== name) throw new RangeError(`eth/${version} has no ${String(name)} message`);
+  const codec = (ETH_CODECS[version] as Record<string, MessageCodec<unknown>>)[name]!;
+  return { code: EthMessageCode[name], data: codec.encode(message.value) };
+}

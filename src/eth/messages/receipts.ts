@@ -1,0 +1,126 @@
+/**
+ * GetReceipts (0x0f) and Receipts (0x10) in their three forms:
+ * - eth/68: receipts in consensus encoding (with bloom);
+ * - eth/69 (EIP-7642): `[type, outcome, cumulativeGas, logs]`, no bloom;
+ * - eth/70 (EIP-7975): receipts as eth/69, but paginated within a block: the request names
+ *   the index of the first receipt wanted from the first block, and the response says whether
+ *   its last block's list was cut short (`[request-id, lastBlockIncomplete, [...]]`).
+ */
+import { asList, type RlpItem } from '../../common/rlp.js';
+import { asBool, asHashList, asListOf, asRequestId, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
+import { encodeReceipt68Item, encodeReceipt69Item, receipt68FromItem, receipt69FromItem, type Receipt68, type Receipt69 } from '../receipt.js';
+import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { encRequestId } from './request-id.js';
+
+/** eth/68 and eth/69 GetReceipts: `[request-id, [blockhash, ...]]`. */
+export interface GetReceipts {
+  requestId: bigint;
+  hashes: Uint8Array[];
+}
+
+/** eth/70 GetReceipts: `[request-id, firstBlockReceiptIndex, [blockhash, ...]]`. */
+export interface GetReceipts70 extends GetReceipts {
+  /** Receipts of the first block before this index are omitted from the response. */
+  firstBlockReceiptIndex: bigint;
+}
+
+/** eth/68 Receipts: `[request-id, [[receipt, ...], ...]]`, one list per block. */
+export interface Receipts68 {
+  requestId: bigint;
+  receipts: Receipt68[][];
+}
+
+/** eth/69 Receipts: `[request-id, [[receipt, ...], ...]]`. */
+export interface Receipts69 {
+  requestId: bigint;
+  receipts: Receipt69[][];
+}
+
+/** eth/70 Receipts: `[request-id, lastBlockIncomplete, [[receipt, ...], ...]]`. */
+export interface Receipts70 extends Receipts69 {
+  /** The last block's list does not hold all its receipts; ask again from where it stops. */
+  lastBlockIncomplete: boolean;
+}
+
+const WHAT_GET = 'GetReceipts';
+const WHAT_GET70 = 'eth/70 GetReceipts';
+const WHAT_68 = 'eth/68 Receipts';
+const WHAT_69 = 'eth/69 Receipts';
+const WHAT_70 = 'eth/70 Receipts';
+
+function encHashes(hashes: readonly Uint8Array[]): Uint8Array {
+  return encList(hashes.map((h) => encBytes(checkLength(h, 32, 'hash'))));
+}
+
+function perBlock<R>(item: RlpItem | undefined, what: string, read: (r: RlpItem, what: string, field: string) => R): R[][] {
+  return asList(item, what, 'receipts').map((block, i) =>
+    asList(block, what, `receipts[${i}]`).map((r, j) => read(r, what, `receipts[${i}][${j}]`)),
+  );
+}
+
+/** Encodes an eth/68 or eth/69 GetReceipts. */
+export function encodeGetReceipts(m: GetReceipts): Uint8Array {
+  return encList([encRequestId(m.requestId), encHashes(m.hashes)]);
+}
+
+/** Decodes an eth/68 or eth/69 GetReceipts. */
+export function decodeGetReceipts(data: Uint8Array): GetReceipts {
+  const l = asListOf(decodeMessageRlp(data, WHAT_GET), 2, WHAT_GET, 'message');
+  return { requestId: asRequestId(l[0], WHAT_GET), hashes: asHashList(l[1], WHAT_GET, 'hashes') };
+}
+
+/** Encodes an eth/70 GetReceipts. */
+export function encodeGetReceipts70(m: GetReceipts70): Uint8Array {
+  return encList([encRequestId(m.requestId), encUint(checkUint(m.firstBlockReceiptIndex, 64, 'firstBlockReceiptIndex')), encHashes(m.hashes)]);
+}
+
+/** Decodes an eth/70 GetReceipts. */
+export function decodeGetReceipts70(data: Uint8Array): GetReceipts70 {
+  const l = asListOf(decodeMessageRlp(data, WHAT_GET70), 3, WHAT_GET70, 'message');
+  return {
+    requestId: asRequestId(l[0], WHAT_GET70),
+    firstBlockReceiptIndex: asUint64(l[1], WHAT_GET70, 'firstBlockReceiptIndex'),
+    hashes: asHashList(l[2], WHAT_GET70, 'hashes'),
+  };
+}
+
+/** Encodes an eth/68 Receipts. */
+export function encodeReceipts68(m: Receipts68): Uint8Array {
+  return encList([encRequestId(m.requestId), encList(m.receipts.map((b) => encList(b.map(encodeReceipt68Item))))]);
+}
+
+/** Decodes an eth/68 Receipts. */
+export function decodeReceipts68(data: Uint8Array): Receipts68 {
+  const l = asListOf(decodeMessageRlp(data, WHAT_68), 2, WHAT_68, 'message');
+  return { requestId: asRequestId(l[0], WHAT_68), receipts: perBlock(l[1], WHAT_68, receipt68FromItem) };
+}
+
+/** Encodes an eth/69 Receipts. */
+export function encodeReceipts69(m: Receipts69): Uint8Array {
+  return encList([encRequestId(m.requestId), encList(m.receipts.map((b) => encList(b.map(encodeReceipt69Item))))]);
+}
+
+/** Decodes an eth/69 Receipts. */
+export function decodeReceipts69(data: Uint8Array): Receipts69 {
+  const l = asListOf(decodeMessageRlp(data, WHAT_69), 2, WHAT_69, 'message');
+  return { requestId: asRequestId(l[0], WHAT_69), receipts: perBlock(l[1], WHAT_69, receipt69FromItem) };
+}
+
+/** Encodes an eth/70 Receipts. */
+export function encodeReceipts70(m: Receipts70): Uint8Array {
+  return encList([
+    encRequestId(m.requestId),
+    encUint(m.lastBlockIncomplete ? 1 : 0),
+    encList(m.receipts.map((b) => encList(b.map(encodeReceipt69Item)))),
+  ]);
+}
+
+/** Decodes an eth/70 Receipts. */
+export function decodeReceipts70(data: Uint8Array): Receipts70 {
+  const l = asListOf(decodeMessageRlp(data, WHAT_70), 3, WHAT_70, 'message');
+  return {
+    requestId: asRequestId(l[0], WHAT_70),
+    lastBlockIncomplete: asBool(l[1], WHAT_70, 'lastBlockIncomplete'),
+    receipts: perBlock(l[2], WHAT_70, receipt69FromItem),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Status (0x00), the first message of an eth session. eth/68 carries total difficulty and
+ * head hash; eth/69 (EIP-7642) replaced them with the served block range, and eth/70 keeps the
+ * eth/69 shape. Whether the values are acceptable (version, network, genesis, fork ID) is the
+ * handshake's decision, not the codec's.
+ */
+import { asBigUint } from '../../common/rlp.js';
+import { asHash, asListOf, asUint32, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
+import { decodeForkIdItem, encodeForkIdItem, type ForkId } from '../forkid.js';
+import { encBytes, encList, encUint } from '../rlp-raw.js';
+
+/** eth/68 Status: `[version, networkid, td, blockhash, genesis, forkid]`. */
+export interface Status68 {
+  version: number;
+  networkId: bigint;
+  /** Total difficulty of the head (post-merge geth sends 0 or the terminal TD). */
+  td: bigint;
+  /** Hash of the head block. */
+  head: Uint8Array;
+  genesis: Uint8Array;
+  forkId: ForkId;
+}
+
+/** eth/69 and eth/70 Status: `[version, networkid, genesis, forkid, earliest, latest, latestHash]`. */
+export interface Status69 {
+  version: number;
+  networkId: bigint;
+  genesis: Uint8Array;
+  forkId: ForkId;
+  /** Oldest block whose bodies and receipts this node serves. */
+  earliestBlock: bigint;
+  latestBlock: bigint;
+  latestBlockHash: Uint8Array;
+}
+
+const WHAT68 = 'eth/68 Status';
+const WHAT69 = 'eth/69 Status';
+
+/** Encodes an eth/68 Status. */
+export function encodeStatus68(s: Status68): Uint8Array {
+  return encList([
+    encUint(checkUint(BigInt(s.version), 32, 'version')),
+    encUint(checkUint(s.networkId, 64, 'networkId')),
+    encUint(checkUint(s.td, 256, 'td')),
+    encBytes(checkLength(s.head, 32, 'head')),
+    encBytes(checkLength(s.genesis, 32, 'genesis')),
+    encodeForkIdItem(s.forkId),
+  ]);
+}
+
+/** Decodes an eth/68 Status. */
+export function decodeStatus68(data: Uint8Array): Status68 {
+  const l = asListOf(decodeMessageRlp(data, WHAT68), 6, WHAT68, 'message');
+  return {
+    version: asUint32(l[0], WHAT68, 'version'),
+    networkId: asUint64(l[1], WHAT68, 'networkId'),
+    td: asBigUint(l[2], WHAT68, 'td', 32),
+    head: asHash(l[3], WHAT68, 'head'),
+    genesis: asHash(l[4], WHAT68, 'genesis'),
+    forkId: decodeForkIdItem(l[5], WHAT68),
+  };
+}
+
+/** Encodes an eth/69 (or eth/70) Status. */
+export function encodeStatus69(s: Status69): Uint8Array {
+  return encList([
+    encUint(checkUint(BigInt(s.version), 32, 'version')),
+    encUint(checkUint(s.networkId, 64, 'networkId')),
+    encBytes(checkLength(s.genesis, 32, 'genesis')),
+    encodeForkIdItem(s.forkId),
+    encUint(checkUint(s.earliestBlock, 64, 'earliestBlock')),
+    encUint(checkUint(s.latestBlock, 64, 'latestBlock')),
+    encBytes(checkLength(s.latestBlockHash, 32, 'latestBlockHash')),
+  ]);
+}
+
+/** Decodes an eth/69 (or eth/70) Status. */
+export function decodeStatus69(data: Uint8Array): Status69 {
+  const l = asListOf(decodeMessageRlp(data, WHAT69), 7, WHAT69, 'message');
+  return {
+    version: asUint32(l[0], WHAT69, 'version'),
+    networkId: asUint64(l[1], WHAT69, 'networkId'),
+    genesis: asHash(l[2], WHAT69, 'genesis'),
+    forkId: decodeForkIdItem(l[3], WHAT69),
+    earliestBlock: asUint64(l[4], WHAT69, 'earliestBlock'),
+    latestBlock: asUint64(l[5], WHAT69, 'latestBlock'),
+    latestBlockHash: asHash(l[6], WHAT69, 'latestBlockHash'),
+  };
+}

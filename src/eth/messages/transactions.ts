@@ -1,0 +1,16 @@
+/** Transactions (0x02): full transactions pushed to a peer, without a request ID. */
+import { decodeMessageRlp } from '../fields.js';
+import { encList } from '../rlp-raw.js';
+import { encodeTransactionItem, transactionsFromItem, type Transaction } from '../transaction.js';
+
+const WHAT = 'Transactions';
+
+/** Encodes `[tx, ...]`. */
+export function encodeTransactions(txs: readonly Transaction[]): Uint8Array {
+  return encList(txs.map(encodeTransactionItem));
+}
+
+/** Decodes `[tx, ...]`. */
+export function decodeTransactions(data: Uint8Array): Transaction[] {
+  return transactionsFromItem(decodeMessageRlp(data, WHAT), data, WHAT, 'transactions');
+}
