@@ -6,14 +6,14 @@
  * - `RLPx.destroy()` does not close sockets; it sends Disconnect and arms an uncancellable 2 s
  *   `socket.end()` timer per peer, and ignores sockets whose handshake is still running.
  * - Every ETH instance arms a 5 s Status timeout that is only cleared by a successful Status
- *   exchange (never on close). It is reached via the capability constructor (TrackedEth below).
+ *   exchange (never on close). Instances are recorded via a Proxy on the capability constructor.
  * - eventemitter3 silently drops 'error' events without a listener, so every emitter gets one.
  * Teardown therefore destroys every socket directly (no Disconnect), clears the Status timers,
  * and only then calls `RLPx.destroy()` (which then has no live peer left to "disconnect").
  */
 import type { Socket, Server } from 'node:net';
 import { Common, Mainnet } from '@ethereumjs/common';
-import { ETH, Peer, RLPx, type Capabilities, type SendMethod } from '@ethereumjs/devp2p';
+import { ETH, Peer, RLPx, type Capabilities } from '@ethereumjs/devp2p';
 import { bytesToHex, hexToBytes, intToBytes } from '@ethereumjs/util';
 import { utils as secpUtils } from '@noble/secp256k1';
 
@@ -126,13 +126,15 @@ export class EjsWorld {
 
   constructor() {
     const eths = this.eths;
-    // Same class as ETH (subclass), it only records itself so the world can clear its timer.
-    class TrackedEth extends ETH {
-      constructor(version: number, peer: Peer, send: SendMethod) {
-        super(version, peer, send);
-        eths.add(this);
-      }
-    }
+    // Same class and instances as ETH (construct trap); it only records each instance so the
+    // world can clear its Status timer.
+    const TrackedEth = new Proxy(ETH, {
+      construct(target, args, newTarget) {
+        const eth = Reflect.construct(target, args, newTarget) as ETH;
+        eths.add(eth);
+        return eth;
+      },
+    });
     this.capability = { ...ETH.eth68, constructor: TrackedEth };
   }
 

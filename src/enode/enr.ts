@@ -243,7 +243,7 @@ export function encodeEnr(enr: Enr): Uint8Array {
  * discv4 ENRResponse). Throws {@link EnrError} or {@link DecodeError}.
  */
 export function decodeEnrItem(item: RlpItem): Enr {
-  const list = asList(item, 'ENR', 'record', 2);
+  const list = asList(item, 'ENR', 'list', 2);
   const signature = asBytes(list[0], 'ENR', 'signature');
   const seq = asBigUint(list[1], 'ENR', 'seq', 8);
   if ((list.length - 2) % 2 !== 0) throw new EnrError('pairs', 'incomplete key/value pair');

@@ -405,6 +405,9 @@ export class Session extends TypedEmitter<SessionEvents> {
     } catch (err) {
       throw new DisconnectError(DisconnectReason.ProtocolBreach, false, err);
     }
+    // p2p v5 (EIP-706): everything after Hello is snappy-compressed when both speak it. Like
+    // geth, switch as soon as the Hello decodes, so a refusing Disconnect is compressed too.
+    this.snappy = hello.protocolVersion >= 5;
     const refuse = (reason: DisconnectReason, why: string) => {
       throw new DisconnectError(reason, false, new ProtocolError(why));
     };
@@ -412,8 +415,6 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (!equalBytes(hello.publicKey, this.remoteKey!)) refuse(DisconnectReason.UnexpectedIdentity, `Hello node ID ${bytesToHex(hello.publicKey).slice(0, 16)}... does not match the handshake key`);
     this.remoteHello = hello;
     this.capabilities = matchCapabilities(this.cfg.capabilities, hello.capabilities);
-    // p2p v5 (EIP-706): everything after Hello is snappy-compressed when both speak it.
-    this.snappy = hello.protocolVersion >= 5;
     if (this.capabilities.length === 0 && this.cfg.requireSharedCapability) refuse(DisconnectReason.UselessPeer, 'no shared capability');
     const verdict = this.cfg.checkHello?.(hello, this);
     if (verdict !== undefined) refuse(verdict, `refused: ${verdict}`);

@@ -294,7 +294,7 @@ describe('discv4 decode errors', () => {
   });
 
   it('accepts higher versions and ignores extra elements inside endpoints', () => {
-    const body = rlpEncode([999, [new Uint8Array(4), 1, 1, 'x'], [new Uint8Array(16), 2, 3, [9]], 1]);
+    const body = rlpEncode([999, [new Uint8Array(4), 1, 1, new Uint8Array([0x78])], [new Uint8Array(16), 2, 3, [9]], 1]);
     const m = decodePacket(frame(PacketType.Ping, body)).message;
     expect(m).toMatchObject({ version: 999n, to: { udpPort: 2, tcpPort: 3 } });
   });
