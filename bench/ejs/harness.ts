@@ -72,6 +72,12 @@ export function waitFor<T>(
   });
 }
 
+/** Marks `p` as handled (it is awaited later, or abandoned when an earlier step throws). */
+export function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Races `p` against a deadline; the deadline timer is always cleared. */
 export async function withDeadline<T>(label: string, ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -235,7 +241,7 @@ export class EjsWorld {
         eth.events.once('status', h);
         return () => eth.events.off('status', h);
       });
-    const both = Promise.all([waitStatus(ea), waitStatus(eb)]);
+    const both = handled(Promise.all([waitStatus(ea), waitStatus(eb)]));
     const status = { td: intToBytes(1), bestHash: MAINNET_GENESIS, genesisHash: MAINNET_GENESIS };
     ea.sendStatus(status);
     eb.sendStatus(status);

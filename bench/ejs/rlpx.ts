@@ -19,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { EthMessageCodes, type ETH, type Peer } from '@ethereumjs/devp2p';
 import { intToBytes } from '@ethereumjs/util';
-import { EjsWorld, errMsg, idKey, socketOf, withDeadline, type EjsNode } from './harness.js';
+import { EjsWorld, errMsg, handled, idKey, socketOf, withDeadline, type EjsNode } from './harness.js';
 
 /**
  * Benchmark payload, identical for both stacks. Deterministic (seeded mulberry32 PRNG, fixed
@@ -78,14 +78,14 @@ async function connectedPair(world: EjsWorld): Promise<{ a: Peer; b: Peer; ethA:
 /** Dials and returns [dialer-side Peer, listener-side Peer] once both sides emitted peer:added. */
 async function connectPeer(world: EjsWorld, dialer: EjsNode, listener: EjsNode, ms = 10_000): Promise<[Peer, Peer]> {
   const key = idKey(dialer.id);
-  const inbound = world.wait<Peer>('listener peer:added', ms, (done) => {
+  const inbound = handled(world.wait<Peer>('listener peer:added', ms, (done) => {
     const h = (p: Peer): void => {
       const id = p.getId();
       if (id !== null && idKey(id) === key) done(p);
     };
     listener.rlpx.events.on('peer:added', h);
     return () => listener.rlpx.events.off('peer:added', h);
-  });
+  }));
   const [a, b] = await Promise.all([world.dial(dialer, listener, ms), inbound]);
   return [a, b];
 }
@@ -225,7 +225,7 @@ export async function ejsThroughput(opts: {
     let received = 0;
     let receivedBytes = 0;
     let t1 = 0;
-    const allReceived = world.wait<void>('all messages received', 1e9, (done, fail) => {
+    const allReceived = handled(world.wait<void>('all messages received', 1e9, (done, fail) => {
       const h = (c: number, p: unknown): void => {
         if (c !== code) return;
         if (!(p instanceof Uint8Array) || p.length !== messageSize) {
@@ -241,7 +241,7 @@ export async function ejsThroughput(opts: {
       };
       ethB.events.on('message', h);
       return () => ethB.events.off('message', h);
-    });
+    }));
     const drain = (): Promise<void> =>
       world.wait<void>('socket drain', 30_000, (done, fail) => {
         const onDrain = (): void => done();
@@ -283,7 +283,7 @@ export async function ejsRoundTrip(opts: { rounds: number; timeoutMs?: number })
     const samples: number[] = [];
     for (let r = 0; r < WARMUP + opts.rounds; r++) {
       const reqId = intToBytes(r + 1);
-      const answered = world.wait<void>('round-trip answer', 10_000, (done) => {
+      const answered = handled(world.wait<void>('round-trip answer', 10_000, (done) => {
         const h = (code: number, payload: unknown): void => {
           if (code !== EthMessageCodes.BLOCK_HEADERS || !Array.isArray(payload)) return;
           const got = payload[0];
@@ -291,7 +291,7 @@ export async function ejsRoundTrip(opts: { rounds: number; timeoutMs?: number })
         };
         ethA.events.on('message', h);
         return () => ethA.events.off('message', h);
-      });
+      }));
       const t0 = performance.now();
       ethA.sendMessage(EthMessageCodes.GET_BLOCK_HEADERS, [reqId, [intToBytes(1_000_000 + r), intToBytes(1), intToBytes(0), intToBytes(0)]]);
       await answered;
@@ -336,13 +336,13 @@ export async function ejsHeapPerPeer(opts: { peers: number; timeoutMs?: number }
     {
       const [a, b] = await connectPeer(world, warm, listener);
       await world.exchangeStatus(a, b);
-      const gone = world.wait<void>('warm-up close', 10_000, (done) => {
+      const gone = handled(world.wait<void>('warm-up close', 10_000, (done) => {
         const h = (p: Peer): void => {
           if (p === b) done();
         };
         listener.rlpx.events.on('peer:removed', h);
         return () => listener.rlpx.events.off('peer:removed', h);
-      });
+      }));
       socketOf(a).destroy();
       await gone;
     }

@@ -43,6 +43,12 @@ export const WRITE_TIMEOUT_MS = 20_000;
 export const DISCONNECT_LINGER_MS = 1_000;
 /** Default bound on bytes queued in the socket; big enough for one 10 MiB eth message and more. */
 export const MAX_WRITE_BUFFER = 32 * 1024 * 1024;
+/**
+ * Messages that arrive before the application attaches a 'message' listener (e.g. right after
+ * Hello, while `dial()`'s promise is still resolving) are held, up to this many bytes, and
+ * delivered when a listener is attached. Past the bound the peer is dropped.
+ */
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
 /** Our client ID in Hello unless configured. */
 export const DEFAULT_CLIENT_ID = `devp2p-ts/v0.1.0/node${process.versions.node}`;
@@ -140,6 +146,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   private writeTimer?: NodeJS.Timeout;
   private lingerTimer?: NodeJS.Timeout;
   private writeProgressMark = 0;
+  private held: SessionMessage[] = [];
+  private heldBytes = 0;
   private resolveReady!: () => void;
   private rejectReady!: (err: Error) => void;
   private readonly localPublicKey: Uint8Array;
@@ -395,7 +403,29 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (code < BASE_PROTOCOL_LENGTH) return; // Hello again or reserved IDs: ignored, as geth does.
     const cap = this.capabilities.find((c) => code >= c.offset && code < c.offset + c.length);
     if (!cap) throw new DisconnectError(DisconnectReason.ProtocolBreach, false, new ProtocolError(`message ID 0x${code.toString(16)} matches no capability`));
-    this.emit('message', { capability: cap, code: code - cap.offset, data });
+    const msg = { capability: cap, code: code - cap.offset, data };
+    if (this.held.length > 0 || this.listenerCount('message') === 0) {
+      this.heldBytes += data.length;
+      if (this.heldBytes > MAX_HELD_BYTES) throw new DisconnectError(DisconnectReason.SubprotocolError, false, new ProtocolError(`no handler took ${this.heldBytes} bytes of messages`));
+      this.held.push(msg);
+      return;
+    }
+    this.emit('message', msg);
+  }
+
+  /** Attaching the first 'message' listener delivers held messages (asynchronously, in order). */
+  override on<K extends keyof SessionEvents>(event: K, fn: SessionEvents[K]): this {
+    super.on(event, fn);
+    if (event === 'message' && this.held.length > 0) queueMicrotask(() => this.flushHeld());
+    return this;
+  }
+
+  private flushHeld(): void {
+    while (this.held.length > 0 && this.state === 'active' && this.listenerCount('message') > 0) {
+      const m = this.held.shift()!;
+      this.heldBytes -= m.data.length;
+      this.emit('message', m);
+    }
   }
 
   private onHello(data: Uint8Array): void {

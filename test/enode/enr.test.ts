@@ -308,7 +308,7 @@ describe('ENR properties', () => {
         }
         for (const n of names) if (n !== 'x') onlyTypedErrors(() => rec[n]());
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 });

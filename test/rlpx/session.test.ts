@@ -205,4 +205,22 @@ describe('RLPx sessions over loopback', () => {
     out.send('eth', 1, Uint8Array.of(0xc0));
     expect(await closed).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
   });
+
+  it('holds messages that arrive before a message listener is attached, and delivers them in order', async () => {
+    const a = await startNode([ETH69]);
+    const b = await startNode([ETH69]);
+    const [out, inb] = await connectPair(a, b);
+    for (let i = 0; i < 5; i++) out.send('eth', 2, Uint8Array.of(i));
+    out.ping();
+    await new Promise((r) => out.once('pong', r)); // the five messages have been processed by now
+    const got: number[] = [];
+    const all = new Promise<void>((resolve) =>
+      inb.on('message', (m) => {
+        got.push(m.data[0]!);
+        if (got.length === 5) resolve();
+      }),
+    );
+    await all;
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
 });

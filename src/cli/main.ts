@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/** The devp2p-ts command line: dispatches to one module per command group. */
+import { keyCommand, KEY_USAGE } from './key.js';
+import { rlpxCommand, RLPX_USAGE } from './rlpx.js';
+import { demoCommand } from './demo.js';
+import { UsageError } from './output.js';
+
+const USAGE = `devp2p-ts: Ethereum devp2p (RLPx, discv4, eth) in TypeScript
+
+commands:
+  demo [--nodes N] [--messages N] [--json]   offline loopback demo (the default job)
+${KEY_USAGE.replace('usage:\n', '')}
+${RLPX_USAGE.replace('usage:\n', '')}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'key':
+        await keyCommand(rest);
+        return 0;
+      case 'rlpx':
+        await rlpxCommand(rest);
+        return 0;
+      case 'demo':
+        await demoCommand(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n${err.message.includes('usage:') ? '' : 'run "devp2p-ts help" for usage\n'}`);
+      return 2;
+    }
+    const e = err as Error;
+    // parseArgs reports unknown flags with this code: a usage error too.
+    if ((e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`error: ${e.message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,66 @@
+/** `devp2p-ts rlpx ping <enode>`: handshake + Hello with a node, print its Hello. */
+import { parseArgs } from 'node:util';
+import { bytesToHex } from '../common/bytes.js';
+import { parseEnode } from '../enode/enode-url.js';
+import { nodeIdOf } from '../enode/key.js';
+import { generatePrivateKey } from '../crypto/secp256k1.js';
+import { dial } from '../rlpx/connect.js';
+import { DisconnectReason } from '../rlpx/disconnect-reason.js';
+import { parseIntOption, printJson, UsageError } from './output.js';
+
+export const RLPX_USAGE = `usage:
+  devp2p-ts rlpx ping <enode> [--json] [--timeout MS]
+      handshake (ECIES + Hello) with the node and print its Hello`;
+
+/** Capabilities we offer in a ping's Hello, so nodes that check them still answer with theirs. */
+const PING_CAPS = [
+  { name: 'eth', version: 68, length: 17 },
+  { name: 'eth', version: 69, length: 18 },
+  { name: 'eth', version: 70, length: 18 },
+];
+
+export async function rlpxCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'ping') throw new UsageError(sub ? `unknown rlpx command "${sub}"\n${RLPX_USAGE}` : RLPX_USAGE);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { json: { type: 'boolean', default: false }, timeout: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (!positionals[0]) throw new UsageError(`rlpx ping needs an enode URL\n${RLPX_USAGE}`);
+  const target = parseEnode(positionals[0]);
+  const timeoutMs = parseIntOption('timeout', values.timeout, 10_000);
+  const started = performance.now();
+  const session = await dial(
+    { publicKey: target.publicKey, host: target.ip, port: target.tcpPort },
+    { privateKey: generatePrivateKey(), capabilities: PING_CAPS, requireSharedCapability: false },
+    { dialTimeoutMs: timeoutMs, signal: AbortSignal.timeout(timeoutMs) },
+  );
+  const ms = performance.now() - started;
+  const h = session.remoteHello!;
+  await session.disconnect(DisconnectReason.Requested);
+  if (values.json) {
+    printJson({
+      clientId: h.clientId,
+      protocolVersion: h.protocolVersion,
+      capabilities: h.capabilities,
+      listenPort: h.listenPort,
+      publicKey: bytesToHex(h.publicKey),
+      id: bytesToHex(nodeIdOf(h.publicKey)),
+      handshakeMs: Math.round(ms * 10) / 10,
+    });
+    return;
+  }
+  process.stdout.write(
+    [
+      `client:    ${h.clientId}`,
+      `version:   ${h.protocolVersion}`,
+      `caps:      ${h.capabilities.map((c) => `${c.name}/${c.version}`).join(', ') || '(none)'}`,
+      `port:      ${h.listenPort}`,
+      `node key:  ${bytesToHex(h.publicKey)}`,
+      `node ID:   ${bytesToHex(nodeIdOf(h.publicKey))}`,
+      `handshake: ${ms.toFixed(1)} ms`,
+    ].join('\n') + '\n',
+  );
+}
