@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(results, null, 2));
   // Everything should be cleaned up: report what is still keeping the loop alive.
   await new Promise<void>((r) => setTimeout(r, 20)); // let libuv finish closing handles
-  const active = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+  const active = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'); // stdio
   process.stderr.write(`active resources after run: ${JSON.stringify(active)}\n`);
 }
 

@@ -1,2 +1,3 @@
 export * from './key.js';
 export * from './enode-url.js';
+export * from './enr.js';
