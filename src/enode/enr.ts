@@ -10,11 +10,10 @@
  * byte, so every key round-trips exactly and string order equals the byte order geth sorts by.
  * All keys in use are ASCII, which reads naturally.
  */
-import * as secp from '@noble/secp256k1';
 import { DecodeError } from '../common/errors.js';
 import { asBigUint, asBytes, asList, asUint, rlpDecode, rlpEncode, type RlpInput, type RlpItem } from '../common/rlp.js';
 import { keccak256 } from '../crypto/keccak.js';
-import { compress, decompress, publicKeyOf, sign } from '../crypto/secp256k1.js';
+import { compress, decompress, publicKeyOf, sign, verify } from '../crypto/secp256k1.js';
 
 /** Maximum size of an encoded record in bytes (EIP-778). */
 export const ENR_MAX_SIZE = 300;
@@ -63,12 +62,8 @@ const bytesToKey = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset
  * crypto.VerifySignature does. Never throws.
  */
 export function verifySignature(digest: Uint8Array, sig64: Uint8Array, publicKey: Uint8Array): boolean {
-  if (sig64.length !== V4_SIGNATURE_SIZE || digest.length !== 32) return false;
-  try {
-    return secp.verify(sig64, digest, publicKey, { prehash: false });
-  } catch {
-    return false;
-  }
+  if (sig64.length !== V4_SIGNATURE_SIZE) return false;
+  return verify(digest, sig64, publicKey);
 }
 
 /** rlp([seq, k, v, ...]) over entries already in key order: what the v4 signature covers. */

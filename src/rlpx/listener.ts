@@ -54,8 +54,12 @@ export class RlpxListener extends TypedEmitter<ListenerEvents> {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     accept(socket, { ...this.config, listenPort: this.config.listenPort ?? this.port }).then(
       (session) => {
-        this.sessions.add(session);
-        session.once('close', () => this.sessions.delete(session));
+        // A session can close in the same tick it became active (Hello then Disconnect in one
+        // read); it is still reported, but not tracked as open.
+        if (session.currentState !== 'closed') {
+          this.sessions.add(session);
+          session.once('close', () => this.sessions.delete(session));
+        }
         this.emit('session', session);
       },
       (err: Error) => this.emit('handshakeError', err, remote),

@@ -541,11 +541,12 @@ export class Session extends TypedEmitter<SessionEvents> {
     clearTimeout(this.writeTimer);
     this.handshakeTimer = this.pingTimer = this.idleTimer = this.writeTimer = undefined;
     if (!this.socket.destroyed) {
-      if (canSend && this.socket.writableLength > 0) {
+      if (canSend) {
+        // Half-close and let the peer read our Disconnect and hang up; destroying at once could
+        // reset the connection and discard the Disconnect in the peer's receive buffer.
         this.socket.end();
         this.lingerTimer = setTimeout(() => this.socket.destroy(), DISCONNECT_LINGER_MS);
       } else {
-        this.socket.end();
         this.socket.destroy();
       }
     }
