@@ -4,13 +4,11 @@
  * Shanghai on; before it the element is absent, which is not the same as an empty list (the
  * body of a post-Shanghai block without withdrawals carries `[]`).
  */
-import { asList, type RlpItem } from '../common/rlp.js';
-import { DecodeError } from '../common/errors.js';
-import { asBytes } from '../common/rlp.js';
-import { asListBetween, asListOf, asUint64, checkLength, checkUint } from './fields.js';
-import { headerFromItem, type BlockHeader } from './header.js';
-import { encBytes, encList, encUint, rlpListSpans } from './rlp-raw.js';
-import { encodeTransactionItem, transactionsFromItem, type Transaction } from './transaction.js';
+import { checkLength, checkUint } from './fields.js';
+import { readHeader, type BlockHeader } from './header.js';
+import { encBytes, encList, encUint } from './rlp-raw.js';
+import type { RlpReader } from './rlp-reader.js';
+import { encodeTransactionItem, readTransactions, type Transaction } from './transaction.js';
 
 /** A validator withdrawal (EIP-4895). Amount is in gwei. */
 export interface Withdrawal {
@@ -44,35 +42,24 @@ export function encodeWithdrawalItem(w: Withdrawal): Uint8Array {
   ]);
 }
 
-/** Reads a withdrawal from its decoded RLP item. */
-export function withdrawalFromItem(item: RlpItem | undefined, what: string, field: string): Withdrawal {
-  const l = asListOf(item, 4, what, field);
-  return {
-    index: asUint64(l[0], what, `${field}.index`),
-    validatorIndex: asUint64(l[1], what, `${field}.validatorIndex`),
-    address: asBytes(l[2], what, `${field}.address`, 20),
-    amount: asUint64(l[3], what, `${field}.amount`),
-  };
+/** Reads a withdrawal as the next element of `r`. */
+export function readWithdrawal(r: RlpReader, name: string): Withdrawal {
+  const l = r.list(name);
+  const w = { index: l.uint64('index'), validatorIndex: l.uint64('validatorIndex'), address: l.bytes('address', 20), amount: l.uint64('amount') };
+  l.done();
+  return w;
 }
 
-/** Reads a list of headers (uncles, or a BlockHeaders payload) given its item and encoding. */
-export function headersFromItem(item: RlpItem | undefined, span: Uint8Array, what: string, field: string): BlockHeader[] {
-  const list = asList(item, what, field);
-  if (list.length === 0) return [];
-  const spans = rlpListSpans(span, what, field);
-  if (spans.length !== list.length) throw new DecodeError(what, field, 'encoding does not match decoded list');
-  return list.map((h, i) => headerFromItem(h, spans[i]!.slice(), what, `${field}[${i}]`));
+/** Reads a list of headers (uncles, or a BlockHeaders payload) as the next element of `r`. */
+export function readHeaders(r: RlpReader, name: string): BlockHeader[] {
+  return r.list(name).map(readHeader);
 }
 
-function bodyParts(l: RlpItem[], spans: Uint8Array[], first: number, what: string, field: string): BlockBody {
-  const body: BlockBody = {
-    transactions: transactionsFromItem(l[first], spans[first]!, what, `${field}.transactions`),
-    uncles: headersFromItem(l[first + 1], spans[first + 1]!, what, `${field}.uncles`),
-  };
-  const w = l[first + 2];
-  if (w !== undefined) {
-    body.withdrawals = asList(w, what, `${field}.withdrawals`).map((x, i) => withdrawalFromItem(x, what, `${field}.withdrawals[${i}]`));
-  }
+/** Reads the body part of `l` (transactions, uncles, optional withdrawals) and checks nothing follows. */
+function readBodyParts(l: RlpReader): BlockBody {
+  const body: BlockBody = { transactions: readTransactions(l, 'transactions'), uncles: readHeaders(l, 'uncles') };
+  if (l.hasMore()) body.withdrawals = l.list('withdrawals').map(readWithdrawal);
+  l.done();
   return body;
 }
 
@@ -87,10 +74,9 @@ export function encodeBodyItem(b: BlockBody): Uint8Array {
   return encList(bodyItems(b));
 }
 
-/** Reads a block body from its decoded item and encoding. */
-export function bodyFromItem(item: RlpItem | undefined, span: Uint8Array, what: string, field: string): BlockBody {
-  const l = asListBetween(item, 2, 3, what, field);
-  return bodyParts(l, rlpListSpans(span, what, field), 0, what, field);
+/** Reads a block body as the next element of `r`. */
+export function readBody(r: RlpReader, name: string): BlockBody {
+  return readBodyParts(r.list(name));
 }
 
 /** Encodes a block: `[header, transactions, uncles, withdrawals?]`. */
@@ -98,10 +84,9 @@ export function encodeBlockItem(b: Block): Uint8Array {
   return encList([b.header.raw, ...bodyItems(b)]);
 }
 
-/** Reads a block from its decoded item and encoding. */
-export function blockFromItem(item: RlpItem | undefined, span: Uint8Array, what: string, field: string): Block {
-  const l = asListBetween(item, 3, 4, what, field);
-  const spans = rlpListSpans(span, what, field);
-  const header = headerFromItem(l[0], spans[0]!.slice(), what, `${field}.header`);
-  return { header, ...bodyParts(l, spans, 1, what, field) };
+/** Reads a block as the next element of `r`. */
+export function readBlock(r: RlpReader, name: string): Block {
+  const l = r.list(name);
+  const header = readHeader(l, 'header');
+  return { header, ...readBodyParts(l) };
 }

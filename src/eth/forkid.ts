@@ -5,10 +5,10 @@
  * timestamp forks; duplicates and genesis-ruleset forks (block 0, times at or before genesis)
  * are skipped, since they are not transitions a node can be on either side of.
  */
-import { asBytes, rlpDecode, type RlpItem } from '../common/rlp.js';
 import { crc32 } from './crc32.js';
-import { asListOf, asUint64, checkLength, checkUint } from './fields.js';
+import { checkLength, checkUint } from './fields.js';
 import { encBytes, encList, encUint } from './rlp-raw.js';
+import { RlpReader } from './rlp-reader.js';
 
 /** An EIP-2124 fork ID: CRC32 of genesis and passed forks, and the next fork (0 if none known). */
 export interface ForkId {
@@ -169,10 +169,12 @@ export function encodeForkIdItem(id: ForkId): Uint8Array {
   return encList([encBytes(checkLength(id.hash, 4, 'fork hash')), encUint(checkUint(id.next, 64, 'fork next'))]);
 }
 
-/** Reads a fork ID from its decoded RLP item. */
-export function decodeForkIdItem(item: RlpItem | undefined, what: string, field = 'forkId'): ForkId {
-  const l = asListOf(item, 2, what, field);
-  return { hash: asBytes(l[0], what, `${field}.hash`, 4), next: asUint64(l[1], what, `${field}.next`) };
+/** Reads a fork ID (`[hash: B_4, next: P]`) as the next element of `r`. */
+export function readForkId(r: RlpReader, name = 'forkId'): ForkId {
+  const l = r.list(name);
+  const id = { hash: l.bytes('hash', 4), next: l.uint64('next') };
+  l.done();
+  return id;
 }
 
 /** Encodes a fork ID on its own (as in the ENR `eth` entry and the EIP-2124 encoding tests). */
@@ -182,5 +184,8 @@ export function encodeForkId(id: ForkId): Uint8Array {
 
 /** Decodes a fork ID on its own. */
 export function decodeForkId(data: Uint8Array): ForkId {
-  return decodeForkIdItem(rlpDecode(data, 'ForkId'), 'ForkId', 'forkId');
+  const r = RlpReader.over(data, 'ForkId');
+  const id = readForkId(r);
+  r.done();
+  return id;
 }

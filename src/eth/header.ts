@@ -5,11 +5,10 @@
  * hashed; fields added by forks this code does not know yet are kept as raw RLP items, which
  * keeps both re-encoding and hashing correct for future headers.
  */
-import { DecodeError } from '../common/errors.js';
-import { asBigUint, asBytes, asList, rlpDecode, type RlpItem } from '../common/rlp.js';
 import { keccak256 } from '../crypto/keccak.js';
-import { asHash, asUint64, checkLength, checkUint } from './fields.js';
-import { encBytes, encList, encUint, rlpListSpans } from './rlp-raw.js';
+import { checkLength, checkUint } from './fields.js';
+import { encBytes, encList, encUint } from './rlp-raw.js';
+import { RlpReader } from './rlp-reader.js';
 
 /** Header fields in wire order. Optional fields appear from the fork that added them on. */
 export interface HeaderFields {
@@ -61,10 +60,8 @@ export interface BlockHeader extends HeaderFields {
 }
 
 const WHAT = 'BlockHeader';
-const BASE_FIELDS = 15;
 /** Optional fields in wire order; each may only be present if all before it are. */
 const OPTIONAL_FIELDS = ['baseFee', 'withdrawalsRoot', 'blobGasUsed', 'excessBlobGas', 'parentBeaconRoot', 'requestsHash'] as const;
-const KNOWN_FIELDS = BASE_FIELDS + OPTIONAL_FIELDS.length;
 
 /** Encodes header fields to RLP (no hashing). Throws RangeError on wrong sizes or a gap in optional fields. */
 export function encodeHeaderFields(h: HeaderFields): Uint8Array {
@@ -107,7 +104,9 @@ export function encodeHeaderFields(h: HeaderFields): Uint8Array {
   }
   for (const u of unknown) {
     // Each unknown field must be one complete RLP item, or the header would not re-decode.
-    rlpDecode(u, WHAT);
+    const r = RlpReader.over(u, WHAT, 'unknownFields');
+    r.raw('unknownFields');
+    r.done();
     items.push(u);
   }
   return encList(items);
@@ -122,51 +121,47 @@ export function makeHeader(fields: HeaderFields): BlockHeader {
 }
 
 /**
- * Reads a header from its decoded RLP item and its encoding `raw` (the same bytes the item
- * was decoded from). Used by message decoders that already decoded the whole message.
+ * Reads a header as the next element of `r`, keeping its encoding (copied out of the
+ * message) and hashing it.
  */
-export function headerFromItem(item: RlpItem | undefined, raw: Uint8Array, what = WHAT, field = 'header'): BlockHeader {
-  const l = asList(item, what, field, BASE_FIELDS);
-  const f = (name: string) => `${field}.${name}`;
+export function readHeader(r: RlpReader, name: string): BlockHeader {
+  const raw = r.raw(name).slice();
+  const h = RlpReader.over(raw, r.what, r.pathOf(name)).list('');
   const header: BlockHeader = {
-    parentHash: asHash(l[0], what, f('parentHash')),
-    uncleHash: asHash(l[1], what, f('uncleHash')),
-    coinbase: asBytes(l[2], what, f('coinbase'), 20),
-    stateRoot: asHash(l[3], what, f('stateRoot')),
-    txRoot: asHash(l[4], what, f('txRoot')),
-    receiptRoot: asHash(l[5], what, f('receiptRoot')),
-    bloom: asBytes(l[6], what, f('bloom'), 256),
-    difficulty: asBigUint(l[7], what, f('difficulty'), 32),
-    number: asUint64(l[8], what, f('number')),
-    gasLimit: asUint64(l[9], what, f('gasLimit')),
-    gasUsed: asUint64(l[10], what, f('gasUsed')),
-    time: asUint64(l[11], what, f('time')),
-    extra: asBytes(l[12], what, f('extra')),
-    mixDigest: asHash(l[13], what, f('mixDigest')),
-    nonce: asBytes(l[14], what, f('nonce'), 8),
+    parentHash: h.hash('parentHash'),
+    uncleHash: h.hash('uncleHash'),
+    coinbase: h.bytes('coinbase', 20),
+    stateRoot: h.hash('stateRoot'),
+    txRoot: h.hash('txRoot'),
+    receiptRoot: h.hash('receiptRoot'),
+    bloom: h.bytes('bloom', 256),
+    difficulty: h.uint('difficulty', 32),
+    number: h.uint64('number'),
+    gasLimit: h.uint64('gasLimit'),
+    gasUsed: h.uint64('gasUsed'),
+    time: h.uint64('time'),
+    extra: h.bytes('extra'),
+    mixDigest: h.hash('mixDigest'),
+    nonce: h.bytes('nonce', 8),
     raw,
     hash: keccak256(raw),
   };
-  const n = l.length;
-  if (n > 15) header.baseFee = asBigUint(l[15], what, f('baseFee'), 32);
-  if (n > 16) header.withdrawalsRoot = asHash(l[16], what, f('withdrawalsRoot'));
-  if (n > 17) header.blobGasUsed = asUint64(l[17], what, f('blobGasUsed'));
-  if (n > 18) header.excessBlobGas = asUint64(l[18], what, f('excessBlobGas'));
-  if (n > 19) header.parentBeaconRoot = asHash(l[19], what, f('parentBeaconRoot'));
-  if (n > 20) header.requestsHash = asHash(l[20], what, f('requestsHash'));
-  if (n > KNOWN_FIELDS) {
-    // Only split the encoding when there is something unknown to keep.
-    const spans = rlpListSpans(raw, what, field);
-    if (spans.length !== n) throw new DecodeError(what, field, 'encoding does not match decoded header');
-    header.unknownFields = spans.slice(KNOWN_FIELDS).map((s) => s.slice());
-  }
+  if (h.hasMore()) header.baseFee = h.uint('baseFee', 32);
+  if (h.hasMore()) header.withdrawalsRoot = h.hash('withdrawalsRoot');
+  if (h.hasMore()) header.blobGasUsed = h.uint64('blobGasUsed');
+  if (h.hasMore()) header.excessBlobGas = h.uint64('excessBlobGas');
+  if (h.hasMore()) header.parentBeaconRoot = h.hash('parentBeaconRoot');
+  if (h.hasMore()) header.requestsHash = h.hash('requestsHash');
+  if (h.hasMore()) header.unknownFields = h.map((u, item) => u.raw(`unknownFields${item}`).slice());
   return header;
 }
 
 /** Decodes a header from its RLP encoding. */
 export function decodeHeader(data: Uint8Array): BlockHeader {
-  const raw = data.slice();
-  return headerFromItem(rlpDecode(raw, WHAT), raw);
+  const r = RlpReader.over(data, WHAT);
+  const header = readHeader(r, 'header');
+  r.done();
+  return header;
 }
 
 /** The header's RLP encoding (its original bytes). */

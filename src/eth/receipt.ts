@@ -7,10 +7,10 @@
  * it) and uses one shape for every type: `[tx-type, post-state-or-status, cumulative-gas, logs]`.
  */
 import { DecodeError } from '../common/errors.js';
-import { asBigUint, asBytes, asList, rlpDecode, type RlpItem } from '../common/rlp.js';
 import { concatBytes } from '../common/bytes.js';
-import { asHash, asListOf, asUint64, checkLength, checkUint } from './fields.js';
+import { checkLength, checkUint } from './fields.js';
 import { encBytes, encList, encUint } from './rlp-raw.js';
+import { RlpReader } from './rlp-reader.js';
 import { MAX_TX_TYPE } from './transaction.js';
 
 /** A log entry: `[address, topics, data]`. */
@@ -54,12 +54,12 @@ function encodeOutcome(o: ReceiptOutcome): Uint8Array {
   return encBytes(checkLength(o, 32, 'receipt post-state'));
 }
 
-function outcomeFromItem(item: RlpItem | undefined, what: string, field: string): ReceiptOutcome {
-  const b = asBytes(item, what, field);
+function readOutcome(r: RlpReader): ReceiptOutcome {
+  const b = r.bytesView('outcome');
   if (b.length === 0) return 0;
   if (b.length === 1 && b[0] === 1) return 1;
-  if (b.length === 32) return b;
-  throw new DecodeError(what, field, `invalid post-state-or-status of ${b.length} bytes`);
+  if (b.length === 32) return b.slice();
+  throw new DecodeError(r.what, r.pathOf('outcome'), `invalid post-state-or-status of ${b.length} bytes`);
 }
 
 /** Encodes a log: `[address, [topics...], data]`. */
@@ -71,18 +71,16 @@ export function encodeLogItem(log: Log): Uint8Array {
   ]);
 }
 
-/** Reads a log from its decoded item. */
-export function logFromItem(item: RlpItem | undefined, what: string, field: string): Log {
-  const l = asListOf(item, 3, what, field);
-  return {
-    address: asBytes(l[0], what, `${field}.address`, 20),
-    topics: asList(l[1], what, `${field}.topics`).map((t, i) => asHash(t, what, `${field}.topics[${i}]`)),
-    data: asBytes(l[2], what, `${field}.data`),
-  };
+/** Reads a log as the next element of `r`. */
+export function readLog(r: RlpReader, name: string): Log {
+  const l = r.list(name);
+  const log = { address: l.bytes('address', 20), topics: l.list('topics').map((t, item) => t.hash(item)), data: l.bytes('data') };
+  l.done();
+  return log;
 }
 
-function logsFromItem(item: RlpItem | undefined, what: string, field: string): Log[] {
-  return asList(item, what, field).map((l, i) => logFromItem(l, what, `${field}[${i}]`));
+function readLogs(r: RlpReader): Log[] {
+  return r.list('logs').map(readLog);
 }
 
 function checkType(type: number): number {
@@ -102,25 +100,21 @@ export function encodeReceipt68Item(r: Receipt68): Uint8Array {
   return encBytes(concatBytes(Uint8Array.of(r.type), body));
 }
 
-function receipt68Fields(item: RlpItem | undefined, type: number, what: string, field: string): Receipt68 {
-  const l = asListOf(item, 4, what, field);
-  return {
-    type,
-    outcome: outcomeFromItem(l[0], what, `${field}.outcome`),
-    cumulativeGasUsed: asUint64(l[1], what, `${field}.cumulativeGasUsed`),
-    bloom: asBytes(l[2], what, `${field}.bloom`, 256),
-    logs: logsFromItem(l[3], what, `${field}.logs`),
-  };
+function readReceipt68Fields(l: RlpReader, type: number): Receipt68 {
+  const r: Receipt68 = { type, outcome: readOutcome(l), cumulativeGasUsed: l.uint64('cumulativeGasUsed'), bloom: l.bytes('bloom', 256), logs: readLogs(l) };
+  l.done();
+  return r;
 }
 
-/** Reads an eth/68 receipt from its decoded list element. */
-export function receipt68FromItem(item: RlpItem | undefined, what: string, field: string): Receipt68 {
-  if (Array.isArray(item)) return receipt68Fields(item, 0, what, field);
-  const b = asBytes(item, what, field);
-  if (b.length < 2) throw new DecodeError(what, field, 'typed receipt too short');
+/** Reads an eth/68 receipt (legacy list, or typed byte string) as the next element of `r`. */
+export function readReceipt68(r: RlpReader, name: string): Receipt68 {
+  if (r.nextIsList(name)) return readReceipt68Fields(r.list(name), 0);
+  const b = r.bytesView(name);
+  const path = r.pathOf(name);
+  if (b.length < 2) throw new DecodeError(r.what, path, 'typed receipt too short');
   const type = b[0]!;
-  if (type === 0 || type > MAX_TX_TYPE) throw new DecodeError(what, field, `invalid receipt type 0x${type.toString(16)}`);
-  return receipt68Fields(rlpDecode(b.subarray(1), what), type, what, field);
+  if (type === 0 || type > MAX_TX_TYPE) throw new DecodeError(r.what, path, `invalid receipt type 0x${type.toString(16)}`);
+  return readReceipt68Fields(RlpReader.over(b.subarray(1), r.what, path).list('', true), type);
 }
 
 /** Encodes an eth/69 receipt: `[type, outcome, cumulativeGasUsed, logs]`. */
@@ -133,15 +127,12 @@ export function encodeReceipt69Item(r: Receipt69): Uint8Array {
   ]);
 }
 
-/** Reads an eth/69 receipt from its decoded item. */
-export function receipt69FromItem(item: RlpItem | undefined, what: string, field: string): Receipt69 {
-  const l = asListOf(item, 4, what, field);
-  const type = Number(asBigUint(l[0], what, `${field}.type`, 1));
-  if (type > MAX_TX_TYPE) throw new DecodeError(what, `${field}.type`, `invalid receipt type 0x${type.toString(16)}`);
-  return {
-    type,
-    outcome: outcomeFromItem(l[1], what, `${field}.outcome`),
-    cumulativeGasUsed: asUint64(l[2], what, `${field}.cumulativeGasUsed`),
-    logs: logsFromItem(l[3], what, `${field}.logs`),
-  };
+/** Reads an eth/69 receipt as the next element of `r`. */
+export function readReceipt69(r: RlpReader, name: string): Receipt69 {
+  const l = r.list(name);
+  const type = Number(l.uint('type', 1));
+  if (type > MAX_TX_TYPE) throw new DecodeError(r.what, l.pathOf('type'), `invalid receipt type 0x${type.toString(16)}`);
+  const receipt: Receipt69 = { type, outcome: readOutcome(l), cumulativeGasUsed: l.uint64('cumulativeGasUsed'), logs: readLogs(l) };
+  l.done();
+  return receipt;
 }

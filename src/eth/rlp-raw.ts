@@ -1,10 +1,8 @@
 /**
- * RLP pieces the eth codecs need beyond `common/rlp.ts`: an encoder that composes already
- * encoded items (so a header or legacy transaction is written from its original bytes, never
- * re-encoded), and a splitter that returns the encoded bytes of each element of a list (so a
- * decoded header keeps the exact bytes its hash is computed over).
+ * RLP encoding by composition: each function returns one encoded item, and lists are built
+ * from already encoded elements, so a header or legacy transaction is written from its
+ * original bytes and never re-encoded.
  */
-import { DecodeError } from '../common/errors.js';
 
 function lengthPrefix(len: number, offset: 0x80 | 0xc0): Uint8Array {
   if (len < 56) return Uint8Array.of(offset + len);
@@ -52,48 +50,4 @@ export function encList(items: readonly Uint8Array[]): Uint8Array {
     off += i.length;
   }
   return out;
-}
-
-/** Header of one RLP item at `pos`: where its payload starts and where the item ends. */
-function itemBounds(data: Uint8Array, pos: number, what: string, field: string): { payload: number; end: number; isList: boolean } {
-  const b = data[pos];
-  if (b === undefined) throw new DecodeError(what, field, 'truncated RLP item');
-  let payload: number;
-  let len: number;
-  if (b < 0x80) return { payload: pos, end: pos + 1, isList: false };
-  const isList = b >= 0xc0;
-  const base = isList ? 0xc0 : 0x80;
-  if (b - base < 56) {
-    payload = pos + 1;
-    len = b - base;
-  } else {
-    const n = b - base - 55;
-    if (pos + 1 + n > data.length) throw new DecodeError(what, field, 'truncated RLP length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + data[pos + 1 + i]!;
-    payload = pos + 1 + n;
-  }
-  const end = payload + len;
-  if (end > data.length) throw new DecodeError(what, field, 'RLP item longer than its container');
-  return { payload, end, isList };
-}
-
-/**
- * The encoded bytes of each element of the RLP list `encoded` (views into it, not copies).
- * Meant for bytes that `rlpDecode` has already validated; it still bounds-checks everything and
- * throws {@link DecodeError} rather than reading out of range.
- */
-export function rlpListSpans(encoded: Uint8Array, what: string, field: string): Uint8Array[] {
-  const outer = itemBounds(encoded, 0, what, field);
-  if (!outer.isList) throw new DecodeError(what, field, 'expected a list');
-  if (outer.end !== encoded.length) throw new DecodeError(what, field, 'trailing bytes after list');
-  const spans: Uint8Array[] = [];
-  let pos = outer.payload;
-  while (pos < outer.end) {
-    const item = itemBounds(encoded, pos, what, field);
-    if (item.end > outer.end) throw new DecodeError(what, field, 'element overruns its list');
-    spans.push(encoded.subarray(pos, item.end));
-    pos = item.end;
-  }
-  return spans;
 }

@@ -8,9 +8,9 @@
  * transaction pool.
  */
 import { DecodeError } from '../common/errors.js';
-import { asList, rlpDecode, type RlpItem } from '../common/rlp.js';
 import { keccak256 } from '../crypto/keccak.js';
-import { encBytes, rlpListSpans } from './rlp-raw.js';
+import { encBytes } from './rlp-raw.js';
+import { RlpReader } from './rlp-reader.js';
 
 /** Largest EIP-2718 transaction type; bytes above it start an RLP list, i.e. a legacy transaction. */
 export const MAX_TX_TYPE = 0x7f;
@@ -35,37 +35,30 @@ function checkTypedEnvelope(raw: Uint8Array, what: string, field: string): numbe
   return type;
 }
 
-function checkLegacyFields(item: RlpItem[], what: string, field: string): void {
-  if (item.length !== LEGACY_TX_FIELDS) {
-    throw new DecodeError(what, field, `legacy transaction has ${item.length} fields, expected ${LEGACY_TX_FIELDS}`);
-  }
-  for (let i = 0; i < item.length; i++) {
-    if (!(item[i] instanceof Uint8Array)) throw new DecodeError(what, `${field}[${i}]`, 'expected a byte string');
-  }
+/** Checks a legacy transaction's encoding: a list of exactly nine byte strings. */
+function checkLegacy(raw: Uint8Array, what: string, path: string): void {
+  const l = RlpReader.over(raw, what, path).list('', true);
+  for (let i = 0; i < LEGACY_TX_FIELDS; i++) l.bytesView(`[${i}]`);
+  l.done();
 }
 
 /**
- * Reads a transaction from an element of a wire transaction list: `item` is the decoded
- * element and `span` its encoding (needed to keep a legacy transaction's exact bytes).
+ * Reads a transaction as the next element of a wire transaction list: a typed transaction
+ * is a byte string holding its envelope, a legacy one an inline RLP list.
  */
-export function transactionFromItem(item: RlpItem, span: Uint8Array, what: string, field: string): Transaction {
-  if (item instanceof Uint8Array) {
-    const type = checkTypedEnvelope(item, what, field);
-    return { type, raw: item, hash: keccak256(item) };
+export function readTransaction(r: RlpReader, name: string): Transaction {
+  if (r.nextIsList(name)) {
+    const raw = r.raw(name).slice();
+    checkLegacy(raw, r.what, r.pathOf(name));
+    return { type: 0, raw, hash: keccak256(raw) };
   }
-  checkLegacyFields(item, what, field);
-  const raw = span.slice();
-  return { type: 0, raw, hash: keccak256(raw) };
+  const raw = r.bytes(name);
+  return { type: checkTypedEnvelope(raw, r.what, r.pathOf(name)), raw, hash: keccak256(raw) };
 }
 
-/** Reads a wire list of transactions from its decoded item and encoding. */
-export function transactionsFromItem(item: RlpItem | undefined, span: Uint8Array, what: string, field: string): Transaction[] {
-  const list = asList(item, what, field);
-  if (list.length === 0) return [];
-  // Spans are only needed for legacy transactions; typed ones are complete in the decoded item.
-  const spans = list.some(Array.isArray) ? rlpListSpans(span, what, field) : undefined;
-  if (spans !== undefined && spans.length !== list.length) throw new DecodeError(what, field, 'encoding does not match decoded list');
-  return list.map((tx, i) => transactionFromItem(tx, spans?.[i] ?? new Uint8Array(0), what, `${field}[${i}]`));
+/** Reads a wire list of transactions as the next element of `r`. */
+export function readTransactions(r: RlpReader, name: string): Transaction[] {
+  return r.list(name).map(readTransaction);
 }
 
 /** The wire encoding of a transaction as a list element. */
@@ -80,13 +73,11 @@ export function encodeTransactionItem(tx: Transaction): Uint8Array {
  */
 export function transactionFromRaw(raw: Uint8Array): Transaction {
   const what = 'Transaction';
-  if (raw.length > 0 && raw[0]! > MAX_TX_TYPE) {
-    const copy = raw.slice();
-    const item = rlpDecode(copy, what);
-    if (!Array.isArray(item)) throw new DecodeError(what, 'raw', 'expected a legacy transaction list');
-    checkLegacyFields(item, what, 'raw');
+  const copy = raw.slice();
+  if (copy.length > 0 && copy[0]! > MAX_TX_TYPE) {
+    if (copy[0]! < 0xc0) throw new DecodeError(what, 'raw', 'expected a typed envelope or a legacy transaction list');
+    checkLegacy(copy, what, 'raw');
     return { type: 0, raw: copy, hash: keccak256(copy) };
   }
-  const copy = raw.slice();
   return { type: checkTypedEnvelope(copy, what, 'raw'), raw: copy, hash: keccak256(copy) };
 }

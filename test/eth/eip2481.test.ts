@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
-import { asBytes, asList, rlpEncode } from '../../src/common/rlp.js';
+import { asBytes, asList, rlpDecode, rlpEncode } from '../../src/common/rlp.js';
 import { makeHeader, type HeaderFields } from '../../src/eth/header.js';
 import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies } from '../../src/eth/messages/bodies.js';
 import { decodeBlockHeaders, decodeGetBlockHeaders, encodeBlockHeaders, encodeGetBlockHeaders } from '../../src/eth/messages/headers.js';
@@ -153,7 +153,7 @@ describe('EIP-2481 vectors through the eth/68 codecs', () => {
       const [c] = byType(type);
       const env = decodeRequestIdEnvelope(hex(c!.rlp), type);
       expect(env.requestId).toBe(BigInt(c!.data.RequestId));
-      const items = asList(env.payload, type, 'payload').map((x) => '0x' + bytesToHex(asBytes(x, type, 'item')));
+      const items = asList(rlpDecode(env.payloadRaw, type), type, 'payload').map((x) => '0x' + bytesToHex(asBytes(x, type, 'item')));
       expect(items).toEqual(c!.data[key]);
       expect('0x' + bytesToHex(encodeRequestIdEnvelope(env.requestId, env.payloadRaw))).toBe(c!.rlp);
     }

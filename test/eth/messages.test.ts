@@ -270,7 +270,8 @@ describe('shape and size checks', () => {
     expect(() => decodeTransactions(rlpEncode([Uint8Array.of(0, 1, 2)]))).toThrow(/transaction type/);
     expect(() => decodeTransactions(rlpEncode([Uint8Array.of(0x80, 1, 2)]))).toThrow(DecodeError);
     expect(() => decodeTransactions(rlpEncode([Uint8Array.of(2)]))).toThrow(/too short/);
-    expect(() => decodeTransactions(rlpEncode([[Uint8Array.of(1)]]))).toThrow(/legacy transaction/);
+    expect(() => decodeTransactions(rlpEncode([[Uint8Array.of(1)]]))).toThrow(/\[0\]\[1\]: missing element/);
+    expect(() => decodeTransactions(rlpEncode([[...Array(9).fill(Uint8Array.of(1)), Uint8Array.of(1)]]))).toThrow(/extra elements/);
   });
 
   it('GetBlockHeaders: origin must be a 32-byte hash or a number of at most 8 bytes; reverse 0 or 1', () => {

@@ -3,8 +3,9 @@
  * geth disconnects a peer whose range is inverted or whose latest hash is zero; see
  * {@link isValidBlockRange}.
  */
-import { asHash, asListOf, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
+import { checkLength, checkUint } from '../fields.js';
 import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 
 /** `[earliest, latest, latestHash]`. */
 export interface BlockRangeUpdate {
@@ -26,12 +27,10 @@ export function encodeBlockRangeUpdate(u: BlockRangeUpdate): Uint8Array {
 
 /** Decodes a BlockRangeUpdate (shape only; see {@link isValidBlockRange}). */
 export function decodeBlockRangeUpdate(data: Uint8Array): BlockRangeUpdate {
-  const l = asListOf(decodeMessageRlp(data, WHAT), 3, WHAT, 'message');
-  return {
-    earliestBlock: asUint64(l[0], WHAT, 'earliestBlock'),
-    latestBlock: asUint64(l[1], WHAT, 'latestBlock'),
-    latestBlockHash: asHash(l[2], WHAT, 'latestBlockHash'),
-  };
+  const r = RlpReader.message(data, WHAT);
+  const u = { earliestBlock: r.uint64('earliestBlock'), latestBlock: r.uint64('latestBlock'), latestBlockHash: r.hash('latestBlockHash') };
+  r.done();
+  return u;
 }
 
 /** geth's block range rule (BlockRangeUpdate and eth/69 Status): earliest <= latest, latest hash non-zero. */

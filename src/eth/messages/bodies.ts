@@ -1,9 +1,8 @@
 /** GetBlockBodies (0x05) and BlockBodies (0x06). */
-import { asList } from '../../common/rlp.js';
-import { bodyFromItem, encodeBodyItem, type BlockBody } from '../block.js';
-import { DecodeError } from '../../common/errors.js';
-import { asHashList, asListOf, asRequestId, checkLength, decodeMessageRlp } from '../fields.js';
-import { encBytes, encList, rlpListSpans } from '../rlp-raw.js';
+import { encodeBodyItem, readBody, type BlockBody } from '../block.js';
+import { checkLength, readHashList, readRequestId } from '../fields.js';
+import { encBytes, encList } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 import { encRequestId } from './request-id.js';
 
 /** `[request-id, [hash, ...]]`. */
@@ -28,8 +27,10 @@ export function encodeGetBlockBodies(m: GetBlockBodies): Uint8Array {
 
 /** Decodes a GetBlockBodies. */
 export function decodeGetBlockBodies(data: Uint8Array): GetBlockBodies {
-  const l = asListOf(decodeMessageRlp(data, WHAT_GET), 2, WHAT_GET, 'message');
-  return { requestId: asRequestId(l[0], WHAT_GET), hashes: asHashList(l[1], WHAT_GET, 'hashes') };
+  const r = RlpReader.message(data, WHAT_GET);
+  const m = { requestId: readRequestId(r), hashes: readHashList(r, 'hashes') };
+  r.done();
+  return m;
 }
 
 /** Encodes a BlockBodies. */
@@ -39,12 +40,8 @@ export function encodeBlockBodies(m: BlockBodies): Uint8Array {
 
 /** Decodes a BlockBodies. */
 export function decodeBlockBodies(data: Uint8Array): BlockBodies {
-  const l = asListOf(decodeMessageRlp(data, WHAT_BODIES), 2, WHAT_BODIES, 'message');
-  const bodies = asList(l[1], WHAT_BODIES, 'bodies');
-  const spans = rlpListSpans(rlpListSpans(data, WHAT_BODIES, 'message')[1]!, WHAT_BODIES, 'bodies');
-  if (spans.length !== bodies.length) throw new DecodeError(WHAT_BODIES, 'bodies', 'encoding does not match decoded list');
-  return {
-    requestId: asRequestId(l[0], WHAT_BODIES),
-    bodies: bodies.map((b, i) => bodyFromItem(b, spans[i]!, WHAT_BODIES, `bodies[${i}]`)),
-  };
+  const r = RlpReader.message(data, WHAT_BODIES);
+  const m = { requestId: readRequestId(r), bodies: r.list('bodies').map(readBody) };
+  r.done();
+  return m;
 }

@@ -1,10 +1,10 @@
 /** GetBlockHeaders (0x03) and BlockHeaders (0x04). */
 import { DecodeError } from '../../common/errors.js';
-import { asBigUint, asBytes } from '../../common/rlp.js';
-import { headersFromItem } from '../block.js';
-import { asBool, asListOf, asRequestId, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
+import { readHeaders } from '../block.js';
+import { checkLength, checkUint, readRequestId } from '../fields.js';
 import type { BlockHeader } from '../header.js';
-import { encBytes, encList, encUint, rlpListSpans } from '../rlp-raw.js';
+import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 import { encRequestId } from './request-id.js';
 
 /** Where a header query starts: a block hash or a block number. */
@@ -42,20 +42,19 @@ export function encodeGetBlockHeaders(m: GetBlockHeaders): Uint8Array {
 
 /** Decodes a GetBlockHeaders. The origin is a hash if it is 32 bytes, a number if at most 8 (geth's rule). */
 export function decodeGetBlockHeaders(data: Uint8Array): GetBlockHeaders {
-  const l = asListOf(decodeMessageRlp(data, WHAT_GET), 2, WHAT_GET, 'message');
-  const q = asListOf(l[1], 4, WHAT_GET, 'query');
-  const o = asBytes(q[0], WHAT_GET, 'origin');
+  const r = RlpReader.message(data, WHAT_GET);
+  const requestId = readRequestId(r);
+  const q = r.list('query');
   let origin: BlockOrigin;
-  if (o.length === 32) origin = { hash: o };
-  else if (o.length <= 8) origin = { number: asBigUint(o, WHAT_GET, 'origin', 8) };
-  else throw new DecodeError(WHAT_GET, 'origin', `expected a 32-byte hash or a number, got ${o.length} bytes`);
-  return {
-    requestId: asRequestId(l[0], WHAT_GET),
-    origin,
-    amount: asUint64(q[1], WHAT_GET, 'amount'),
-    skip: asUint64(q[2], WHAT_GET, 'skip'),
-    reverse: asBool(q[3], WHAT_GET, 'reverse'),
-  };
+  const o = q.bytesView('origin');
+  if (o.length === 32) origin = { hash: o.slice() };
+  else if (o.length > 8) throw new DecodeError(WHAT_GET, 'query.origin', `expected a 32-byte hash or a number, got ${o.length} bytes`);
+  else if (o.length > 0 && o[0] === 0) throw new DecodeError(WHAT_GET, 'query.origin', 'integer has leading zero bytes');
+  else origin = { number: o.reduce((v, b) => (v << 8n) | BigInt(b), 0n) };
+  const m = { requestId, origin, amount: q.uint64('amount'), skip: q.uint64('skip'), reverse: q.bool('reverse') };
+  q.done();
+  r.done();
+  return m;
 }
 
 /** Encodes a BlockHeaders from each header's original bytes. */
@@ -65,7 +64,8 @@ export function encodeBlockHeaders(m: BlockHeaders): Uint8Array {
 
 /** Decodes a BlockHeaders; each header keeps its bytes and hash. */
 export function decodeBlockHeaders(data: Uint8Array): BlockHeaders {
-  const l = asListOf(decodeMessageRlp(data, WHAT_HDRS), 2, WHAT_HDRS, 'message');
-  const spans = rlpListSpans(data, WHAT_HDRS, 'message');
-  return { requestId: asRequestId(l[0], WHAT_HDRS), headers: headersFromItem(l[1], spans[1]!, WHAT_HDRS, 'headers') };
+  const r = RlpReader.message(data, WHAT_HDRS);
+  const m = { requestId: readRequestId(r), headers: readHeaders(r, 'headers') };
+  r.done();
+  return m;
 }

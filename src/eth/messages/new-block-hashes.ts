@@ -2,9 +2,9 @@
  * NewBlockHashes (0x01, eth/68 only): announcements of new blocks. Post-merge nodes must not
  * send it (geth disconnects), but it still decodes so a peer sending it can be identified.
  */
-import { asHash, asListOf, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
-import { asList } from '../../common/rlp.js';
+import { checkLength, checkUint } from '../fields.js';
 import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 
 /** One announced block. */
 export interface BlockAnnouncement {
@@ -21,8 +21,10 @@ export function encodeNewBlockHashes(items: readonly BlockAnnouncement[]): Uint8
 
 /** Decodes `[[hash, number], ...]`. */
 export function decodeNewBlockHashes(data: Uint8Array): BlockAnnouncement[] {
-  return asList(decodeMessageRlp(data, WHAT), WHAT, 'message').map((item, i) => {
-    const l = asListOf(item, 2, WHAT, `[${i}]`);
-    return { hash: asHash(l[0], WHAT, `[${i}].hash`), number: asUint64(l[1], WHAT, `[${i}].number`) };
+  return RlpReader.message(data, WHAT).map((r, name) => {
+    const l = r.list(name);
+    const a = { hash: l.hash('hash'), number: l.uint64('number') };
+    l.done();
+    return a;
   });
 }

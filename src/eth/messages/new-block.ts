@@ -1,8 +1,8 @@
 /** NewBlock (0x07, eth/68 only): a full block propagated with its total difficulty. */
-import { asBigUint } from '../../common/rlp.js';
-import { blockFromItem, encodeBlockItem, type Block } from '../block.js';
-import { asListOf, checkUint, decodeMessageRlp } from '../fields.js';
-import { encList, encUint, rlpListSpans } from '../rlp-raw.js';
+import { encodeBlockItem, readBlock, type Block } from '../block.js';
+import { checkUint } from '../fields.js';
+import { encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 
 /** `[block, td]`. */
 export interface NewBlock {
@@ -19,7 +19,8 @@ export function encodeNewBlock(m: NewBlock): Uint8Array {
 
 /** Decodes a NewBlock. */
 export function decodeNewBlock(data: Uint8Array): NewBlock {
-  const l = asListOf(decodeMessageRlp(data, WHAT), 2, WHAT, 'message');
-  const spans = rlpListSpans(data, WHAT, 'message');
-  return { block: blockFromItem(l[0], spans[0]!, WHAT, 'block'), td: asBigUint(l[1], WHAT, 'td', 32) };
+  const r = RlpReader.message(data, WHAT);
+  const m = { block: readBlock(r, 'block'), td: r.uint('td', 32) };
+  r.done();
+  return m;
 }

@@ -3,10 +3,10 @@
  * sizes), GetPooledTransactions (0x09) and PooledTransactions (0x0a).
  */
 import { DecodeError } from '../../common/errors.js';
-import { asBytes, asList } from '../../common/rlp.js';
-import { asHashList, asListOf, asRequestId, asUint32, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
-import { encBytes, encList, encUint, rlpListSpans } from '../rlp-raw.js';
-import { encodeTransactionItem, transactionsFromItem, type Transaction } from '../transaction.js';
+import { checkLength, checkUint, readHashList, readRequestId } from '../fields.js';
+import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
+import { encodeTransactionItem, readTransactions, type Transaction } from '../transaction.js';
 import { encRequestId } from './request-id.js';
 
 /**
@@ -49,10 +49,11 @@ export function encodeNewPooledTransactionHashes(m: NewPooledTransactionHashes):
 
 /** Decodes a NewPooledTransactionHashes, rejecting lists of unequal length (as geth does). */
 export function decodeNewPooledTransactionHashes(data: Uint8Array): NewPooledTransactionHashes {
-  const l = asListOf(decodeMessageRlp(data, WHAT_ANN), 3, WHAT_ANN, 'message');
-  const types = asBytes(l[0], WHAT_ANN, 'types');
-  const sizes = asList(l[1], WHAT_ANN, 'sizes').map((s, i) => asUint32(s, WHAT_ANN, `sizes[${i}]`));
-  const hashes = asHashList(l[2], WHAT_ANN, 'hashes');
+  const r = RlpReader.message(data, WHAT_ANN);
+  const types = r.bytes('types');
+  const sizes = r.list('sizes').map((l, name) => l.uint32(name));
+  const hashes = readHashList(r, 'hashes');
+  r.done();
   if (sizes.length !== types.length || hashes.length !== types.length) {
     throw new DecodeError(WHAT_ANN, 'message', `lengths differ: ${types.length} types, ${sizes.length} sizes, ${hashes.length} hashes`);
   }
@@ -66,8 +67,10 @@ export function encodeGetPooledTransactions(m: GetPooledTransactions): Uint8Arra
 
 /** Decodes a GetPooledTransactions. */
 export function decodeGetPooledTransactions(data: Uint8Array): GetPooledTransactions {
-  const l = asListOf(decodeMessageRlp(data, WHAT_GET), 2, WHAT_GET, 'message');
-  return { requestId: asRequestId(l[0], WHAT_GET), hashes: asHashList(l[1], WHAT_GET, 'hashes') };
+  const r = RlpReader.message(data, WHAT_GET);
+  const m = { requestId: readRequestId(r), hashes: readHashList(r, 'hashes') };
+  r.done();
+  return m;
 }
 
 /** Encodes a PooledTransactions. */
@@ -77,7 +80,8 @@ export function encodePooledTransactions(m: PooledTransactions): Uint8Array {
 
 /** Decodes a PooledTransactions. */
 export function decodePooledTransactions(data: Uint8Array): PooledTransactions {
-  const l = asListOf(decodeMessageRlp(data, WHAT_TXS), 2, WHAT_TXS, 'message');
-  const spans = rlpListSpans(data, WHAT_TXS, 'message');
-  return { requestId: asRequestId(l[0], WHAT_TXS), transactions: transactionsFromItem(l[1], spans[1]!, WHAT_TXS, 'transactions') };
+  const r = RlpReader.message(data, WHAT_TXS);
+  const m = { requestId: readRequestId(r), transactions: readTransactions(r, 'transactions') };
+  r.done();
+  return m;
 }

@@ -6,10 +6,10 @@
  *   the index of the first receipt wanted from the first block, and the response says whether
  *   its last block's list was cut short (`[request-id, lastBlockIncomplete, [...]]`).
  */
-import { asList, type RlpItem } from '../../common/rlp.js';
-import { asBool, asHashList, asListOf, asRequestId, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
-import { encodeReceipt68Item, encodeReceipt69Item, receipt68FromItem, receipt69FromItem, type Receipt68, type Receipt69 } from '../receipt.js';
+import { checkLength, checkUint, readHashList, readRequestId } from '../fields.js';
+import { encodeReceipt68Item, encodeReceipt69Item, readReceipt68, readReceipt69, type Receipt68, type Receipt69 } from '../receipt.js';
 import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 import { encRequestId } from './request-id.js';
 
 /** eth/68 and eth/69 GetReceipts: `[request-id, [blockhash, ...]]`. */
@@ -52,10 +52,8 @@ function encHashes(hashes: readonly Uint8Array[]): Uint8Array {
   return encList(hashes.map((h) => encBytes(checkLength(h, 32, 'hash'))));
 }
 
-function perBlock<R>(item: RlpItem | undefined, what: string, read: (r: RlpItem, what: string, field: string) => R): R[][] {
-  return asList(item, what, 'receipts').map((block, i) =>
-    asList(block, what, `receipts[${i}]`).map((r, j) => read(r, what, `receipts[${i}][${j}]`)),
-  );
+function perBlock<R>(r: RlpReader, read: (r: RlpReader, name: string) => R): R[][] {
+  return r.list('receipts').map((blocks, name) => blocks.list(name).map(read));
 }
 
 /** Encodes an eth/68 or eth/69 GetReceipts. */
@@ -65,8 +63,10 @@ export function encodeGetReceipts(m: GetReceipts): Uint8Array {
 
 /** Decodes an eth/68 or eth/69 GetReceipts. */
 export function decodeGetReceipts(data: Uint8Array): GetReceipts {
-  const l = asListOf(decodeMessageRlp(data, WHAT_GET), 2, WHAT_GET, 'message');
-  return { requestId: asRequestId(l[0], WHAT_GET), hashes: asHashList(l[1], WHAT_GET, 'hashes') };
+  const r = RlpReader.message(data, WHAT_GET);
+  const m = { requestId: readRequestId(r), hashes: readHashList(r, 'hashes') };
+  r.done();
+  return m;
 }
 
 /** Encodes an eth/70 GetReceipts. */
@@ -76,12 +76,10 @@ export function encodeGetReceipts70(m: GetReceipts70): Uint8Array {
 
 /** Decodes an eth/70 GetReceipts. */
 export function decodeGetReceipts70(data: Uint8Array): GetReceipts70 {
-  const l = asListOf(decodeMessageRlp(data, WHAT_GET70), 3, WHAT_GET70, 'message');
-  return {
-    requestId: asRequestId(l[0], WHAT_GET70),
-    firstBlockReceiptIndex: asUint64(l[1], WHAT_GET70, 'firstBlockReceiptIndex'),
-    hashes: asHashList(l[2], WHAT_GET70, 'hashes'),
-  };
+  const r = RlpReader.message(data, WHAT_GET70);
+  const m = { requestId: readRequestId(r), firstBlockReceiptIndex: r.uint64('firstBlockReceiptIndex'), hashes: readHashList(r, 'hashes') };
+  r.done();
+  return m;
 }
 
 /** Encodes an eth/68 Receipts. */
@@ -91,8 +89,10 @@ export function encodeReceipts68(m: Receipts68): Uint8Array {
 
 /** Decodes an eth/68 Receipts. */
 export function decodeReceipts68(data: Uint8Array): Receipts68 {
-  const l = asListOf(decodeMessageRlp(data, WHAT_68), 2, WHAT_68, 'message');
-  return { requestId: asRequestId(l[0], WHAT_68), receipts: perBlock(l[1], WHAT_68, receipt68FromItem) };
+  const r = RlpReader.message(data, WHAT_68);
+  const m = { requestId: readRequestId(r), receipts: perBlock(r, readReceipt68) };
+  r.done();
+  return m;
 }
 
 /** Encodes an eth/69 Receipts. */
@@ -102,8 +102,10 @@ export function encodeReceipts69(m: Receipts69): Uint8Array {
 
 /** Decodes an eth/69 Receipts. */
 export function decodeReceipts69(data: Uint8Array): Receipts69 {
-  const l = asListOf(decodeMessageRlp(data, WHAT_69), 2, WHAT_69, 'message');
-  return { requestId: asRequestId(l[0], WHAT_69), receipts: perBlock(l[1], WHAT_69, receipt69FromItem) };
+  const r = RlpReader.message(data, WHAT_69);
+  const m = { requestId: readRequestId(r), receipts: perBlock(r, readReceipt69) };
+  r.done();
+  return m;
 }
 
 /** Encodes an eth/70 Receipts. */
@@ -117,10 +119,8 @@ export function encodeReceipts70(m: Receipts70): Uint8Array {
 
 /** Decodes an eth/70 Receipts. */
 export function decodeReceipts70(data: Uint8Array): Receipts70 {
-  const l = asListOf(decodeMessageRlp(data, WHAT_70), 3, WHAT_70, 'message');
-  return {
-    requestId: asRequestId(l[0], WHAT_70),
-    lastBlockIncomplete: asBool(l[1], WHAT_70, 'lastBlockIncomplete'),
-    receipts: perBlock(l[2], WHAT_70, receipt69FromItem),
-  };
+  const r = RlpReader.message(data, WHAT_70);
+  const m = { requestId: readRequestId(r), lastBlockIncomplete: r.bool('lastBlockIncomplete'), receipts: perBlock(r, readReceipt69) };
+  r.done();
+  return m;
 }

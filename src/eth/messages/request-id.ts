@@ -3,24 +3,23 @@
  * and response since eth/66. The typed codecs build their messages with it; it is exported
  * for messages this package has no typed codec for (e.g. eth/66 GetNodeData/NodeData).
  */
-import type { RlpItem } from '../../common/rlp.js';
-import { asListOf, asRequestId, checkUint, decodeMessageRlp } from '../fields.js';
-import { encList, encUint, rlpListSpans } from '../rlp-raw.js';
+import { checkUint } from '../fields.js';
+import { encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 
 /** A request or response split into its request ID and undecoded payload. */
 export interface RequestIdEnvelope {
   requestId: bigint;
-  /** The decoded payload item. */
-  payload: RlpItem;
-  /** The payload's encoding. */
+  /** The payload's encoding (one well-formed RLP item), for the caller to decode. */
   payloadRaw: Uint8Array;
 }
 
 /** Splits a `[request-id, payload]` message (size-checked, strict RLP). */
 export function decodeRequestIdEnvelope(data: Uint8Array, what = 'request'): RequestIdEnvelope {
-  const l = asListOf(decodeMessageRlp(data, what), 2, what, 'message');
-  const spans = rlpListSpans(data, what, 'message');
-  return { requestId: asRequestId(l[0], what), payload: l[1]!, payloadRaw: spans[1]!.slice() };
+  const r = RlpReader.message(data, what);
+  const env = { requestId: r.uint64('requestId'), payloadRaw: r.raw('payload').slice() };
+  r.done();
+  return env;
 }
 
 /** Builds `[request-id, payload]` from an already encoded payload. */

@@ -4,10 +4,10 @@
  * eth/69 shape. Whether the values are acceptable (version, network, genesis, fork ID) is the
  * handshake's decision, not the codec's.
  */
-import { asBigUint } from '../../common/rlp.js';
-import { asHash, asListOf, asUint32, asUint64, checkLength, checkUint, decodeMessageRlp } from '../fields.js';
-import { decodeForkIdItem, encodeForkIdItem, type ForkId } from '../forkid.js';
+import { checkLength, checkUint } from '../fields.js';
+import { encodeForkIdItem, readForkId, type ForkId } from '../forkid.js';
 import { encBytes, encList, encUint } from '../rlp-raw.js';
+import { RlpReader } from '../rlp-reader.js';
 
 /** eth/68 Status: `[version, networkid, td, blockhash, genesis, forkid]`. */
 export interface Status68 {
@@ -50,15 +50,17 @@ export function encodeStatus68(s: Status68): Uint8Array {
 
 /** Decodes an eth/68 Status. */
 export function decodeStatus68(data: Uint8Array): Status68 {
-  const l = asListOf(decodeMessageRlp(data, WHAT68), 6, WHAT68, 'message');
-  return {
-    version: asUint32(l[0], WHAT68, 'version'),
-    networkId: asUint64(l[1], WHAT68, 'networkId'),
-    td: asBigUint(l[2], WHAT68, 'td', 32),
-    head: asHash(l[3], WHAT68, 'head'),
-    genesis: asHash(l[4], WHAT68, 'genesis'),
-    forkId: decodeForkIdItem(l[5], WHAT68),
+  const r = RlpReader.message(data, WHAT68);
+  const s: Status68 = {
+    version: r.uint32('version'),
+    networkId: r.uint64('networkId'),
+    td: r.uint('td', 32),
+    head: r.hash('head'),
+    genesis: r.hash('genesis'),
+    forkId: readForkId(r),
   };
+  r.done();
+  return s;
 }
 
 /** Encodes an eth/69 (or eth/70) Status. */
@@ -76,14 +78,16 @@ export function encodeStatus69(s: Status69): Uint8Array {
 
 /** Decodes an eth/69 (or eth/70) Status. */
 export function decodeStatus69(data: Uint8Array): Status69 {
-  const l = asListOf(decodeMessageRlp(data, WHAT69), 7, WHAT69, 'message');
-  return {
-    version: asUint32(l[0], WHAT69, 'version'),
-    networkId: asUint64(l[1], WHAT69, 'networkId'),
-    genesis: asHash(l[2], WHAT69, 'genesis'),
-    forkId: decodeForkIdItem(l[3], WHAT69),
-    earliestBlock: asUint64(l[4], WHAT69, 'earliestBlock'),
-    latestBlock: asUint64(l[5], WHAT69, 'latestBlock'),
-    latestBlockHash: asHash(l[6], WHAT69, 'latestBlockHash'),
+  const r = RlpReader.message(data, WHAT69);
+  const s: Status69 = {
+    version: r.uint32('version'),
+    networkId: r.uint64('networkId'),
+    genesis: r.hash('genesis'),
+    forkId: readForkId(r),
+    earliestBlock: r.uint64('earliestBlock'),
+    latestBlock: r.uint64('latestBlock'),
+    latestBlockHash: r.hash('latestBlockHash'),
   };
+  r.done();
+  return s;
 }

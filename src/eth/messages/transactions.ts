@@ -1,7 +1,7 @@
 /** Transactions (0x02): full transactions pushed to a peer, without a request ID. */
-import { decodeMessageRlp } from '../fields.js';
 import { encList } from '../rlp-raw.js';
-import { encodeTransactionItem, transactionsFromItem, type Transaction } from '../transaction.js';
+import { RlpReader } from '../rlp-reader.js';
+import { encodeTransactionItem, readTransaction, type Transaction } from '../transaction.js';
 
 const WHAT = 'Transactions';
 
@@ -12,5 +12,5 @@ export function encodeTransactions(txs: readonly Transaction[]): Uint8Array {
 
 /** Decodes `[tx, ...]`. */
 export function decodeTransactions(data: Uint8Array): Transaction[] {
-  return transactionsFromItem(decodeMessageRlp(data, WHAT), data, WHAT, 'transactions');
+  return RlpReader.message(data, WHAT).map(readTransaction);
 }
