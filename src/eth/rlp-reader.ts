@@ -96,6 +96,11 @@ export class RlpReader {
     if (this.itemEnd > this.end) this.fail(name, 'RLP item longer than its container');
   }
 
+  /** Bytes left in this list, for cheap plausibility bounds before reading many elements. */
+  remainingBytes(): number {
+    return this.end - this.pos;
+  }
+
   /** True while elements remain. */
   hasMore(): boolean {
     return this.pos < this.end;

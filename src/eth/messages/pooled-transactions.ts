@@ -51,11 +51,20 @@ export function encodeNewPooledTransactionHashes(m: NewPooledTransactionHashes):
 export function decodeNewPooledTransactionHashes(data: Uint8Array): NewPooledTransactionHashes {
   const r = RlpReader.message(data, WHAT_ANN);
   const types = r.bytes('types');
-  const sizes = r.list('sizes').map((l, name) => l.uint32(name));
+  const n = types.length;
+  // Each entry needs at least a 1-byte size and a 33-byte hash item: reject impossible counts
+  // before reading, and stop reading sizes past n, so a long list of tiny items costs nothing.
+  if (r.remainingBytes() < n * 34) throw new DecodeError(WHAT_ANN, 'types', `${n} types but too few bytes for their sizes and hashes`);
+  const sl = r.list('sizes');
+  const sizes: number[] = [];
+  while (sl.hasMore()) {
+    if (sizes.length === n) throw new DecodeError(WHAT_ANN, 'sizes', `more sizes than the ${n} types`);
+    sizes.push(sl.uint32(`[${sizes.length}]`));
+  }
   const hashes = readHashList(r, 'hashes');
   r.done();
-  if (sizes.length !== types.length || hashes.length !== types.length) {
-    throw new DecodeError(WHAT_ANN, 'message', `lengths differ: ${types.length} types, ${sizes.length} sizes, ${hashes.length} hashes`);
+  if (sizes.length !== n || hashes.length !== n) {
+    throw new DecodeError(WHAT_ANN, 'message', `lengths differ: ${n} types, ${sizes.length} sizes, ${hashes.length} hashes`);
   }
   return { types, sizes, hashes };
 }
