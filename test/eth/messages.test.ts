@@ -321,6 +321,32 @@ describe('shape and size checks', () => {
     expect(() => decodeTransactions(data)).toThrow(DecodeError);
   });
 
+  it('reject 10 MiB of one-byte items quickly, without building them (every decoder)', () => {
+    // A flat list of tiny items, alone and after a request ID: a generic tree decoder spends
+    // seconds and gigabytes on this; the schema-driven reader fails at the first wrong element.
+    const flatList = (n: number) => {
+      const len = [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+      const out = new Uint8Array(n + 4).fill(1);
+      out.set([0xfa, ...len], 0);
+      return out;
+    };
+    const inputs = [flatList(MAX_MESSAGE_SIZE - 4), encList([Uint8Array.of(1), flatList(MAX_MESSAGE_SIZE - 10)]), encList([Uint8Array.of(1, 1), flatList(MAX_MESSAGE_SIZE - 12)])];
+    for (const v of ETH_VERSIONS) {
+      for (const [name, codec] of Object.entries(ETH_CODECS[v] as Record<string, { decode(b: Uint8Array): unknown }>)) {
+        for (const data of inputs) {
+          expect(data.length).toBeLessThanOrEqual(MAX_MESSAGE_SIZE);
+          const t = performance.now();
+          try {
+            codec.decode(data);
+          } catch (e) {
+            expect(e).toBeInstanceOf(DecodeError);
+          }
+          expect(performance.now() - t, `eth/${v} ${name}`).toBeLessThan(1000);
+        }
+      }
+    }
+  });
+
   it('isValidBlockRange follows geth: earliest <= latest and a non-zero latest hash', () => {
     expect(isValidBlockRange({ earliestBlock: 1n, latestBlock: 1n, latestBlockHash: h32(1) })).toBe(true);
     expect(isValidBlockRange({ earliestBlock: 2n, latestBlock: 1n, latestBlockHash: h32(1) })).toBe(false);
