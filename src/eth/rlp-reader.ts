@@ -14,6 +14,12 @@
 import { DecodeError } from '../common/errors.js';
 import { MAX_MESSAGE_SIZE } from './protocol.js';
 
+/**
+ * Deepest list nesting accepted inside an item read with {@link RlpReader.raw}. Nothing in
+ * the eth protocol nests that deep; the bound keeps the walk's memory small.
+ */
+export const MAX_RAW_DEPTH = 64;
+
 /** Cursor over the elements of one RLP list (or over a single top-level item). */
 export class RlpReader {
   private pos: number;
@@ -201,7 +207,10 @@ export class RlpReader {
         }
         r.header('');
         r.pos = r.itemEnd;
-        if (r.isList) stack.push(new RlpReader(r.data, r.payload, r.itemEnd, r.what, r.path));
+        if (r.isList) {
+          if (stack.length >= MAX_RAW_DEPTH) this.fail(name, `lists nested deeper than ${MAX_RAW_DEPTH}`);
+          stack.push(new RlpReader(r.data, r.payload, r.itemEnd, r.what, r.path));
+        }
       }
     }
     this.pos = end;

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/common/errors.js';
-import { rlpEncode } from '../../src/common/rlp.js';
+import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { RlpReader } from '../../src/eth/rlp-reader.js';
 import { decodeForkId, encodeForkId } from '../../src/eth/forkid.js';
 import { decodeHeader } from '../../src/eth/header.js';
 import { decodeEthMessage, encodeEthMessage, ETH_CODECS, type EthMessage } from '../../src/eth/messages/index.js';
@@ -77,6 +78,46 @@ describe('round-trip of generated values', () => {
     fc.assert(fc.property(forkIdArb, (id) => {
           expect(decodeForkId(encodeForkId(id))).toEqual(id);
         }), RUNS);
+  });
+});
+
+describe('RlpReader agrees with the shared RLP decoder', () => {
+  const accepts = (read: () => unknown) => {
+    try {
+      read();
+      return true;
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return false;
+    }
+  };
+  const readerAccepts = (b: Uint8Array) =>
+    accepts(() => {
+      const r = RlpReader.over(b, 'test');
+      r.raw('item');
+      r.done();
+    });
+
+  it('on which byte strings are one well-formed RLP item', () => {
+    const nearRlp = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      fc.tuple(rlpValue, mutation).map(([v, m]) => mutate(rlpEncode(v), m)).filter((b) => b.length > 0),
+    );
+    fc.assert(
+      fc.property(nearRlp, (b) => {
+        expect(readerAccepts(b)).toBe(accepts(() => rlpDecode(b, 'test')));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('on valid encodings', () => {
+    fc.assert(
+      fc.property(rlpValue, (v) => {
+        expect(readerAccepts(rlpEncode(v))).toBe(true);
+      }),
+      RUNS,
+    );
   });
 });
 

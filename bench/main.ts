@@ -1,0 +1,100 @@
+/**
+ * `npm run bench`: our RLPx stack side by side with @ethereumjs/devp2p 10.0.0 on loopback, both
+ * ends of each connection in this process, each scenario run for both stacks back to back so
+ * machine drift hits both. Prints a readable table, then one JSON object as the last line.
+ * Run with `node --expose-gc` (the npm script does) for the heap figures.
+ */
+import { ejsHandshakes, ejsHeapPerPeer, ejsRoundTrip, ejsThroughput } from './ejs/rlpx.js';
+import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rlpx.js';
+import { measureCeilings } from './ceiling.js';
+
+const quick = process.argv.includes('--quick');
+const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
+const rows: [string, number, number | undefined, string][] = [];
+const result: Record<string, number> = {};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function row(name: string, ours: number, ejs: number | undefined, unit: string): void {
+  rows.push([name, ours, ejs, unit]);
+  process.stderr.write(`  ${name}: ours ${ours.toFixed(2)} ${unit}${ejs === undefined ? '' : `, ejs ${ejs.toFixed(2)} ${unit}`}\n`);
+}
+
+process.stderr.write('measuring primitive ceilings...\n');
+const ceil = measureCeilings();
+
+process.stderr.write('handshakes...\n');
+const hsSeq = await ourHandshakes({ count: scale(200), concurrency: 1 });
+const ejsHsSeq = await ejsHandshakes({ count: scale(200), concurrency: 1 });
+row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s');
+const hsConc = await ourHandshakes({ count: scale(200), concurrency: 50 });
+const ejsHsConc = await ejsHandshakes({ count: scale(200), concurrency: 50 });
+row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s');
+
+process.stderr.write('throughput...\n');
+const sizes = [
+  ['1kib', 1024, 20_000, 4_000],
+  ['64kib', 65_536, 1_000, 100],
+  ['1mib', 1 << 20, 100, 16],
+] as const;
+for (const [label, size, ourCount, ejsCount] of sizes) {
+  const ours = await ourThroughput({ messageSize: size, messages: scale(ourCount) });
+  const ejs = await ejsThroughput({ messageSize: size, messages: scale(ejsCount) });
+  row(`throughput ${label} messages`, ours.MBps, ejs.MBps, 'MB/s');
+  result[`rlpx_${label}_MBps`] = r1(ours.MBps);
+  result[`ejs_rlpx_${label}_MBps`] = r1(ejs.MBps);
+}
+
+process.stderr.write('round trip...\n');
+const rtt = await ourRoundTrip({ rounds: scale(200) });
+const ejsRtt = await ejsRoundTrip({ rounds: scale(200) });
+row('request/response round trip (median)', rtt.ms, ejsRtt.ms, 'ms');
+
+process.stderr.write('heap per peer...\n');
+const heap = await ourHeapPerPeer({ peers: 100 });
+const ejsHeap = await ejsHeapPerPeer({ peers: 100 });
+row('heap per connected peer (both ends)', heap.kib, ejsHeap.kib, 'KiB');
+
+const crypto1MiB = ceil.crypto1MiBMBps;
+const pipeline1MiB = ceil.pipeline1MiBMBps;
+row('ceiling 1 MiB: AES-CTR + keccak MAC, seal + open', crypto1MiB, undefined, 'MB/s');
+row('ceiling 1 MiB incl. snappy on the bench payload', pipeline1MiB, undefined, 'MB/s');
+row('ceiling handshakes (8 ECDH + 4 keygen + sign + recover)', ceil.handshakesPerS, undefined, '/s');
+
+Object.assign(result, {
+  handshakes_per_s: r1(hsSeq.perSecond),
+  ejs_handshakes_per_s: r1(ejsHsSeq.perSecond),
+  handshakes_concurrent_per_s: r1(hsConc.perSecond),
+  ejs_handshakes_concurrent_per_s: r1(ejsHsConc.perSecond),
+  rtt_ms: r3(rtt.ms),
+  ejs_rtt_ms: r3(ejsRtt.ms),
+  heap_per_peer_kib: r1(heap.kib),
+  ejs_heap_per_peer_kib: r1(ejsHeap.kib),
+  external_per_peer_kib: r1(heap.externalKib),
+  ejs_external_per_peer_kib: r1(ejsHeap.externalKib),
+  // The ceiling for the scenario as run (snappy on): snappy both ends + AES-CTR + keccak MAC over
+  // the compressed bytes both ends. The crypto-only figure over uncompressed bytes is beside it.
+  rlpx_ceiling_1mib_MBps: r1(pipeline1MiB),
+  rlpx_crypto_ceiling_1mib_MBps: r1(crypto1MiB),
+  handshake_ceiling_per_s: r1(ceil.handshakesPerS),
+  ecdh_ms: r3(ceil.ecdhMs),
+  keygen_ms: r3(ceil.keygenMs),
+  sign_ms: r3(ceil.signMs),
+  recover_ms: r3(ceil.recoverMs),
+  snappy_1mib_ms: r3(ceil.snappyMs),
+});
+const ratios = {
+  rlpx_1mib_vs_ejs: r1(result.rlpx_1mib_MBps! / result.ejs_rlpx_1mib_MBps!),
+  rlpx_1mib_of_ceiling: r3(result.rlpx_1mib_MBps! / pipeline1MiB),
+  rlpx_1mib_of_crypto_ceiling: r3(result.rlpx_1mib_MBps! / crypto1MiB),
+  handshakes_vs_ejs: r1(hsSeq.perSecond / ejsHsSeq.perSecond),
+  handshakes_of_ceiling: r3(hsConc.perSecond / ceil.handshakesPerS),
+  heap_per_peer_of_ejs: r3(heap.kib / ejsHeap.kib),
+};
+Object.assign(result, ratios);
+
+process.stdout.write(`\n${'scenario'.padEnd(58)}${'ours'.padStart(12)}${'ejs'.padStart(12)}  unit\n`);
+for (const [name, ours, ejs, unit] of rows) {
+  process.stdout.write(`${name.padEnd(58)}${ours.toFixed(2).padStart(12)}${(ejs === undefined ? '-' : ejs.toFixed(2)).padStart(12)}  ${unit}\n`);
+}
+process.stdout.write(`\n${JSON.stringify(result)}\n`);
