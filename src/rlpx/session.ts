@@ -332,7 +332,21 @@ export class Session extends TypedEmitter<SessionEvents> {
       const { code, data } = codec.openBody(this.buf.take(need), this.pendingFrameSize);
       this.pendingFrameSize = -1;
       this.stats.messagesIn++;
-      this.onMessage(code, this.snappy ? snappyUncompress(data) : data);
+      this.onMessage(code, this.snappy ? this.uncompress(code, data) : data);
+    }
+  }
+
+  /**
+   * Snappy-decodes a message body. A Disconnect that does not decode is read raw: some
+   * implementations (@ethereumjs/devp2p 10, older Nethermind) send it uncompressed, and the peer
+   * is leaving either way, so its reason is worth more than a decoding error.
+   */
+  private uncompress(code: number, data: Uint8Array): Uint8Array {
+    if (code !== BaseCode.Disconnect) return snappyUncompress(data);
+    try {
+      return snappyUncompress(data, MAX_HELLO_SIZE);
+    } catch {
+      return data;
     }
   }
 
