@@ -55,11 +55,15 @@ const heap = await ourHeapPerPeer({ peers: 100 });
 const ejsHeap = await ejsHeapPerPeer({ peers: 100 });
 row('heap per connected peer (both ends)', heap.kib, ejsHeap.kib, 'KiB');
 
-const crypto1MiB = ceil.crypto1MiBMBps;
-const pipeline1MiB = ceil.pipeline1MiBMBps;
+// A ceiling is a best case: measure the primitives again now and keep the faster reading, so
+// load on this shared machine during one of the two readings does not lower the bound.
+const ceil2 = measureCeilings();
+const crypto1MiB = Math.max(ceil.crypto1MiBMBps, ceil2.crypto1MiBMBps);
+const pipeline1MiB = Math.max(ceil.pipeline1MiBMBps, ceil2.pipeline1MiBMBps);
+const handshakeCeiling = Math.max(ceil.handshakesPerS, ceil2.handshakesPerS);
 row('ceiling 1 MiB: AES-CTR + keccak MAC, seal + open', crypto1MiB, undefined, 'MB/s');
 row('ceiling 1 MiB incl. snappy on the bench payload', pipeline1MiB, undefined, 'MB/s');
-row('ceiling handshakes (8 ECDH + 4 keygen + sign + recover)', ceil.handshakesPerS, undefined, '/s');
+row('ceiling handshakes (8 ECDH + 4 keygen + sign + recover)', handshakeCeiling, undefined, '/s');
 
 Object.assign(result, {
   handshakes_per_s: r1(hsSeq.perSecond),
@@ -76,7 +80,7 @@ Object.assign(result, {
   // the compressed bytes both ends. The crypto-only figure over uncompressed bytes is beside it.
   rlpx_ceiling_1mib_MBps: r1(pipeline1MiB),
   rlpx_crypto_ceiling_1mib_MBps: r1(crypto1MiB),
-  handshake_ceiling_per_s: r1(ceil.handshakesPerS),
+  handshake_ceiling_per_s: r1(handshakeCeiling),
   ecdh_ms: r3(ceil.ecdhMs),
   keygen_ms: r3(ceil.keygenMs),
   sign_ms: r3(ceil.signMs),
@@ -88,7 +92,7 @@ const ratios = {
   rlpx_1mib_of_ceiling: r3(result.rlpx_1mib_MBps! / pipeline1MiB),
   rlpx_1mib_of_crypto_ceiling: r3(result.rlpx_1mib_MBps! / crypto1MiB),
   handshakes_vs_ejs: r1(hsSeq.perSecond / ejsHsSeq.perSecond),
-  handshakes_of_ceiling: r3(hsConc.perSecond / ceil.handshakesPerS),
+  handshakes_of_ceiling: r3(hsConc.perSecond / handshakeCeiling),
   heap_per_peer_of_ejs: r3(heap.kib / ejsHeap.kib),
 };
 Object.assign(result, ratios);
