@@ -4,7 +4,7 @@ import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
-import { DisconnectError, FrameError, HandshakeError, TimeoutError } from '../../src/rlpx/errors.js';
+import { DisconnectError, FrameError, HandshakeError, TimeoutError, WriteQueueFullError } from '../../src/rlpx/errors.js';
 import { eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { decodeDisconnect, encodeHello } from '../../src/rlpx/hello.js';
 import type { CloseInfo, Session, SessionConfig } from '../../src/rlpx/session.js';
@@ -236,5 +236,45 @@ describe('hostile input ends in a typed error and a closed socket', () => {
     const closed = new Promise<CloseInfo>((r) => s.once('close', r));
     sendFrame(p, 1, Uint8Array.of(DisconnectReason.TooManyPeers), true);
     expect(await closed).toMatchObject({ reason: DisconnectReason.TooManyPeers, remote: true });
+  });
+
+  it('a peer that stops reading: write TimeoutError once writes make no progress', async () => {
+    const t = await target({ writeTimeoutMs: 300 });
+    const session = t.nextSession();
+    const p = await rawHandshake(t.port, t.publicKey);
+    await helloDone(p);
+    const s = await session;
+    p.socket.pause(); // never read again: the kernel buffers fill, then our writes stall
+    const closed = new Promise<CloseInfo>((r) => s.once('close', r));
+    const chunk = new Uint8Array(randomBytes(512 * 1024)); // incompressible
+    for (let i = 0; i < 48 && s.currentState === 'active'; i++) {
+      s.send('eth', 6, chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    const info = await closed;
+    expect(info.error).toBeInstanceOf(TimeoutError);
+    expect((info.error as TimeoutError).phase).toBe('write');
+    expect(s.socket.destroyed).toBe(true);
+    p.socket.destroy();
+  });
+
+  it('a send past the write-buffer bound: WriteQueueFullError and the session ends', async () => {
+    const t = await target({ maxWriteBufferBytes: 2 * 1024 * 1024 });
+    const session = t.nextSession();
+    const p = await rawHandshake(t.port, t.publicKey);
+    await helloDone(p);
+    const s = await session;
+    p.socket.pause();
+    const chunk = new Uint8Array(randomBytes(512 * 1024));
+    let thrown: unknown;
+    try {
+      for (let i = 0; i < 64; i++) s.send('eth', 6, chunk); // synchronous: the socket cannot drain in between
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(WriteQueueFullError);
+    expect(s.closeInfo?.error).toBeInstanceOf(WriteQueueFullError);
+    expect(s.currentState).toBe('closed');
+    p.socket.destroy();
   });
 });
