@@ -14,6 +14,7 @@ import { ecdh, generateKeyPair, generatePrivateKey, publicKeyOf, recoverPublicKe
 import { FrameMac } from '../src/rlpx/mac.js';
 import { snappyCompress, snappyUncompress } from '../src/rlpx/snappy.js';
 import { benchPayload } from './ejs/rlpx.js';
+import { median } from './measure.js';
 
 function medianMs(reps: number, fn: () => void): number {
   for (let i = 0; i < Math.min(3, reps); i++) fn();
@@ -23,8 +24,7 @@ function medianMs(reps: number, fn: () => void): number {
     fn();
     xs.push(performance.now() - t);
   }
-  xs.sort((a, b) => a - b);
-  return xs[xs.length >> 1]!;
+  return median(xs);
 }
 
 export interface Ceilings {

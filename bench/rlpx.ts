@@ -10,6 +10,7 @@ import { dial } from '../src/rlpx/connect.js';
 import { RlpxListener } from '../src/rlpx/listener.js';
 import type { Session, SessionConfig } from '../src/rlpx/session.js';
 import { benchPayload } from './ejs/rlpx.js';
+import { median, settledHeap, withDeadline } from './measure.js';
 
 const ETH68 = { name: 'eth', version: 68, length: 17 };
 const BLOCK_BODIES = 0x06;
@@ -37,15 +38,6 @@ function dialerConfig(): SessionConfig {
   return { privateKey: generatePrivateKey(), capabilities: [ETH68] };
 }
 
-async function deadline<T>(label: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${label}: no result within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Mirrors ejsHandshakes: counted when the dialer's session is ready; distinct dialer keys made outside the clock. */
 export async function ourHandshakes(opts: { count: number; concurrency: number }): Promise<{ perSecond: number }> {
   const w = await world();
@@ -62,7 +54,7 @@ export async function ourHandshakes(opts: { count: number; concurrency: number }
         closing.push(s.disconnect());
       }
     };
-    await deadline('ourHandshakes', 30_000 + opts.count * 500, Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.count) }, worker)));
+    await withDeadline('ourHandshakes', 30_000 + opts.count * 500, Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.count) }, worker)));
     const elapsed = performance.now() - t0;
     await Promise.all(closing);
     // The listener reports its side a tick after the dialer's; wait for it (bounded), not timed.
@@ -110,18 +102,12 @@ export async function ourThroughput(opts: { messageSize: number; messages: numbe
       a.send('eth', BLOCK_BODIES, body);
       if (a.writableLength > highWater) await a.drained({ lowWater: highWater / 2 });
     }
-    await deadline('ourThroughput', 30_000 + (opts.messages * opts.messageSize) / 200, all);
+    await withDeadline('ourThroughput', 30_000 + (opts.messages * opts.messageSize) / 200, all);
     await a.disconnect();
     return { MBps: bytes / 1e6 / ((t1 - t0) / 1000) };
   } finally {
     await w.close();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Mirrors ejsRoundTrip: GetBlockHeaders -> BlockHeaders, 5 warm-up rounds, median. */
@@ -137,7 +123,7 @@ export async function ourRoundTrip(opts: { rounds: number }): Promise<{ ms: numb
       const answered = new Promise<void>((resolve) => a.once('message', () => resolve()));
       const t0 = performance.now();
       a.send('eth', GET_BLOCK_HEADERS, rlpEncode([r + 1, [1_000_000 + r, 1, 0, 0]]));
-      await deadline('ourRoundTrip', 10_000, answered);
+      await withDeadline('ourRoundTrip', 10_000, answered);
       if (r >= 5) samples.push(performance.now() - t0);
     }
     await a.disconnect();
@@ -145,16 +131,6 @@ export async function ourRoundTrip(opts: { rounds: number }): Promise<{ ms: numb
   } finally {
     await w.close();
   }
-}
-
-async function settledHeap(): Promise<number> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') throw new Error('heap measurement needs node --expose-gc');
-  for (let i = 0; i < 3; i++) {
-    await new Promise<void>((r) => setImmediate(r));
-    gc();
-  }
-  return process.memoryUsage().heapUsed;
 }
 
 /** Mirrors ejsHeapPerPeer: one peer = one connection with both ends in this process; warm-up connection first. */

@@ -17,6 +17,9 @@ import { ETH, Peer, RLPx, type Capabilities } from '@ethereumjs/devp2p';
 import { bytesToHex, hexToBytes, intToBytes } from '@ethereumjs/util';
 import { utils as secpUtils } from '@noble/secp256k1';
 
+export { withDeadline } from '../measure.js';
+import { withDeadline } from '../measure.js';
+
 export const LOOPBACK = '127.0.0.1';
 
 /** Mainnet genesis hash; both ends send it in Status (ejs only compares the two Statuses). */
@@ -76,19 +79,6 @@ export function waitFor<T>(
 export function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
-}
-
-/** Races `p` against a deadline; the deadline timer is always cleared. */
-export async function withDeadline<T>(label: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`ejs: ${label} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function ethOf(peer: Peer): ETH {

@@ -19,6 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { EthMessageCodes, type ETH, type Peer } from '@ethereumjs/devp2p';
 import { intToBytes } from '@ethereumjs/util';
+import { median, settledHeap } from '../measure.js';
 import { EjsWorld, errMsg, handled, idKey, socketOf, withDeadline, type EjsNode } from './harness.js';
 
 /**
@@ -44,12 +45,6 @@ export function benchPayload(size: number): Uint8Array {
     for (let i = 0; i < n; i++) out[off + i] = i < FRESH ? rand() & 0xff : out[off + i - FRESH]!;
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function throwIfErrors(world: EjsWorld): void {
@@ -300,16 +295,6 @@ export async function ejsRoundTrip(opts: { rounds: number; timeoutMs?: number })
     throwIfErrors(world);
     return { ms: median(samples) };
   });
-}
-
-async function settledHeap(): Promise<number> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') throw new Error('ejsHeapPerPeer needs global.gc: run node with --expose-gc');
-  for (let i = 0; i < 3; i++) {
-    await new Promise<void>((r) => setImmediate(r));
-    gc();
-  }
-  return process.memoryUsage().heapUsed;
 }
 
 /**
