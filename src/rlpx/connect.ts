@@ -20,6 +20,8 @@ export interface DialTarget {
 export interface ConnectOptions {
   signal?: AbortSignal;
   dialTimeoutMs?: number;
+  /** Local address to dial from (multi-homed hosts, tests on 127.0.0.x). */
+  localAddress?: string;
 }
 
 /** Raised when the TCP connection itself fails (refused, unreachable, reset). */
@@ -44,7 +46,7 @@ export function connectTcp(host: string, port: number, opts: ConnectOptions = {}
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(abortError(opts.signal));
-    const socket = netConnect({ host, port });
+    const socket = netConnect({ host, port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     const done = (err?: Error) => {
       clearTimeout(timer);
       socket.off('connect', onConnect);

@@ -1,0 +1,384 @@
+/**
+ * The devp2p server: listens, accepts and dials, enforces geth's peer limits, and runs the
+ * registered protocols on every peer. Limits (all configurable, geth's defaults):
+ * max peers 50 with a dial ratio of 3 (16 dialed / 34 inbound), 50 pending inbound handshakes,
+ * 50 dials in flight, 15 s dial timeout, 35 s dial history, 30 s inbound throttle per IP
+ * (LAN exempt), an optional netrestrict CIDR list. Trusted peers bypass the peer limits; static
+ * and trusted peers are kept connected with backoff. No self-dial, one session per node ID.
+ */
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { bytesToHex } from '../common/bytes.js';
+import { TypedEmitter } from '../common/emitter.js';
+import { publicKeyOf } from '../crypto/secp256k1.js';
+import { formatEnode, type Enode } from '../enode/enode-url.js';
+import { nodeIdOf } from '../enode/key.js';
+import { accept, dial, DIAL_TIMEOUT_MS } from '../rlpx/connect.js';
+import { DisconnectReason } from '../rlpx/disconnect-reason.js';
+import type { CloseInfo, Session, SessionConfig } from '../rlpx/session.js';
+import type { Hello } from '../rlpx/hello.js';
+import { DialScheduler, enodeId, DIAL_HISTORY_MS, type DialCandidate } from './dial-scheduler.js';
+import { ExpiringSet, isLanIp, NetList, normalizeIp } from './netutil.js';
+import { Peer, type PeerInfo } from './peer.js';
+import type { Protocol } from './protocol.js';
+
+export const DEFAULT_MAX_PEERS = 50;
+export const DEFAULT_DIAL_RATIO = 3;
+export const DEFAULT_MAX_PENDING_PEERS = 50;
+export const DEFAULT_MAX_ACTIVE_DIALS = 50;
+/** geth's inboundThrottleTime. */
+export const INBOUND_THROTTLE_MS = 30_000;
+
+export interface ServerConfig {
+  privateKey: Uint8Array;
+  protocols: readonly Protocol[];
+  clientId?: string;
+  /** Where to listen; omit (or null) to not accept inbound connections. */
+  listen?: { host: string; port: number } | null;
+  /** Address advertised in our enode (NAT extip); defaults to the listen host. */
+  advertisedIp?: string;
+  maxPeers?: number;
+  dialRatio?: number;
+  maxPendingPeers?: number;
+  maxActiveDials?: number;
+  dialTimeoutMs?: number;
+  dialHistoryMs?: number;
+  inboundThrottleMs?: number;
+  /** Exempt loopback/LAN addresses from the inbound throttle (default true, as geth). */
+  throttleExemptsLan?: boolean;
+  /** Only these networks are accepted, dialed and taken from discovery. */
+  netrestrict?: NetList | readonly string[];
+  staticNodes?: readonly Enode[];
+  trustedNodes?: readonly Enode[];
+  bootnodes?: readonly Enode[];
+  /** Dial candidates from discovery (discv4 random nodes, a DNS list...). */
+  discovery?: AsyncIterable<DialCandidate> | AsyncIterator<DialCandidate>;
+  /** Do not dial at all (no outbound slots). */
+  noDial?: boolean;
+  /** Extra RLPx session settings (timeouts, write bound). */
+  session?: Partial<Omit<SessionConfig, 'privateKey' | 'capabilities' | 'checkHello'>>;
+}
+
+export interface ServerEvents {
+  'peer:added': (peer: Peer) => void;
+  /** `info.remote` says who ended it; `info.reason` why. */
+  'peer:removed': (peer: Peer, info: CloseInfo) => void;
+  /** A dial or an inbound handshake failed before a peer was added (typed error). */
+  'connection:failed': (direction: 'inbound' | 'outbound', error: Error, target: string) => void;
+}
+
+/** Counters for status lines and metrics. */
+export interface ServerStats {
+  dialsStarted: number;
+  dialsSucceeded: number;
+  dialsFailed: number;
+  inboundAccepted: number;
+  /** Inbound sockets refused before the handshake, by cause. */
+  inboundRefused: { pending: number; throttled: number; netrestrict: number; stopped: number };
+  /** Peers refused after Hello, by Disconnect reason name. */
+  refusedAfterHello: Record<string, number>;
+}
+
+export class Server extends TypedEmitter<ServerEvents> {
+  readonly publicKey: Uint8Array;
+  readonly id: string;
+  readonly stats: ServerStats = {
+    dialsStarted: 0,
+    dialsSucceeded: 0,
+    dialsFailed: 0,
+    inboundAccepted: 0,
+    inboundRefused: { pending: 0, throttled: 0, netrestrict: 0, stopped: 0 },
+    refusedAfterHello: {},
+  };
+  private readonly cfg: ServerConfig;
+  private readonly maxPeers: number;
+  private readonly maxDialed: number;
+  private readonly maxInbound: number;
+  private readonly peersById = new Map<string, Peer>();
+  private readonly trusted = new Set<string>();
+  private readonly scheduler: DialScheduler;
+  private readonly throttle: ExpiringSet;
+  private readonly netrestrict?: NetList;
+  private readonly pendingSockets = new Set<Socket>();
+  private netServer?: NetServer;
+  private running = false;
+  private readonly abort = new AbortController();
+  private scheduleTimer?: NodeJS.Timeout;
+  private discovery?: AsyncIterator<DialCandidate>;
+  private discoveryBusy = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(config: ServerConfig) {
+    super();
+    this.cfg = config;
+    this.publicKey = publicKeyOf(config.privateKey);
+    this.id = bytesToHex(nodeIdOf(this.publicKey));
+    this.maxPeers = config.maxPeers ?? DEFAULT_MAX_PEERS;
+    const ratio = config.dialRatio ?? DEFAULT_DIAL_RATIO;
+    this.maxDialed = config.noDial || this.maxPeers === 0 ? 0 : Math.max(1, Math.floor(this.maxPeers / ratio));
+    this.maxInbound = this.maxPeers - this.maxDialed;
+    this.throttle = new ExpiringSet(config.inboundThrottleMs ?? INBOUND_THROTTLE_MS);
+    if (config.netrestrict) this.netrestrict = config.netrestrict instanceof NetList ? config.netrestrict : new NetList(config.netrestrict);
+    this.scheduler = new DialScheduler(
+      {
+        selfId: this.id,
+        isConnected: (id) => this.peersById.has(id),
+        freeDynamicSlots: () => this.freeDynamicSlots(),
+        maxActiveDials: config.noDial ? 0 : config.maxActiveDials ?? DEFAULT_MAX_ACTIVE_DIALS,
+        ...(this.netrestrict ? { netrestrict: this.netrestrict } : {}),
+      },
+      config.dialHistoryMs ?? DIAL_HISTORY_MS,
+    );
+    for (const n of config.staticNodes ?? []) this.scheduler.addStatic(n);
+    for (const n of config.trustedNodes ?? []) this.addTrusted(n);
+  }
+
+  /** Our enode URL (advertised IP, listen port). */
+  get enode(): string {
+    const port = this.port;
+    const host = this.cfg.advertisedIp ?? (this.cfg.listen?.host && !['0.0.0.0', '::'].includes(this.cfg.listen.host) ? this.cfg.listen.host : '127.0.0.1');
+    return formatEnode({ publicKey: this.publicKey, ip: host, tcpPort: port, udpPort: port });
+  }
+
+  /** The bound TCP port (0 if not listening). */
+  get port(): number {
+    const a = this.netServer?.address() as AddressInfo | null | undefined;
+    return a?.port ?? 0;
+  }
+
+  /** Connected peers. */
+  get peers(): Peer[] {
+    return [...this.peersById.values()];
+  }
+
+  peerInfos(): PeerInfo[] {
+    return this.peers.map((p) => p.info());
+  }
+
+  /** Peer counts by direction and dials in flight. */
+  counts(): { inbound: number; outbound: number; dialing: number } {
+    let inbound = 0;
+    for (const p of this.peersById.values()) if (p.direction === 'inbound') inbound++;
+    return { inbound, outbound: this.peersById.size - inbound, dialing: this.scheduler.dialing.size };
+  }
+
+  addStatic(node: Enode): void {
+    this.scheduler.addStatic(node);
+    this.schedule();
+  }
+
+  removeStatic(node: Enode): void {
+    this.scheduler.removeStatic(node);
+  }
+
+  /** Trusted peers bypass the peer limits and are kept connected like static peers. */
+  addTrusted(node: Enode): void {
+    this.trusted.add(enodeId(node));
+    this.scheduler.addStatic(node, 'trusted');
+    this.schedule();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.cfg.listen) {
+      const srv = createServer((s) => this.onInbound(s));
+      this.netServer = srv;
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(this.cfg.listen!.port, this.cfg.listen!.host, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+    }
+    if (this.cfg.discovery) {
+      const d = this.cfg.discovery;
+      this.discovery = Symbol.asyncIterator in d ? (d as AsyncIterable<DialCandidate>)[Symbol.asyncIterator]() : (d as AsyncIterator<DialCandidate>);
+    }
+    this.offerBootnodes();
+    this.schedule();
+  }
+
+  /** Sends Disconnect(ClientQuitting) to every peer, stops every dial, timer and socket. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort(new Error('server stopped'));
+    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+    const closed = this.netServer ? new Promise<void>((r) => this.netServer!.close(() => r())) : Promise.resolve();
+    for (const s of this.pendingSockets) s.destroy();
+    await Promise.all(this.peers.map((p) => p.disconnect(DisconnectReason.ClientQuitting)));
+    await Promise.allSettled([...this.inflight]);
+    await this.discovery?.return?.();
+    await closed;
+  }
+
+  // ---- limits ----------------------------------------------------------------------------
+
+  private freeDynamicSlots(): number {
+    const { outbound } = this.counts();
+    const max = this.cfg.noDial ? 0 : this.cfg.maxActiveDials ?? DEFAULT_MAX_ACTIVE_DIALS;
+    return Math.max(0, Math.min((this.maxDialed - outbound) * 2, max) - this.scheduler.dialing.size);
+  }
+
+  /** geth's postHandshakeChecks, run once the remote Hello is valid. */
+  private checkHello(session: Session, hello: Hello): DisconnectReason | undefined {
+    const id = bytesToHex(nodeIdOf(hello.publicKey));
+    const trusted = this.trusted.has(id);
+    if (!this.running) return DisconnectReason.ClientQuitting;
+    if (id === this.id) return DisconnectReason.Self;
+    if (this.peersById.has(id)) return DisconnectReason.AlreadyConnected;
+    if (!trusted && this.peersById.size >= this.maxPeers) return DisconnectReason.TooManyPeers;
+    if (!trusted && session.direction === 'inbound' && this.counts().inbound >= this.maxInbound) return DisconnectReason.TooManyPeers;
+    // Dynamic dials run up to 2x the free outbound slots (many fail); the ones that succeed past
+    // the outbound share are let go here, so the dial ratio holds. Static peers are exempt.
+    if (!trusted && session.direction === 'outbound' && !this.scheduler.isStatic(id) && this.counts().outbound >= this.maxDialed) {
+      return DisconnectReason.TooManyPeers;
+    }
+    return undefined;
+  }
+
+  private sessionConfig(): SessionConfig {
+    return {
+      ...this.cfg.session,
+      privateKey: this.cfg.privateKey,
+      capabilities: this.cfg.protocols.map((p) => ({ name: p.name, version: p.version, length: p.length })),
+      clientId: this.cfg.clientId ?? this.cfg.session?.clientId ?? 'devp2p-ts/v0.1.0',
+      listenPort: this.port,
+      checkHello: (hello, session) => {
+        const r = this.checkHello(session, hello);
+        if (r !== undefined) {
+          const name = DisconnectReason[r] ?? String(r);
+          this.stats.refusedAfterHello[name] = (this.stats.refusedAfterHello[name] ?? 0) + 1;
+        }
+        return r;
+      },
+    };
+  }
+
+  // ---- inbound -----------------------------------------------------------------------------
+
+  private onInbound(socket: Socket): void {
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const refuse = (why: keyof ServerStats['inboundRefused']) => {
+      this.stats.inboundRefused[why]++;
+      socket.destroy();
+    };
+    if (!this.running) return refuse('stopped');
+    if (this.pendingSockets.size >= (this.cfg.maxPendingPeers ?? DEFAULT_MAX_PENDING_PEERS)) return refuse('pending');
+    if (this.netrestrict && !this.netrestrict.contains(ip)) return refuse('netrestrict');
+    const exempt = (this.cfg.throttleExemptsLan ?? true) && isLanIp(ip);
+    if (!exempt) {
+      if (this.throttle.has(ip)) return refuse('throttled');
+      this.throttle.add(ip);
+      this.throttle.prune();
+    }
+    this.pendingSockets.add(socket);
+    const done = () => this.pendingSockets.delete(socket);
+    socket.once('close', done);
+    this.track(
+      accept(socket, this.sessionConfig(), { signal: this.abort.signal }).then(
+        (session) => {
+          done();
+          this.stats.inboundAccepted++;
+          this.addPeer(session);
+        },
+        (err: Error) => {
+          done();
+          this.emit('connection:failed', 'inbound', err, `${ip}:${socket.remotePort}`);
+        },
+      ),
+    );
+  }
+
+  // ---- outbound ----------------------------------------------------------------------------
+
+  private offerBootnodes(): void {
+    for (const b of this.cfg.bootnodes ?? []) this.scheduler.offer({ ...b, source: 'bootnode' });
+  }
+
+  /** Starts due dials, pulls from discovery when slots are free, and arms the static redial timer. */
+  private schedule(): void {
+    if (!this.running) return;
+    for (const node of this.scheduler.next()) this.startDial(node);
+    void this.pumpDiscovery();
+    clearTimeout(this.scheduleTimer);
+    const due = this.scheduler.nextStaticDueIn();
+    if (due !== undefined) this.scheduleTimer = setTimeout(() => this.schedule(), Math.max(50, due));
+  }
+
+  private async pumpDiscovery(): Promise<void> {
+    if (!this.discovery || this.discoveryBusy) return;
+    this.discoveryBusy = true;
+    try {
+      // Bounded: at most one pending next() at a time, and only while there are free slots.
+      while (this.running && this.scheduler.wantsCandidates) {
+        const r = await this.discovery.next();
+        if (r.done) {
+          this.discovery = undefined;
+          break;
+        }
+        if (this.scheduler.offer({ ...r.value, source: 'discovery' })) {
+          for (const node of this.scheduler.next()) this.startDial(node);
+        }
+      }
+    } catch {
+      this.discovery = undefined;
+    } finally {
+      this.discoveryBusy = false;
+    }
+  }
+
+  private startDial(node: DialCandidate): void {
+    this.stats.dialsStarted++;
+    const target = `${node.ip}:${node.tcpPort}`;
+    this.track(
+      dial({ publicKey: node.publicKey, host: node.ip, port: node.tcpPort }, this.sessionConfig(), {
+        signal: this.abort.signal,
+        dialTimeoutMs: this.cfg.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+      }).then(
+        (session) => {
+          this.stats.dialsSucceeded++;
+          this.scheduler.done(node, true);
+          this.addPeer(session);
+          this.schedule();
+        },
+        (err: Error) => {
+          this.stats.dialsFailed++;
+          this.scheduler.done(node, false);
+          this.emit('connection:failed', 'outbound', err, target);
+          this.schedule();
+        },
+      ),
+    );
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  // ---- peers -------------------------------------------------------------------------------
+
+  private addPeer(session: Session): void {
+    if (session.currentState === 'closed') return;
+    const id = bytesToHex(nodeIdOf(session.remotePublicKey!));
+    // The Hello check ran before activation, but another session for the same node may have
+    // become active since (simultaneous dials): keep the first.
+    if (this.peersById.has(id) || !this.running) {
+      void session.disconnect(this.running ? DisconnectReason.AlreadyConnected : DisconnectReason.ClientQuitting);
+      return;
+    }
+    const peer = new Peer(session, this.cfg.protocols, { trusted: this.trusted.has(id), static: this.scheduler.isStatic(id) });
+    this.peersById.set(id, peer);
+    session.once('close', (info) => {
+      this.peersById.delete(id);
+      this.scheduler.disconnected(id);
+      this.emit('peer:removed', peer, info);
+      if (this.peersById.size === 0) this.offerBootnodes();
+      this.schedule();
+    });
+    this.emit('peer:added', peer);
+  }
+}
