@@ -30,6 +30,8 @@ export interface DialState {
   /** Total dials in flight may not exceed this (maxActiveDials). */
   maxActiveDials: number;
   netrestrict?: NetList;
+  /** Banned node IDs and IPs are not dialed. */
+  isBanned?(id: string, ip: string): boolean;
 }
 
 export function enodeId(e: Enode): string {
@@ -92,6 +94,7 @@ export class DialScheduler {
     if (node.tcpPort === 0) return false;
     if (this.dialing.has(id) || this.state.isConnected(id)) return false;
     if (this.state.netrestrict && !this.state.netrestrict.contains(node.ip)) return false;
+    if (this.state.isBanned?.(id, node.ip)) return false;
     return true;
   }
 

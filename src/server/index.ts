@@ -3,3 +3,5 @@ export * from './netutil.js';
 export * from './peer.js';
 export * from './dial-scheduler.js';
 export * from './server.js';
+export * from './reputation.js';
+export * from './metrics.js';

@@ -77,6 +77,10 @@ export class ExpiringSet {
     return true;
   }
 
+  delete(key: string): void {
+    this.until.delete(key);
+  }
+
   /** Drops expired keys (called periodically so the set stays bounded by the rate of adds). */
   prune(): void {
     const now = this.now();

@@ -11,12 +11,19 @@ import { DisconnectReason } from '../rlpx/disconnect-reason.js';
 import { ProtocolError } from '../rlpx/errors.js';
 import type { CloseInfo, Session, SessionMessage } from '../rlpx/session.js';
 import type { Protocol, ProtocolHandler, ProtocolPeer } from './protocol.js';
+import type { PenaltyKind } from './reputation.js';
 
 /** Queue depth at which we stop reading the socket until the handler catches up. */
 export const QUEUE_HIGH_WATER = 64;
 /** Queue bounds past which the peer is dropped (a burst in one read can overshoot high water). */
 export const MAX_QUEUED_MESSAGES = 4096;
 export const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+
+/** Callbacks the server gives each peer: reputation and per-protocol traffic accounting. */
+export interface PeerHooks {
+  penalize?: (peer: Peer, kind: PenaltyKind, detail?: string) => void;
+  traffic?: (direction: 'in' | 'out', protocol: string, code: number, bytes: number) => void;
+}
 
 /** Per-peer information for an embedding client's status pages. */
 export interface PeerInfo {
@@ -96,6 +103,7 @@ export class Peer {
     readonly session: Session,
     protocols: readonly Protocol[],
     readonly flags: { trusted: boolean; static: boolean },
+    hooks: PeerHooks = {},
   ) {
     this.publicKey = session.remotePublicKey!;
     this.id = bytesToHex(nodeIdOf(this.publicKey));
@@ -108,12 +116,19 @@ export class Peer {
         version: cap.version,
         direction: session.direction,
         session,
-        send: (code, data) => session.send(cap.name, code, data),
+        send: (code, data) => {
+          session.send(cap.name, code, data);
+          hooks.traffic?.('out', cap.name, code, data.length);
+        },
+        penalize: (kind, detail) => hooks.penalize?.(this, kind, detail),
         disconnect: (reason, error) => this.disconnect(reason, error),
       };
       this.queues.set(cap.name, new HandlerQueue(proto.create(peerView), this));
     }
-    session.on('message', (m) => this.queues.get(m.capability.name)?.push(m));
+    session.on('message', (m) => {
+      hooks.traffic?.('in', m.capability.name, m.code, m.data.length);
+      this.queues.get(m.capability.name)?.push(m);
+    });
     session.once('close', (info) => this.onClose(info));
   }
 

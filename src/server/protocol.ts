@@ -7,6 +7,7 @@
  */
 import type { DisconnectReason } from '../rlpx/disconnect-reason.js';
 import type { CloseInfo, Session } from '../rlpx/session.js';
+import type { PenaltyKind } from './reputation.js';
 
 /** What a protocol handler sees of its peer. Codes are relative to the protocol (0-based). */
 export interface ProtocolPeer {
@@ -21,6 +22,11 @@ export interface ProtocolPeer {
   readonly session: Session;
   /** Sends a message of this protocol; `data` is the RLP message body. */
   send(code: number, data: Uint8Array): void;
+  /**
+   * Records misbehaviour (an invalid message, a timed-out request...). Enough of it disconnects
+   * the peer and bans its node ID and IP for a while.
+   */
+  penalize(kind: PenaltyKind, detail?: string): void;
   /** Ends the whole peer (every protocol on it). */
   disconnect(reason: DisconnectReason, error?: Error): Promise<void>;
 }

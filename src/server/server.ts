@@ -20,6 +20,7 @@ import { DialScheduler, enodeId, DIAL_HISTORY_MS, type DialCandidate } from './d
 import { ExpiringSet, isLanIp, NetList, normalizeIp } from './netutil.js';
 import { Peer, type PeerInfo } from './peer.js';
 import type { Protocol } from './protocol.js';
+import { BAN_DURATION_MS, Reputation, type PenaltyKind } from './reputation.js';
 
 export const DEFAULT_MAX_PEERS = 50;
 export const DEFAULT_DIAL_RATIO = 3;
@@ -54,6 +55,8 @@ export interface ServerConfig {
   discovery?: AsyncIterable<DialCandidate> | AsyncIterator<DialCandidate>;
   /** Do not dial at all (no outbound slots). */
   noDial?: boolean;
+  /** How long a peer that reached the penalty threshold stays banned. */
+  banDurationMs?: number;
   /** Extra RLPx session settings (timeouts, write bound). */
   session?: Partial<Omit<SessionConfig, 'privateKey' | 'capabilities' | 'checkHello'>>;
 }
@@ -64,6 +67,8 @@ export interface ServerEvents {
   'peer:removed': (peer: Peer, info: CloseInfo) => void;
   /** A dial or an inbound handshake failed before a peer was added (typed error). */
   'connection:failed': (direction: 'inbound' | 'outbound', error: Error, target: string) => void;
+  /** Every sub-protocol message in or out (for metrics): protocol name, relative code, body bytes. */
+  traffic: (direction: 'in' | 'out', protocol: string, code: number, bytes: number) => void;
 }
 
 /** Counters for status lines and metrics. */
@@ -73,7 +78,7 @@ export interface ServerStats {
   dialsFailed: number;
   inboundAccepted: number;
   /** Inbound sockets refused before the handshake, by cause. */
-  inboundRefused: { pending: number; throttled: number; netrestrict: number; stopped: number };
+  inboundRefused: { pending: number; throttled: number; netrestrict: number; banned: number; stopped: number };
   /** Peers refused after Hello, by Disconnect reason name. */
   refusedAfterHello: Record<string, number>;
 }
@@ -86,7 +91,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     dialsSucceeded: 0,
     dialsFailed: 0,
     inboundAccepted: 0,
-    inboundRefused: { pending: 0, throttled: 0, netrestrict: 0, stopped: 0 },
+    inboundRefused: { pending: 0, throttled: 0, netrestrict: 0, banned: 0, stopped: 0 },
     refusedAfterHello: {},
   };
   private readonly cfg: ServerConfig;
@@ -106,6 +111,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   private discovery?: AsyncIterator<DialCandidate>;
   private discoveryBusy = false;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Scores and bans; `penalize` is also reachable from every protocol handler's peer. */
+  readonly reputation: Reputation;
 
   constructor(config: ServerConfig) {
     super();
@@ -117,6 +124,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.maxDialed = config.noDial || this.maxPeers === 0 ? 0 : Math.max(1, Math.floor(this.maxPeers / ratio));
     this.maxInbound = this.maxPeers - this.maxDialed;
     this.throttle = new ExpiringSet(config.inboundThrottleMs ?? INBOUND_THROTTLE_MS);
+    this.reputation = new Reputation(config.banDurationMs ?? BAN_DURATION_MS);
     if (config.netrestrict) this.netrestrict = config.netrestrict instanceof NetList ? config.netrestrict : new NetList(config.netrestrict);
     this.scheduler = new DialScheduler(
       {
@@ -124,6 +132,7 @@ export class Server extends TypedEmitter<ServerEvents> {
         isConnected: (id) => this.peersById.has(id),
         freeDynamicSlots: () => this.freeDynamicSlots(),
         maxActiveDials: config.noDial ? 0 : config.maxActiveDials ?? DEFAULT_MAX_ACTIVE_DIALS,
+        isBanned: (id, ip) => this.reputation.isBanned(id, ip),
         ...(this.netrestrict ? { netrestrict: this.netrestrict } : {}),
       },
       config.dialHistoryMs ?? DIAL_HISTORY_MS,
@@ -228,6 +237,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const trusted = this.trusted.has(id);
     if (!this.running) return DisconnectReason.ClientQuitting;
     if (id === this.id) return DisconnectReason.Self;
+    if (this.reputation.isBanned(id)) return DisconnectReason.UselessPeer;
     if (this.peersById.has(id)) return DisconnectReason.AlreadyConnected;
     if (!trusted && this.peersById.size >= this.maxPeers) return DisconnectReason.TooManyPeers;
     if (!trusted && session.direction === 'inbound' && this.counts().inbound >= this.maxInbound) return DisconnectReason.TooManyPeers;
@@ -268,6 +278,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (!this.running) return refuse('stopped');
     if (this.pendingSockets.size >= (this.cfg.maxPendingPeers ?? DEFAULT_MAX_PENDING_PEERS)) return refuse('pending');
     if (this.netrestrict && !this.netrestrict.contains(ip)) return refuse('netrestrict');
+    if (this.reputation.isBanned(undefined, ip)) return refuse('banned');
     const exempt = (this.cfg.throttleExemptsLan ?? true) && isLanIp(ip);
     if (!exempt) {
       if (this.throttle.has(ip)) return refuse('throttled');
@@ -361,6 +372,20 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   // ---- peers -------------------------------------------------------------------------------
 
+  private peerIp(peer: Peer): string | undefined {
+    const a = peer.session.socket.remoteAddress;
+    return a ? normalizeIp(a) : undefined;
+  }
+
+  /** Records misbehaviour of a peer; at the threshold it is disconnected and banned. */
+  penalize(peer: Peer, kind: PenaltyKind): void {
+    if (this.trusted.has(peer.id)) return;
+    if (this.reputation.penalize(peer.id, this.peerIp(peer), kind)) {
+      const reason = kind === 'protocol-breach' || kind === 'invalid-message' ? DisconnectReason.ProtocolBreach : DisconnectReason.UselessPeer;
+      void peer.disconnect(reason, new Error(`banned after ${kind}`));
+    }
+  }
+
   private addPeer(session: Session): void {
     if (session.currentState === 'closed') return;
     const id = bytesToHex(nodeIdOf(session.remotePublicKey!));
@@ -370,9 +395,16 @@ export class Server extends TypedEmitter<ServerEvents> {
       void session.disconnect(this.running ? DisconnectReason.AlreadyConnected : DisconnectReason.ClientQuitting);
       return;
     }
-    const peer = new Peer(session, this.cfg.protocols, { trusted: this.trusted.has(id), static: this.scheduler.isStatic(id) });
+    const peer = new Peer(session, this.cfg.protocols, { trusted: this.trusted.has(id), static: this.scheduler.isStatic(id) }, {
+      penalize: (p, kind) => this.penalize(p, kind),
+      traffic: (dir, proto, code, bytes) => this.emit('traffic', dir, proto, code, bytes),
+    });
     this.peersById.set(id, peer);
     session.once('close', (info) => {
+      // A peer we dropped for breaking a protocol is remembered: repeat offenders get banned.
+      if (!info.remote && (info.reason === DisconnectReason.ProtocolBreach || info.reason === DisconnectReason.SubprotocolError)) {
+        this.reputation.penalize(id, this.peerIp(peer), 'protocol-breach');
+      }
       this.peersById.delete(id);
       this.scheduler.disconnected(id);
       this.emit('peer:removed', peer, info);
