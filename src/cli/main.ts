@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n${err.message.includes('usage:') ? '' : 'run "devp2p-ts help" for usage\n'}`);
+      process.stderr.write(`error: ${err.message}\n`);
       return 2;
     }
     const e = err as Error;

@@ -67,6 +67,7 @@ export function parseEnode(url: string): Enode {
   } else {
     const colon = hostPort.lastIndexOf(':');
     if (colon < 0) throw new EnodeUrlError(url, 'missing :port');
+    if (hostPort.indexOf(':') !== colon) throw new EnodeUrlError(url, `IPv6 host "${hostPort}" must be written as [addr]:port`);
     ip = hostPort.slice(0, colon);
     portStr = hostPort.slice(colon + 1);
     if (isIP(ip) !== 4) throw new EnodeUrlError(url, `"${ip}" is not an IP address`);

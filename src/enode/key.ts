@@ -2,7 +2,7 @@
  * Node keys: secp256k1 private keys stored as geth stores them (a file holding 64 hex
  * characters, no 0x prefix, optional trailing newline).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { generatePrivateKey, isValidPrivateKey, publicKeyOf } from '../crypto/secp256k1.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { bytesToHex } from '../common/bytes.js';
@@ -39,6 +39,8 @@ export async function loadNodeKey(path: string): Promise<Uint8Array> {
 export async function saveNodeKey(path: string, key: Uint8Array): Promise<void> {
   if (!isValidPrivateKey(key)) throw new NodeKeyError('not a valid secp256k1 private key', path);
   await writeFile(path, bytesToHex(key), { mode: 0o600 });
+  // writeFile's mode applies only when it creates the file; a key must not stay world-readable.
+  await chmod(path, 0o600);
 }
 
 /** A new random node key. */
