@@ -1,0 +1,324 @@
+/**
+ * Header sync from several peers at once, verified from a trusted head downwards.
+ *
+ * The target (number, hash) comes from a peer's Status/BlockRangeUpdate or a --checkpoint; the
+ * range below it is cut into chunks that idle peers fetch by number in parallel. Each chunk is
+ * checked on arrival (count, consecutive numbers, parent links, increasing timestamps, hashes
+ * computed from the received bytes), then verified against the chain above it: its top header's
+ * hash must be the parentHash of the lowest verified header. Because every verified header
+ * commits to its parent, a peer that serves a wrong header is always the one caught, and its
+ * chunk is fetched again from another peer. Timeouts and bad data cost the peer reputation; a
+ * peer that keeps failing is no longer asked. Verified chunks go to the {@link HeaderStore} as
+ * they connect, so a stop (or a kill) loses at most the chunks in flight.
+ */
+import { bytesToHex, equalBytes } from '../common/bytes.js';
+import { TypedEmitter } from '../common/emitter.js';
+import type { BlockHeader } from '../eth/header.js';
+import type { HeaderStore, SyncTarget } from './header-store.js';
+
+/** What the sync needs of a peer (an EthPeer adapter in the node, a fake in tests). */
+export interface SyncPeer {
+  readonly id: string;
+  /** Headers [from, from + amount) in ascending order (fewer if the peer lacks them). */
+  getHeaders(from: bigint, amount: number, opts: { timeoutMs: number; signal: AbortSignal }): Promise<BlockHeader[]>;
+  /** Headers by hash (for the target header itself). */
+  getHeaderByHash(hash: Uint8Array, opts: { timeoutMs: number; signal: AbortSignal }): Promise<BlockHeader | undefined>;
+  /** Reputation hook: bad data or a timeout. */
+  penalize(kind: 'invalid-message' | 'timeout', detail: string): void;
+}
+
+export interface HeaderSyncOptions {
+  store: HeaderStore;
+  target: SyncTarget;
+  /** Lowest header to fetch (default 0). */
+  from?: bigint;
+  /** Hash that header `from` must have when known (genesis hash for from = 0). */
+  fromHash?: Uint8Array;
+  /** The peers to use; read again whenever a worker looks for work, so peers may come and go. */
+  peers: () => readonly SyncPeer[];
+  /** Headers per request (default 192, as Erigon; geth serves up to 1024). */
+  chunkSize?: number;
+  /** Per-request timeout (default 5 s). */
+  requestTimeoutMs?: number;
+  /** Chunks fetched but not yet connected, at most (memory bound; default 64). */
+  maxBufferedChunks?: number;
+  /** A peer failing this many requests in a row is no longer asked (default 3). */
+  maxPeerFailures?: number;
+  signal?: AbortSignal;
+  /** Gives up when no peer can make progress for this long (default 60 s). */
+  stallTimeoutMs?: number;
+}
+
+export interface SyncProgress {
+  /** Headers verified and stored in this range. */
+  verified: bigint;
+  total: bigint;
+  lowest: bigint;
+  headersPerSecond: number;
+  activePeers: number;
+}
+
+export interface SyncResult {
+  headers: bigint;
+  ms: number;
+  /** Requests per peer id, and bad responses per peer id. */
+  requests: Record<string, number>;
+  rejected: Record<string, number>;
+  timeouts: Record<string, number>;
+}
+
+export interface HeaderSyncEvents {
+  progress: (p: SyncProgress) => void;
+  /** A peer's chunk was refused (detail says why). */
+  rejected: (peerId: string, detail: string) => void;
+}
+
+/** Raised when the sync cannot finish (no usable peers, stalled, aborted, bad target). */
+export class SyncError extends Error {
+  constructor(message: string, readonly kind: 'aborted' | 'stalled' | 'no-peers' | 'bad-target' | 'bad-base') {
+    super(message);
+    this.name = 'SyncError';
+  }
+}
+
+interface Chunk {
+  lo: bigint;
+  hi: bigint;
+  /** Peers that served this chunk wrongly: not asked for it again. */
+  excluded: Set<string>;
+  headers?: BlockHeader[];
+  servedBy?: string;
+}
+
+/** Checks a chunk on its own; returns why it is wrong, or undefined. */
+export function checkChunk(headers: readonly BlockHeader[], lo: bigint, hi: bigint): string | undefined {
+  const want = Number(hi - lo + 1n);
+  if (headers.length !== want) return `expected ${want} headers from ${lo}, got ${headers.length}`;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (h.number !== lo + BigInt(i)) return `header ${i} has number ${h.number}, expected ${lo + BigInt(i)}`;
+    if (i > 0) {
+      const p = headers[i - 1]!;
+      if (!equalBytes(h.parentHash, p.hash)) return `header ${h.number} does not link to its parent`;
+      if (h.time <= p.time) return `header ${h.number} timestamp does not increase`;
+    }
+  }
+  return undefined;
+}
+
+export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
+  private readonly chunkSize: bigint;
+  private readonly requestTimeoutMs: number;
+  private readonly maxBuffered: number;
+  private readonly maxFailures: number;
+  private readonly stallTimeoutMs: number;
+  private readonly from: bigint;
+  private readonly queue: Chunk[] = [];
+  private readonly fetched = new Map<bigint, Chunk>();
+  private readonly busy = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly result: SyncResult = { headers: 0n, ms: 0, requests: {}, rejected: {}, timeouts: {} };
+  private readonly abort = new AbortController();
+  private nextHi = 0n;
+  private lastProgressAt = Date.now();
+  private wake?: () => void;
+
+  constructor(private readonly opts: HeaderSyncOptions) {
+    super();
+    this.chunkSize = BigInt(opts.chunkSize ?? 192);
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
+    this.maxBuffered = opts.maxBufferedChunks ?? 64;
+    this.maxFailures = opts.maxPeerFailures ?? 3;
+    this.stallTimeoutMs = opts.stallTimeoutMs ?? 60_000;
+    this.from = opts.from ?? 0n;
+  }
+
+  /** Runs to completion; resolves with per-peer statistics, rejects with {@link SyncError}. */
+  async run(): Promise<SyncResult> {
+    const started = Date.now();
+    const { store, target } = this.opts;
+    const onAbort = () => this.abort.abort(this.opts.signal!.reason);
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      store.setTarget(target);
+      if (store.lowest === undefined) await this.fetchTarget();
+      this.nextHi = store.lowest! - 1n;
+      await this.loop();
+      if (this.opts.fromHash && this.from >= 0n) {
+        const base = store.get(this.from);
+        if (!base || !equalBytes(base.hash, this.opts.fromHash)) throw new SyncError(`header ${this.from} does not have the expected hash`, 'bad-base');
+      }
+      this.result.ms = Date.now() - started;
+      return this.result;
+    } finally {
+      this.opts.signal?.removeEventListener('abort', onAbort);
+      this.abort.abort(new Error('sync finished'));
+    }
+  }
+
+  private get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  private count(map: Record<string, number>, id: string): void {
+    map[id] = (map[id] ?? 0) + 1;
+  }
+
+  private usablePeers(): SyncPeer[] {
+    return this.opts.peers().filter((p) => (this.failures.get(p.id) ?? 0) < this.maxFailures);
+  }
+
+  private checkAborted(): void {
+    if (this.opts.signal?.aborted) throw new SyncError('sync aborted', 'aborted');
+  }
+
+  /** Fetches the target header by hash from any peer that has it. */
+  private async fetchTarget(): Promise<void> {
+    const { target, store } = this.opts;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      this.checkAborted();
+      for (const p of this.usablePeers()) {
+        this.count(this.result.requests, p.id);
+        try {
+          const h = await p.getHeaderByHash(target.hash, { timeoutMs: this.requestTimeoutMs, signal: this.signal });
+          if (h && equalBytes(h.hash, target.hash) && h.number === target.number) {
+            store.append([h]);
+            this.result.headers++;
+            return;
+          }
+          if (h) {
+            p.penalize('invalid-message', 'wrong target header');
+            this.count(this.result.rejected, p.id);
+          }
+        } catch (err) {
+          this.checkAborted();
+          this.noteFailure(p, err);
+        }
+      }
+      await this.sleep(200);
+    }
+    throw new SyncError(`no peer served the target header ${target.number} ${bytesToHex(target.hash).slice(0, 16)}`, 'bad-target');
+  }
+
+  private noteFailure(p: SyncPeer, err: unknown): void {
+    this.failures.set(p.id, (this.failures.get(p.id) ?? 0) + 1);
+    const timeout = err instanceof Error && /timeout/i.test(err.name + err.message);
+    if (timeout) this.count(this.result.timeouts, p.id);
+    p.penalize(timeout ? 'timeout' : 'invalid-message', err instanceof Error ? err.message : String(err));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Next chunk a peer may fetch: re-queued ones first, then new ones below, within the buffer bound. */
+  private takeChunk(peerId: string): Chunk | undefined {
+    const i = this.queue.findIndex((c) => !c.excluded.has(peerId));
+    if (i >= 0) return this.queue.splice(i, 1)[0];
+    if (this.nextHi < this.from || this.fetched.size + this.busy.size >= this.maxBuffered) return undefined;
+    const hi = this.nextHi;
+    const lo = hi - this.chunkSize + 1n > this.from ? hi - this.chunkSize + 1n : this.from;
+    this.nextHi = lo - 1n;
+    return { lo, hi, excluded: new Set() };
+  }
+
+  private async loop(): Promise<void> {
+    const { store } = this.opts;
+    const total = this.opts.target.number - this.from + 1n;
+    let rateMark = { t: Date.now(), n: store.lowest! };
+    while (store.lowest! > this.from) {
+      this.checkAborted();
+      for (const p of this.usablePeers()) {
+        if (this.busy.has(p.id)) continue;
+        const chunk = this.takeChunk(p.id);
+        if (!chunk) continue;
+        this.busy.add(p.id);
+        void this.fetchChunk(p, chunk).finally(() => {
+          this.busy.delete(p.id);
+          this.wake?.();
+        });
+      }
+      this.connect();
+      const now = Date.now();
+      if (now - rateMark.t >= 1000) {
+        const rate = Number(rateMark.n - store.lowest!) / ((now - rateMark.t) / 1000);
+        this.emit('progress', {
+          verified: this.opts.target.number - store.lowest! + 1n,
+          total,
+          lowest: store.lowest!,
+          headersPerSecond: rate,
+          activePeers: this.busy.size,
+        });
+        rateMark = { t: now, n: store.lowest! };
+      }
+      if (store.lowest! <= this.from) break;
+      if (this.usablePeers().length === 0 && this.busy.size === 0) {
+        if (now - this.lastProgressAt > this.stallTimeoutMs) throw new SyncError('no usable peers left', 'no-peers');
+      } else if (now - this.lastProgressAt > this.stallTimeoutMs) {
+        throw new SyncError(`no progress for ${this.stallTimeoutMs} ms`, 'stalled');
+      }
+      await this.sleep(this.busy.size > 0 ? 100 : 20);
+    }
+  }
+
+  private async fetchChunk(p: SyncPeer, chunk: Chunk): Promise<void> {
+    this.count(this.result.requests, p.id);
+    try {
+      const headers = await p.getHeaders(chunk.lo, Number(chunk.hi - chunk.lo + 1n), { timeoutMs: this.requestTimeoutMs, signal: this.signal });
+      const bad = checkChunk(headers, chunk.lo, chunk.hi);
+      if (bad) {
+        this.reject(p, chunk, bad);
+        return;
+      }
+      this.failures.set(p.id, 0);
+      chunk.headers = headers;
+      chunk.servedBy = p.id;
+      this.fetched.set(chunk.hi, chunk);
+    } catch (err) {
+      if (this.signal.aborted) return;
+      this.noteFailure(p, err);
+      this.queue.unshift(chunk);
+    }
+  }
+
+  private reject(p: SyncPeer, chunk: Chunk, detail: string): void {
+    this.count(this.result.rejected, p.id);
+    this.failures.set(p.id, (this.failures.get(p.id) ?? 0) + 1);
+    p.penalize('invalid-message', detail);
+    this.emit('rejected', p.id, detail);
+    chunk.excluded.add(p.id);
+    chunk.headers = undefined;
+    this.queue.unshift(chunk);
+  }
+
+  /** Verifies and stores every fetched chunk that now connects to the verified chain. */
+  private connect(): void {
+    const { store } = this.opts;
+    for (;;) {
+      const chunk = this.fetched.get(store.lowest! - 1n);
+      if (!chunk) return;
+      this.fetched.delete(chunk.hi);
+      const low = store.get(store.lowest!)!;
+      const top = chunk.headers![chunk.headers!.length - 1]!;
+      if (!equalBytes(top.hash, low.parentHash)) {
+        const p = this.opts.peers().find((x) => x.id === chunk.servedBy);
+        if (p) this.reject(p, chunk, `chunk ${chunk.lo}-${chunk.hi} does not link to the verified header ${low.number}`);
+        else {
+          chunk.excluded.add(chunk.servedBy!);
+          this.queue.unshift(chunk);
+        }
+        continue;
+      }
+      store.append(chunk.headers!);
+      this.result.headers += BigInt(chunk.headers!.length);
+      this.lastProgressAt = Date.now();
+    }
+  }
+}

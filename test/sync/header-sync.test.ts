@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { equalBytes } from '../../src/common/bytes.js';
+import { keccak256 } from '../../src/crypto/keccak.js';
+import { makeHeader, type BlockHeader } from '../../src/eth/header.js';
+import { HeaderStore } from '../../src/sync/header-store.js';
+import { HeaderSync, SyncError, type SyncPeer } from '../../src/sync/header-sync.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'devp2p-ts-sync-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A valid post-merge header chain (cheap: headers only). */
+function headerChain(n: number, tag = 'main'): BlockHeader[] {
+  const out: BlockHeader[] = [];
+  for (let i = 0; i <= n; i++) {
+    const parent = out[i - 1];
+    out.push(makeHeader({
+      parentHash: parent?.hash ?? new Uint8Array(32),
+      uncleHash: keccak256(Uint8Array.of(0xc0)),
+      coinbase: new Uint8Array(20),
+      stateRoot: keccak256(new TextEncoder().encode(`${tag}-state-${i}`)),
+      txRoot: new Uint8Array(32),
+      receiptRoot: new Uint8Array(32),
+      bloom: new Uint8Array(256),
+      difficulty: 0n,
+      number: BigInt(i),
+      gasLimit: 30_000_000n,
+      gasUsed: 0n,
+      time: 1_700_000_000n + BigInt(i) * 12n,
+      extra: new TextEncoder().encode(tag),
+      mixDigest: new Uint8Array(32),
+      nonce: new Uint8Array(8),
+      baseFee: 1_000_000_000n,
+      withdrawalsRoot: new Uint8Array(32),
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconRoot: new Uint8Array(32),
+      requestsHash: new Uint8Array(32),
+    }));
+  }
+  return out;
+}
+
+type Behaviour = 'good' | 'wrong-header' | 'forged-chunk' | 'stall';
+
+class FakePeer implements SyncPeer {
+  penalties: string[] = [];
+  served = 0;
+  /** Misbehaves on every chunk that overlaps [badFrom, badTo] ("in the middle" of the chain). */
+  constructor(readonly id: string, private readonly chain: BlockHeader[], private readonly behaviour: Behaviour = 'good', private readonly badFrom = 0n, private readonly badTo = -1n) {}
+
+  async getHeaders(from: bigint, amount: number, opts: { timeoutMs: number; signal: AbortSignal }): Promise<BlockHeader[]> {
+    if (this.behaviour === 'stall') {
+      return new Promise((_, reject) => {
+        const t = setTimeout(() => reject(Object.assign(new Error('request timeout'), { name: 'TimeoutError' })), opts.timeoutMs);
+        opts.signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
+      });
+    }
+    await new Promise((r) => setImmediate(r));
+    this.served++;
+    const part = this.chain.slice(Number(from), Number(from) + amount);
+    const covers = from <= this.badTo && this.badFrom < from + BigInt(amount);
+    if (covers && this.behaviour === 'wrong-header') {
+      const i = Math.floor(part.length / 2);
+      part[i] = makeHeader({ ...part[i]!, extra: new TextEncoder().encode('evil') });
+    }
+    if (covers && this.behaviour === 'forged-chunk') {
+      // A self-consistent fake segment: it links below but not to the real chain above.
+      const fake = headerChain(Number(from) + amount, 'evil').slice(Number(from), Number(from) + amount);
+      fake[0] = makeHeader({ ...fake[0]!, parentHash: part[0]!.parentHash });
+      for (let i = 1; i < fake.length; i++) fake[i] = makeHeader({ ...fake[i]!, parentHash: fake[i - 1]!.hash });
+      return fake;
+    }
+    return part;
+  }
+
+  async getHeaderByHash(hash: Uint8Array): Promise<BlockHeader | undefined> {
+    return this.chain.find((h) => equalBytes(h.hash, hash));
+  }
+
+  penalize(kind: string, detail: string): void {
+    this.penalties.push(`${kind}: ${detail}`);
+  }
+}
+
+describe('header sync', () => {
+  const chain = headerChain(20_000);
+  const head = chain[chain.length - 1]!;
+  const target = { number: head.number, hash: head.hash };
+
+  it('syncs 20,000 headers from three peers, one serving a wrong header and one stalling', async () => {
+    const dir = tmp();
+    const store = HeaderStore.open(dir);
+    const good = new FakePeer('good', chain);
+    const bad = new FakePeer('bad', chain, 'wrong-header', 5_000n, 15_000n);
+    const stall = new FakePeer('stall', chain, 'stall');
+    const peers = [good, bad, stall];
+    const sync = new HeaderSync({ store, target, fromHash: chain[0]!.hash, peers: () => peers, requestTimeoutMs: 200 });
+    const result = await sync.run();
+    expect(result.headers).toBe(20_001n);
+    expect(store.lowest).toBe(0n);
+    for (const h of chain) expect(equalBytes(store.get(h.number)!.hash, h.hash)).toBe(true);
+    expect(bad.penalties.some((p) => p.startsWith('invalid-message'))).toBe(true);
+    expect(stall.penalties.some((p) => p.startsWith('timeout'))).toBe(true);
+    expect(good.penalties).toEqual([]);
+    expect(result.rejected.bad).toBeGreaterThanOrEqual(1);
+    // No header written twice: the log holds exactly one record per header.
+    const bytes = chain.reduce((n, h) => n + 4 + h.raw.length, 0);
+    expect(statSync(join(dir, 'headers.log')).size).toBe(bytes);
+    store.close();
+  });
+
+  it('catches a forged but self-consistent chunk by the link to the verified chain above it', async () => {
+    const store = HeaderStore.open(tmp());
+    const small = chain.slice(0, 3001);
+    const forger = new FakePeer('forger', small, 'forged-chunk', 1_000n, 2_000n);
+    const honest = new FakePeer('honest', small);
+    const sync = new HeaderSync({ store, target: { number: 3000n, hash: small[3000]!.hash }, fromHash: small[0]!.hash, peers: () => [forger, honest], chunkSize: 100 });
+    await sync.run();
+    for (const h of small) expect(equalBytes(store.get(h.number)!.hash, h.hash)).toBe(true);
+    expect(forger.penalties, JSON.stringify(forger.penalties)).toContainEqual(expect.stringMatching(/does not link to the verified header/));
+    store.close();
+  });
+
+  it('resumes where it stopped, without losing or duplicating headers', async () => {
+    const dir = tmp();
+    let store = HeaderStore.open(dir);
+    const peers = [new FakePeer('a', chain), new FakePeer('b', chain)];
+    const ac = new AbortController();
+    const first = new HeaderSync({ store, target, peers: () => peers, signal: ac.signal });
+    const watch = setInterval(() => store.lowest !== undefined && store.lowest < 15_000n && ac.abort(), 1);
+    await expect(first.run()).rejects.toBeInstanceOf(SyncError);
+    clearInterval(watch);
+    const stoppedAt = store.lowest!;
+    expect(stoppedAt).toBeGreaterThan(0n);
+    expect(stoppedAt).toBeLessThan(20_000n);
+    store.close();
+    store = HeaderStore.open(dir);
+    expect(store.lowest).toBe(stoppedAt);
+    const second = new HeaderSync({ store, target, fromHash: chain[0]!.hash, peers: () => peers });
+    const r = await second.run();
+    expect(r.headers).toBe(stoppedAt); // only what was missing
+    expect(store.lowest).toBe(0n);
+    const bytes = chain.reduce((n, h) => n + 4 + h.raw.length, 0);
+    expect(statSync(join(dir, 'headers.log')).size).toBe(bytes);
+    store.close();
+  });
+
+  it('gives up with SyncError when every peer fails', async () => {
+    const store = HeaderStore.open(tmp());
+    const small = chain.slice(0, 500);
+    const s = new FakePeer('s', small, 'stall');
+    const good = new FakePeer('g', small);
+    // The target is fetched from the good peer, which then leaves; the staller is all that remains.
+    let peers: FakePeer[] = [good];
+    const sync = new HeaderSync({ store, target: { number: 499n, hash: small[499]!.hash }, peers: () => peers, requestTimeoutMs: 50, stallTimeoutMs: 500 });
+    const run = sync.run();
+    await new Promise((r) => setTimeout(r, 0));
+    peers = [s];
+    await expect(run).rejects.toBeInstanceOf(SyncError);
+    store.close();
+  });
+});
