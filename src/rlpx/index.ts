@@ -10,3 +10,4 @@ export * from './capabilities.js';
 export * from './session.js';
 export * from './connect.js';
 export * from './listener.js';
+export * from './message-session.js';

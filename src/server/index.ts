@@ -5,3 +5,4 @@ export * from './dial-scheduler.js';
 export * from './server.js';
 export * from './reputation.js';
 export * from './metrics.js';
+export * from './session-view.js';

@@ -1,0 +1,200 @@
+/**
+ * A deterministic, small, structurally valid post-merge chain for tests and the demo: every
+ * header links to its parent by hash; difficulty 0, empty uncles and zero nonce (post-merge);
+ * base fee follows EIP-1559 from 1 gwei; Shanghai, Cancun and Prague fields are present
+ * (withdrawals root, blob gas 0, beacon root, requests hash of no requests); some blocks carry
+ * signed transfers (legacy EIP-155 and EIP-1559) and withdrawals, and their transactions,
+ * receipts and withdrawals roots, bloom and gas used are computed from them.
+ *
+ * The state root is NOT a real state root (there is no EVM here): it is a deterministic
+ * stand-in, so the chain is fine for the eth wire protocol but would not import into a client.
+ */
+import { createHash } from 'node:crypto';
+import { bytesToBigInt, concatBytes } from '../common/bytes.js';
+import { keccak256 } from '../crypto/keccak.js';
+import { sign } from '../crypto/secp256k1.js';
+import { encodeWithdrawalItem, type BlockBody, type Withdrawal } from './block.js';
+import { orBlooms } from './bloom.js';
+import { MemoryChain, type ChainBlock } from './chain.js';
+import type { BlockFork, EthNetwork, TimeFork } from './chain-config.js';
+import { makeHeader, type BlockHeader } from './header.js';
+import { encodeReceipt68Item, type Receipt69 } from './receipt.js';
+import { encBytes, encList, encUint } from './rlp-raw.js';
+import { toReceipt68 } from './serve.js';
+import { transactionFromRaw, type Transaction } from './transaction.js';
+import { orderedTrieRoot } from './trie.js';
+
+/** keccak256(rlp([])): the uncle hash of every post-merge block. */
+export const EMPTY_UNCLE_HASH = keccak256(Uint8Array.of(0xc0));
+/** EIP-7685 requests hash of a block without requests: sha256 of nothing. */
+export const EMPTY_REQUESTS_HASH = new Uint8Array(createHash('sha256').digest());
+/** geth `params.InitialBaseFee`. */
+export const INITIAL_BASE_FEE = 1_000_000_000n;
+/** Gas of a plain transfer. */
+const TRANSFER_GAS = 21_000n;
+
+export interface DevnetChainOptions {
+  /** Blocks after genesis (default 64). */
+  length?: number;
+  /** Chain ID, also the network ID (default 1337). */
+  chainId?: bigint;
+  /** Genesis timestamp (default 1_700_000_000); block i is 12 s after block i-1. */
+  genesisTime?: bigint;
+  gasLimit?: bigint;
+  /** Extra time forks for the network's fork ID (Shanghai, Cancun, Prague are at genesis). */
+  timeForks?: readonly TimeFork[];
+  /** Seed for keys, recipients and random-looking fields (default 'devp2p-ts devnet'). */
+  seed?: string;
+}
+
+export interface DevnetChain {
+  /** The network (network ID, genesis hash, fork schedule) for Status. */
+  network: EthNetwork;
+  /** Every block, genesis first. */
+  blocks: ChainBlock[];
+  /** A MemoryChain over `blocks`. */
+  chain: MemoryChain;
+  /** The sender's private key (its transactions use nonces 0, 1, ...). */
+  senderKey: Uint8Array;
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+function derive(seed: string, label: string, n: bigint | number, len = 32): Uint8Array {
+  return keccak256(utf8(`${seed}/${label}/${n}`)).slice(0, len);
+}
+
+/** An EIP-155 signed legacy transfer. */
+function legacyTransfer(key: Uint8Array, chainId: bigint, nonce: bigint, gasPrice: bigint, to: Uint8Array, value: bigint): Transaction {
+  const fields = [encUint(nonce), encUint(gasPrice), encUint(TRANSFER_GAS), encBytes(to), encUint(value), encBytes(new Uint8Array(0))];
+  const sig = sign(keccak256(encList([...fields, encUint(chainId), encUint(0), encUint(0)])), key);
+  const v = chainId * 2n + 35n + BigInt(sig[64]!);
+  return transactionFromRaw(encList([...fields, encUint(v), encUint(bytesToBigInt(sig.subarray(0, 32))), encUint(bytesToBigInt(sig.subarray(32, 64)))]));
+}
+
+/** A signed EIP-1559 (type 2) transfer. */
+function dynamicFeeTransfer(key: Uint8Array, chainId: bigint, nonce: bigint, tip: bigint, maxFee: bigint, to: Uint8Array, value: bigint): Transaction {
+  const fields = [encUint(chainId), encUint(nonce), encUint(tip), encUint(maxFee), encUint(TRANSFER_GAS), encBytes(to), encUint(value), encBytes(new Uint8Array(0)), encList([])];
+  const sig = sign(keccak256(concatBytes(Uint8Array.of(2), encList(fields))), key);
+  const payload = encList([...fields, encUint(sig[64]!), encUint(bytesToBigInt(sig.subarray(0, 32))), encUint(bytesToBigInt(sig.subarray(32, 64)))]);
+  return transactionFromRaw(concatBytes(Uint8Array.of(2), payload));
+}
+
+/** EIP-1559 base fee of the child of `parent` (elasticity 2, change denominator 8). */
+export function nextBaseFee(parent: Pick<BlockHeader, 'gasLimit' | 'gasUsed' | 'baseFee'>): bigint {
+  const base = parent.baseFee ?? INITIAL_BASE_FEE;
+  const target = parent.gasLimit / 2n;
+  if (parent.gasUsed === target) return base;
+  if (parent.gasUsed > target) {
+    const delta = (base * (parent.gasUsed - target)) / target / 8n;
+    return base + (delta > 1n ? delta : 1n);
+  }
+  const delta = (base * (target - parent.gasUsed)) / target / 8n;
+  return base > delta ? base - delta : 0n;
+}
+
+/** Receipts root of a block: the trie of consensus-encoded (eth/68 form) receipts. */
+export function receiptsRoot(receipts: readonly Receipt69[]): Uint8Array {
+  return orderedTrieRoot(
+    receipts.map((r) => {
+      const item = encodeReceipt68Item(toReceipt68(r));
+      // A typed receipt's list element is a byte string wrapping `type || rlp(...)`; the trie holds the inner bytes.
+      return r.type === 0 ? item : unwrapBytes(item);
+    }),
+  );
+}
+
+/** Transactions root: the trie of canonical transaction encodings. */
+export function transactionsRoot(txs: readonly Transaction[]): Uint8Array {
+  return orderedTrieRoot(txs.map((t) => t.raw));
+}
+
+/** Withdrawals root: the trie of encoded withdrawals. */
+export function withdrawalsRoot(ws: readonly Withdrawal[]): Uint8Array {
+  return orderedTrieRoot(ws.map(encodeWithdrawalItem));
+}
+
+function unwrapBytes(item: Uint8Array): Uint8Array {
+  const b = item[0]!;
+  if (b < 0xb8) return item.subarray(1);
+  const n = b - 0xb7;
+  return item.subarray(1 + n);
+}
+
+/** Generates the chain. Same options, same chain, byte for byte. */
+export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetChain {
+  const length = options.length ?? 64;
+  const chainId = options.chainId ?? 1337n;
+  const genesisTime = options.genesisTime ?? 1_700_000_000n;
+  const gasLimit = options.gasLimit ?? 30_000_000n;
+  const seed = options.seed ?? 'devp2p-ts devnet';
+  const senderKey = derive(seed, 'sender-key', 0);
+  const extra = utf8('devp2p-ts devnet');
+
+  const makeBlock = (parent: BlockHeader | undefined, n: bigint, txs: Transaction[], withdrawals: Withdrawal[], receipts: Receipt69[]): ChainBlock => {
+    const gasUsed = receipts.length === 0 ? 0n : receipts[receipts.length - 1]!.cumulativeGasUsed;
+    const header = makeHeader({
+      parentHash: parent?.hash ?? new Uint8Array(32),
+      uncleHash: EMPTY_UNCLE_HASH,
+      coinbase: derive(seed, 'coinbase', 0, 20),
+      stateRoot: derive(seed, 'state', n),
+      txRoot: transactionsRoot(txs),
+      receiptRoot: receiptsRoot(receipts),
+      bloom: orBlooms(receipts.map((r) => toReceipt68(r).bloom)),
+      difficulty: 0n,
+      number: n,
+      gasLimit,
+      gasUsed,
+      time: genesisTime + 12n * n,
+      extra,
+      mixDigest: derive(seed, 'randao', n),
+      nonce: new Uint8Array(8),
+      baseFee: parent === undefined ? INITIAL_BASE_FEE : nextBaseFee(parent),
+      withdrawalsRoot: withdrawalsRoot(withdrawals),
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconRoot: parent === undefined ? new Uint8Array(32) : derive(seed, 'beacon-root', n),
+      requestsHash: EMPTY_REQUESTS_HASH,
+    });
+    const body: BlockBody = { transactions: txs, uncles: [], withdrawals };
+    return { header, body, receipts };
+  };
+
+  const blocks: ChainBlock[] = [makeBlock(undefined, 0n, [], [], [])];
+  let nonce = 0n;
+  let withdrawalIndex = 0n;
+  for (let i = 1; i <= length; i++) {
+    const n = BigInt(i);
+    const parent = blocks[i - 1]!.header;
+    const baseFee = nextBaseFee(parent);
+    const txs: Transaction[] = [];
+    // Blocks 1, 2, 4, 5, 7, 8, ... carry one to three transfers, alternating legacy and EIP-1559.
+    const count = i % 3 === 0 ? 0 : 1 + (i % 4 === 0 ? 2 : i % 2);
+    for (let k = 0; k < count; k++, nonce++) {
+      const to = derive(seed, 'recipient', nonce, 20);
+      txs.push(nonce % 2n === 0n ? legacyTransfer(senderKey, chainId, nonce, baseFee + 1n, to, 1000n + nonce) : dynamicFeeTransfer(senderKey, chainId, nonce, 1n, baseFee * 2n, to, 1000n + nonce));
+    }
+    const receipts: Receipt69[] = txs.map((t, k) => ({ type: t.type, outcome: 1, cumulativeGasUsed: TRANSFER_GAS * BigInt(k + 1), logs: [] }));
+    const withdrawals: Withdrawal[] = [];
+    if (i % 4 === 0) {
+      for (let k = 0; k < 2; k++, withdrawalIndex++) {
+        withdrawals.push({ index: withdrawalIndex, validatorIndex: 100n + withdrawalIndex, address: derive(seed, 'withdrawal', withdrawalIndex, 20), amount: 32_000_000n + withdrawalIndex });
+      }
+    }
+    blocks.push(makeBlock(parent, n, txs, withdrawals, receipts));
+  }
+
+  const atGenesis = ['homesteadBlock', 'eip150Block', 'eip155Block', 'eip158Block', 'byzantiumBlock', 'constantinopleBlock', 'petersburgBlock', 'istanbulBlock', 'berlinBlock', 'londonBlock', 'mergeNetsplitBlock'];
+  const blockForks: BlockFork[] = atGenesis.map((name) => ({ name, block: 0n }));
+  const timeForks: TimeFork[] = [{ name: 'shanghaiTime', time: 0n }, { name: 'cancunTime', time: 0n }, { name: 'pragueTime', time: 0n }, ...(options.timeForks ?? [])];
+  const network: EthNetwork = {
+    name: 'devnet',
+    networkId: chainId,
+    genesisHash: blocks[0]!.header.hash,
+    genesisTime,
+    blockForks,
+    timeForks,
+    bootnodes: [],
+  };
+  return { network, blocks, chain: new MemoryChain(blocks), senderKey };
+}

@@ -1,0 +1,551 @@
+/**
+ * An eth peer for an embedding client: a Session after a successful Status handshake, with
+ * typed requests (request-ID matching, timeouts, abort, a bound on requests in flight),
+ * serving of the peer's requests from a {@link ChainReader}, typed events for announcements
+ * and BlockRangeUpdate, and the post-merge sending rules.
+ *
+ *   const session = await dial(target, { privateKey, capabilities: ethCapabilities() });
+ *   const peer = await EthPeer.connect(session, { network, chain });
+ *   const headers = await peer.getBlockHeaders({ origin: { number: 1n }, amount: 16n });
+ *
+ * Misbehaviour ends the session with Disconnect(SubprotocolError) and an {@link EthProtocolError}
+ * in its CloseInfo: a message that does not decode or that the version lacks, a second Status,
+ * an invalid BlockRangeUpdate (earliest > latest or zero hash; a range in the future or
+ * already expired is fine), or more than `maxUnsolicited` responses nobody asked for.
+ */
+import { TypedEmitter } from '../common/emitter.js';
+import { DisconnectReason } from '../rlpx/disconnect-reason.js';
+import type { CloseInfo, SessionMessage } from '../rlpx/session.js';
+import type { MessageSession } from '../rlpx/message-session.js';
+import type { BlockBody } from './block.js';
+import type { ChainReader, TxSource } from './chain.js';
+import { EthProtocolError, EthRequestError, EthUnsupportedMessageError, type EthRequestFailure } from './errors.js';
+import { ethHandshake, isStatus68, type AnyStatus, type EthHandshakeOptions } from './handshake.js';
+import type { BlockHeader } from './header.js';
+import { isValidBlockRange, type BlockRangeUpdate } from './messages/block-range-update.js';
+import type { BlockOrigin } from './messages/headers.js';
+import { decodeEthMessage, encodeEthMessage, type EthMessage } from './messages/index.js';
+import type { BlockAnnouncement } from './messages/new-block-hashes.js';
+import type { NewBlock } from './messages/new-block.js';
+import type { NewPooledTransactionHashes } from './messages/pooled-transactions.js';
+import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from './protocol.js';
+import type { Receipt68, Receipt69 } from './receipt.js';
+import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, toReceipt68 } from './serve.js';
+import type { Transaction } from './transaction.js';
+
+/** Default per-request timeout. geth's downloader adapts its timeout to the peer's measured RTT (2-20 s target, at most 1 min); 10 s is a fixed middle. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default bound on our requests in flight to one peer; more wait for a slot (their timeout runs while waiting). */
+export const DEFAULT_MAX_IN_FLIGHT = 16;
+/**
+ * Default number of unsolicited responses tolerated: responses whose request ID matches no
+ * request in flight (unknown, or late after a timeout or abort), or whose message type does
+ * not match the request. The next one disconnects the peer with SubprotocolError. (geth's
+ * request tracker drops a peer at the first response it cannot match; we allow a few, since
+ * late replies to requests we gave up on are our timeout's doing as much as the peer's.)
+ */
+export const DEFAULT_MAX_UNSOLICITED = 16;
+/** geth `blockRangeState.shouldSend`: announce the range again once the head moved this many blocks (or went back). */
+export const BLOCK_RANGE_UPDATE_INTERVAL = 32n;
+/** How many request IDs of timed-out or aborted requests are remembered to tell late responses from unknown ones. */
+const EXPIRED_ID_MEMORY = 1024;
+
+export interface EthPeerOptions {
+  network: EthHandshakeOptions['network'];
+  /** Our chain: the Status is built from its head and earliest block, and requests are served from it. */
+  chain: ChainReader;
+  /** Transactions to serve for GetPooledTransactions (none if absent: empty responses). */
+  txSource?: TxSource;
+  /** eth/68 Status total difficulty (default 0, as post-merge geth). */
+  td?: bigint;
+  forkFilter?: EthHandshakeOptions['forkFilter'];
+  /** Status exchange limit (default 5 s). */
+  handshakeTimeoutMs?: number;
+  /** Aborts the handshake. */
+  signal?: AbortSignal;
+  /** Default per-request timeout, {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number;
+  /** {@link DEFAULT_MAX_IN_FLIGHT}. */
+  maxInFlight?: number;
+  /** {@link DEFAULT_MAX_UNSOLICITED}. */
+  maxUnsolicited?: number;
+  /** Soft size limit of our responses (default geth's 2 MiB). */
+  softResponseLimit?: number;
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A header query. */
+export interface HeadersRequest {
+  origin: BlockOrigin;
+  amount: bigint;
+  /** Default 0. */
+  skip?: bigint;
+  /** Default false. */
+  reverse?: boolean;
+}
+
+/** Receipts in the form of the peer's version. */
+export type ReceiptsResponse =
+  | { version: 68; receipts: Receipt68[][] }
+  | { version: 69 | 70; receipts: Receipt69[][]; /** eth/70: the last block's list was cut short (always false on eth/69). */ lastBlockIncomplete: boolean };
+
+export interface EthPeerEvents {
+  /** eth/68 only. */
+  newBlockHashes: (announcements: BlockAnnouncement[]) => void;
+  /** eth/68 only. */
+  newBlock: (block: NewBlock) => void;
+  transactions: (txs: Transaction[]) => void;
+  newPooledTransactionHashes: (announcement: NewPooledTransactionHashes) => void;
+  /** eth/69+: a valid BlockRangeUpdate (also reflected in `remoteRange`). */
+  blockRangeUpdate: (range: BlockRangeUpdate) => void;
+  /** The session ended (emitted once). */
+  close: (info: CloseInfo) => void;
+}
+
+export interface EthPeerStats {
+  /** Requests sent. */
+  requests: number;
+  /** Responses matched to a request. */
+  responses: number;
+  timeouts: number;
+  aborts: number;
+  /** Responses matching no request in flight (includes `late`). */
+  unsolicited: number;
+  /** Unsolicited responses whose ID belonged to a request that timed out or was aborted. */
+  late: number;
+  /** Requests from the peer we answered. */
+  served: number;
+}
+
+interface Pending {
+  id: bigint;
+  name: string;
+  want: number;
+  deliver(value: unknown): void;
+}
+
+/** A connected eth peer. Create with {@link EthPeer.connect}. */
+export class EthPeer extends TypedEmitter<EthPeerEvents> {
+  readonly stats: EthPeerStats = { requests: 0, responses: 0, timeouts: 0, aborts: 0, unsolicited: 0, late: 0, served: 0 };
+  /** The peer's served range (eth/69+): from its Status, then its BlockRangeUpdates. */
+  remoteRange?: BlockRangeUpdate;
+  /** How the session ended, once closed. */
+  closeInfo?: CloseInfo;
+
+  private readonly pending = new Map<bigint, Pending>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly expired = new Set<bigint>();
+  private lastRangeSent?: BlockRangeUpdate;
+  private readonly requestTimeoutMs: number;
+  private readonly maxInFlight: number;
+  private readonly maxUnsolicited: number;
+  private readonly onSessionMessage = (m: SessionMessage) => this.onMessage(m);
+  private readonly onSessionClose = (info: CloseInfo) => this.onClose(info);
+
+  /** Runs the Status handshake on `session` and wraps it; rejects with EthHandshakeError. */
+  static async connect(session: MessageSession, opts: EthPeerOptions): Promise<EthPeer> {
+    const head = opts.chain.head();
+    const hs = await ethHandshake(session, {
+      network: opts.network,
+      head: { number: head.number, hash: head.hash, time: head.time },
+      earliestBlock: opts.chain.earliest(),
+      ...(opts.td === undefined ? {} : { td: opts.td }),
+      ...(opts.forkFilter === undefined ? {} : { forkFilter: opts.forkFilter }),
+      ...(opts.handshakeTimeoutMs === undefined ? {} : { timeoutMs: opts.handshakeTimeoutMs }),
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    });
+    return new EthPeer(session, hs.version, hs.local, hs.remote, opts);
+  }
+
+  private constructor(
+    readonly session: MessageSession,
+    /** The negotiated eth version. */
+    readonly version: EthVersion,
+    /** The Status we sent. */
+    readonly localStatus: AnyStatus,
+    /** The Status the peer sent. */
+    readonly remoteStatus: AnyStatus,
+    private readonly opts: EthPeerOptions,
+  ) {
+    super();
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.maxUnsolicited = opts.maxUnsolicited ?? DEFAULT_MAX_UNSOLICITED;
+    if (!isStatus68(remoteStatus)) {
+      this.remoteRange = { earliestBlock: remoteStatus.earliestBlock, latestBlock: remoteStatus.latestBlock, latestBlockHash: remoteStatus.latestBlockHash };
+    }
+    if (!isStatus68(localStatus)) {
+      this.lastRangeSent = { earliestBlock: localStatus.earliestBlock, latestBlock: localStatus.latestBlock, latestBlockHash: localStatus.latestBlockHash };
+    }
+    session.on('close', this.onSessionClose);
+    if (session.closeInfo) {
+      // Closed between the handshake and now: report it once, after the caller could attach.
+      const info = session.closeInfo;
+      queueMicrotask(() => this.onClose(info));
+    } else {
+      session.on('message', this.onSessionMessage);
+    }
+  }
+
+  /** Requests in flight (sent, not yet answered). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** True once the session has ended. */
+  get closed(): boolean {
+    return this.closeInfo !== undefined;
+  }
+
+  /** Ends the session. */
+  disconnect(reason: DisconnectReason = DisconnectReason.Requested, error?: Error): Promise<void> {
+    return this.session.disconnect(reason, error);
+  }
+
+  // ---- requests ---------------------------------------------------------------------------
+
+  /** GetBlockHeaders; resolves with at most `amount` headers (fewer, or none, if the peer lacks them). */
+  getBlockHeaders(req: HeadersRequest, opts: RequestOptions = {}): Promise<BlockHeader[]> {
+    const q = { origin: req.origin, amount: req.amount, skip: req.skip ?? 0n, reverse: req.reverse ?? false };
+    return this.request<BlockHeader[]>('GetBlockHeaders', EthMessageCode.BlockHeaders, (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }), opts, (m) => {
+      if (m.name !== 'BlockHeaders') return undefined;
+      return BigInt(m.value.headers.length) > q.amount ? bad(`${m.value.headers.length} headers for ${q.amount} asked`) : m.value.headers;
+    });
+  }
+
+  /** GetBlockBodies; bodies come in request order, unknown blocks left out. */
+  getBlockBodies(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<BlockBody[]> {
+    return this.request<BlockBody[]>('GetBlockBodies', EthMessageCode.BlockBodies, (requestId) => ({ name: 'GetBlockBodies', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
+      if (m.name !== 'BlockBodies') return undefined;
+      return m.value.bodies.length > hashes.length ? bad(`${m.value.bodies.length} bodies for ${hashes.length} hashes`) : m.value.bodies;
+    });
+  }
+
+  /**
+   * GetReceipts in the form of the peer's version. On eth/70, `firstBlockReceiptIndex` skips
+   * receipts of the first block already received (to continue after `lastBlockIncomplete`).
+   */
+  getReceipts(hashes: readonly Uint8Array[], opts: RequestOptions & { firstBlockReceiptIndex?: bigint } = {}): Promise<ReceiptsResponse> {
+    const first = opts.firstBlockReceiptIndex ?? 0n;
+    if (first !== 0n && this.version < 70) return Promise.reject(new EthUnsupportedMessageError('GetReceipts with firstBlockReceiptIndex', this.version));
+    const tooMany = (n: number) => (n > hashes.length ? bad(`${n} receipt lists for ${hashes.length} hashes`) : undefined);
+    return this.request<ReceiptsResponse>(
+      'GetReceipts',
+      EthMessageCode.Receipts,
+      (requestId) => (this.version === 70 ? { name: 'GetReceipts', value: { requestId, firstBlockReceiptIndex: first, hashes: [...hashes] } } : { name: 'GetReceipts', value: { requestId, hashes: [...hashes] } }) as AnyEthMessage,
+      opts,
+      (m) => {
+        if (m.name !== 'Receipts') return undefined;
+        const v = m.value as { receipts: unknown[][]; lastBlockIncomplete?: boolean };
+        const err = tooMany(v.receipts.length);
+        if (err) return err;
+        if (this.version === 68) return { version: 68, receipts: v.receipts as Receipt68[][] };
+        return { version: this.version, receipts: v.receipts as Receipt69[][], lastBlockIncomplete: v.lastBlockIncomplete ?? false };
+      },
+    );
+  }
+
+  /** GetPooledTransactions; the peer returns those it has, in request order. */
+  getPooledTransactions(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<Transaction[]> {
+    return this.request<Transaction[]>('GetPooledTransactions', EthMessageCode.PooledTransactions, (requestId) => ({ name: 'GetPooledTransactions', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
+      if (m.name !== 'PooledTransactions') return undefined;
+      return m.value.transactions.length > hashes.length ? bad(`${m.value.transactions.length} transactions for ${hashes.length} hashes`) : m.value.transactions;
+    });
+  }
+
+  /**
+   * Sends a request and waits for its response. `accept` maps the decoded response to the
+   * result, returns an InvalidResponse for a response that breaks the request's bounds, or
+   * undefined for a message of the wrong type (which leaves the request pending).
+   */
+  private request<T>(
+    name: string,
+    want: number,
+    build: (requestId: bigint) => AnyEthMessage,
+    opts: RequestOptions,
+    accept: (m: AnyEthMessage) => T | InvalidResponse | undefined,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new EthRequestError('disconnected', name, 'peer is disconnected'));
+      const signal = opts.signal;
+      if (signal?.aborted) return reject(new EthRequestError('aborted', name, 'aborted before sending', { cause: signal.reason }));
+      const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+      let entry: Pending | undefined;
+      let settled = false;
+
+      const settle = (err: Error | undefined, value?: T) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.failers.delete(fail);
+        const queued = this.waiting.indexOf(start);
+        if (queued >= 0) this.waiting.splice(queued, 1);
+        if (entry !== undefined) {
+          this.pending.delete(entry.id);
+          if (err instanceof EthRequestError && (err.reason === 'timeout' || err.reason === 'aborted')) this.rememberExpired(entry.id);
+          this.startWaiting();
+        }
+        if (err) reject(err);
+        else resolve(value as T);
+      };
+      const fail = (reason: EthRequestFailure, message: string, cause?: unknown) => settle(new EthRequestError(reason, name, message, cause === undefined ? undefined : { cause }));
+      const start = () => {
+        if (settled) return;
+        const id = this.newRequestId();
+        entry = {
+          id,
+          name,
+          want,
+          deliver: (m) => {
+            const r = accept(m as AnyEthMessage);
+            if (r instanceof InvalidResponse) fail('invalid-response', r.message);
+            else settle(undefined, r as T);
+          },
+        };
+        this.pending.set(id, entry);
+        let encoded: { code: number; data: Uint8Array };
+        try {
+          encoded = encodeEthMessage(this.version, build(id) as EthMessage);
+        } catch (err) {
+          // A malformed request (e.g. a hash of the wrong size) is the caller's error, thrown as is.
+          settle(err as Error);
+          return;
+        }
+        try {
+          this.session.send(ETH_PROTOCOL_NAME, encoded.code, encoded.data);
+          this.stats.requests++;
+        } catch (err) {
+          fail('disconnected', `send failed: ${(err as Error).message}`, err);
+        }
+      };
+      const onAbort = () => {
+        this.stats.aborts++;
+        fail('aborted', 'aborted by caller', signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        this.stats.timeouts++;
+        fail('timeout', `no response within ${timeoutMs} ms${entry === undefined ? ' (still waiting for an in-flight slot)' : ''}`);
+      }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.failers.add(fail);
+      if (this.pending.size < this.maxInFlight) start();
+      else this.waiting.push(start);
+    });
+  }
+
+  /** The fail functions of every unsettled request, so a closing session rejects them all. */
+  private readonly failers = new Set<(reason: EthRequestFailure, message: string, cause?: unknown) => void>();
+
+  private startWaiting(): void {
+    while (this.pending.size < this.maxInFlight && this.waiting.length > 0) this.waiting.shift()!();
+  }
+
+  private newRequestId(): bigint {
+    const buf = new BigUint64Array(1);
+    for (;;) {
+      crypto.getRandomValues(buf);
+      const id = buf[0]!;
+      if (!this.pending.has(id)) return id;
+    }
+  }
+
+  private rememberExpired(id: bigint): void {
+    this.expired.add(id);
+    if (this.expired.size > EXPIRED_ID_MEMORY) this.expired.delete(this.expired.values().next().value!);
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  private sendMessage(message: AnyEthMessage): void {
+    const { code, data } = encodeEthMessage(this.version, message as EthMessage);
+    this.session.send(ETH_PROTOCOL_NAME, code, data);
+  }
+
+  /** Sends full transactions (Transactions). */
+  sendTransactions(txs: readonly Transaction[]): void {
+    this.sendMessage({ name: 'Transactions', value: [...txs] });
+  }
+
+  /** Announces transactions by type, size and hash (NewPooledTransactionHashes). */
+  announceTransactions(announcement: NewPooledTransactionHashes): void {
+    this.sendMessage({ name: 'NewPooledTransactionHashes', value: announcement });
+  }
+
+  /** eth/68 only; throws {@link EthUnsupportedMessageError} on eth/69+ (announcements ended at the merge). */
+  sendNewBlockHashes(announcements: readonly BlockAnnouncement[]): void {
+    if (this.version !== 68) throw new EthUnsupportedMessageError('NewBlockHashes', this.version);
+    this.sendMessage({ name: 'NewBlockHashes', value: [...announcements] } as AnyEthMessage);
+  }
+
+  /** eth/68 only; throws {@link EthUnsupportedMessageError} on eth/69+. */
+  sendNewBlock(block: NewBlock): void {
+    if (this.version !== 68) throw new EthUnsupportedMessageError('NewBlock', this.version);
+    this.sendMessage({ name: 'NewBlock', value: block } as AnyEthMessage);
+  }
+
+  /**
+   * eth/69+: sends a BlockRangeUpdate now. Throws {@link EthUnsupportedMessageError} on eth/68
+   * and RangeError for an invalid range (the peer would disconnect us).
+   */
+  sendBlockRangeUpdate(range: BlockRangeUpdate): void {
+    if (this.version === 68) throw new EthUnsupportedMessageError('BlockRangeUpdate', this.version);
+    if (!isValidBlockRange(range)) throw new RangeError(`invalid block range ${range.earliestBlock}..${range.latestBlock}`);
+    this.sendMessage({ name: 'BlockRangeUpdate', value: range } as AnyEthMessage);
+    this.lastRangeSent = { ...range };
+  }
+
+  /**
+   * Tells the peer our head moved, as geth does: on eth/69+ a BlockRangeUpdate goes out when the
+   * head is at least {@link BLOCK_RANGE_UPDATE_INTERVAL} blocks past the last range sent (or
+   * went back); otherwise nothing is sent. Defaults to the chain's current head and earliest
+   * block. Returns true if a message was sent (always false on eth/68, which has no range).
+   */
+  announceHead(head: Pick<BlockHeader, 'number' | 'hash'> = this.opts.chain.head(), earliest: bigint = this.opts.chain.earliest()): boolean {
+    if (this.version === 68 || this.closed) return false;
+    const prev = this.lastRangeSent;
+    const moved = prev === undefined || head.number < prev.latestBlock || head.number - prev.latestBlock >= BLOCK_RANGE_UPDATE_INTERVAL;
+    if (!moved) return false;
+    this.sendBlockRangeUpdate({ earliestBlock: earliest < head.number ? earliest : head.number, latestBlock: head.number, latestBlockHash: head.hash });
+    return true;
+  }
+
+  // ---- inbound ----------------------------------------------------------------------------
+
+  private onMessage(msg: SessionMessage): void {
+    if (msg.capability.name !== ETH_PROTOCOL_NAME || this.closed) return;
+    let m: AnyEthMessage;
+    try {
+      m = decodeEthMessage(this.version, msg.code, msg.data) as AnyEthMessage;
+    } catch (err) {
+      this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }));
+      return;
+    }
+    switch (m.name) {
+      case 'Status':
+        this.breach(new EthProtocolError('unexpected-status', 'Status after the handshake'));
+        return;
+      case 'GetBlockHeaders':
+      case 'GetBlockBodies':
+      case 'GetReceipts':
+      case 'GetPooledTransactions':
+        this.serve(m);
+        return;
+      case 'BlockHeaders':
+      case 'BlockBodies':
+      case 'Receipts':
+      case 'PooledTransactions':
+        this.onResponse(msg.code, (m.value as { requestId: bigint }).requestId, m);
+        return;
+      case 'BlockRangeUpdate': {
+        const r = m.value as BlockRangeUpdate;
+        if (!isValidBlockRange(r)) {
+          this.breach(new EthProtocolError('block-range', `BlockRangeUpdate ${r.earliestBlock}..${r.latestBlock} is invalid`));
+          return;
+        }
+        this.remoteRange = r;
+        this.emit('blockRangeUpdate', r);
+        return;
+      }
+      case 'NewBlockHashes':
+        this.emit('newBlockHashes', m.value as BlockAnnouncement[]);
+        return;
+      case 'NewBlock':
+        this.emit('newBlock', m.value as NewBlock);
+        return;
+      case 'Transactions':
+        this.emit('transactions', m.value as Transaction[]);
+        return;
+      case 'NewPooledTransactionHashes':
+        this.emit('newPooledTransactionHashes', m.value as NewPooledTransactionHashes);
+        return;
+    }
+  }
+
+  private onResponse(code: number, requestId: bigint, m: AnyEthMessage): void {
+    const p = this.pending.get(requestId);
+    if (p !== undefined && p.want === code) {
+      this.stats.responses++;
+      p.deliver(m);
+      return;
+    }
+    this.stats.unsolicited++;
+    if (this.expired.has(requestId)) {
+      this.stats.late++;
+      this.expired.delete(requestId);
+    }
+    if (this.stats.unsolicited > this.maxUnsolicited) {
+      this.breach(new EthProtocolError('unsolicited', `${this.stats.unsolicited} unsolicited responses (limit ${this.maxUnsolicited})`));
+    }
+  }
+
+  /** Answers a request from the chain, echoing its request ID (whatever it is, 0 and repeats included). */
+  private serve(m: AnyEthMessage): void {
+    const limits = this.opts.softResponseLimit === undefined ? {} : { softResponseLimit: this.opts.softResponseLimit };
+    const chain = this.opts.chain;
+    let reply: AnyEthMessage;
+    switch (m.name) {
+      case 'GetBlockHeaders': {
+        const q = m.value;
+        reply = { name: 'BlockHeaders', value: { requestId: q.requestId, headers: serveBlockHeaders(chain, q, limits) } };
+        break;
+      }
+      case 'GetBlockBodies':
+        reply = { name: 'BlockBodies', value: { requestId: m.value.requestId, bodies: serveBlockBodies(chain, m.value.hashes, limits) } };
+        break;
+      case 'GetReceipts': {
+        const q = m.value as { requestId: bigint; hashes: Uint8Array[]; firstBlockReceiptIndex?: bigint };
+        if (this.version === 70) {
+          const r = serveReceipts70(chain, q.hashes, q.firstBlockReceiptIndex ?? 0n, limits);
+          reply = { name: 'Receipts', value: { requestId: q.requestId, receipts: r.receipts, lastBlockIncomplete: r.lastBlockIncomplete } } as AnyEthMessage;
+        } else {
+          const r = serveReceipts(chain, q.hashes, limits);
+          reply = { name: 'Receipts', value: { requestId: q.requestId, receipts: this.version === 68 ? r.map((b) => b.map(toReceipt68)) : r } } as AnyEthMessage;
+        }
+        break;
+      }
+      case 'GetPooledTransactions':
+        reply = { name: 'PooledTransactions', value: { requestId: m.value.requestId, transactions: servePooledTransactions(this.opts.txSource, m.value.hashes, limits) } };
+        break;
+      default:
+        return;
+    }
+    try {
+      this.sendMessage(reply);
+      this.stats.served++;
+    } catch {
+      // The session is closing (or its write buffer is full, which closes it); nothing to answer.
+    }
+  }
+
+  private breach(err: EthProtocolError): void {
+    void this.session.disconnect(DisconnectReason.SubprotocolError, err);
+  }
+
+  private onClose(info: CloseInfo): void {
+    if (this.closeInfo !== undefined) return;
+    this.closeInfo = info;
+    this.session.off('message', this.onSessionMessage);
+    this.session.off('close', this.onSessionClose);
+    for (const fail of [...this.failers]) fail('disconnected', `session closed (reason 0x${info.reason.toString(16)})`, info.error);
+    this.failers.clear();
+    this.emit('close', info);
+  }
+}
+
+/** A message of any supported version. */
+type AnyEthMessage = EthMessage<68> | EthMessage<69> | EthMessage<70>;
+
+/** A response that breaks its request's bounds. */
+class InvalidResponse {
+  constructor(readonly message: string) {}
+}
+
+function bad(message: string): InvalidResponse {
+  return new InvalidResponse(message);
+}

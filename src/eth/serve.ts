@@ -1,0 +1,166 @@
+/**
+ * Answering eth requests from a {@link ChainReader}, with geth's bounds
+ * (`eth/protocols/eth/handlers.go`): at most 1024 items, stopping once the response passes
+ * the 2 MiB soft limit, and an empty list (never an error) for anything unknown, so a peer
+ * asking for block 2^64-1 gets `[]` and stays connected.
+ */
+import { encodeBodyItem, type BlockBody } from './block.js';
+import { logsBloom } from './bloom.js';
+import type { ChainReader, TxSource } from './chain.js';
+import type { BlockHeader } from './header.js';
+import type { GetBlockHeaders } from './messages/headers.js';
+import { encodeReceipt69Item, type Receipt68, type Receipt69 } from './receipt.js';
+import type { Transaction } from './transaction.js';
+
+/** geth `softResponseLimit`: a response stops growing once it passes this many bytes. */
+export const SOFT_RESPONSE_LIMIT = 2 * 1024 * 1024;
+/** geth `maxHeadersServe`. */
+export const MAX_HEADERS_SERVE = 1024;
+/** geth `maxBodiesServe`. */
+export const MAX_BODIES_SERVE = 1024;
+/** geth `maxReceiptsServe`. */
+export const MAX_RECEIPTS_SERVE = 1024;
+/** geth `maxNonCanonical`: parent links followed off the canonical chain per header query. */
+export const MAX_NON_CANONICAL_STEPS = 100;
+/** Hashes looked up per GetPooledTransactions (ours; geth bounds the response by the soft limit only). */
+export const MAX_POOLED_TXS_SERVE = 4096;
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** Limits for serving; defaults are geth's. */
+export interface ServeLimits {
+  softResponseLimit?: number;
+}
+
+function isCanonical(chain: ChainReader, h: BlockHeader): boolean {
+  const c = chain.headerByNumber(h.number);
+  return c !== undefined && c.hash.length === h.hash.length && c.hash.every((b, i) => b === h.hash[i]);
+}
+
+/**
+ * The headers for a GetBlockHeaders query: from the origin (by hash or number), `amount`
+ * headers `skip` apart, towards genesis if `reverse`. Stops at the first unknown block.
+ * Forward walks follow the canonical chain only; a reverse walk from a non-canonical origin
+ * follows parent links (at most {@link MAX_NON_CANONICAL_STEPS}).
+ */
+export function serveBlockHeaders(chain: ChainReader, q: Pick<GetBlockHeaders, 'origin' | 'amount' | 'skip' | 'reverse'>, limits: ServeLimits = {}): BlockHeader[] {
+  const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
+  const out: BlockHeader[] = [];
+  let bytes = 0;
+  let cur = 'hash' in q.origin ? chain.headerByHash(q.origin.hash) : chain.headerByNumber(q.origin.number);
+  const step = q.skip + 1n;
+  let nonCanonical = MAX_NON_CANONICAL_STEPS;
+  while (cur !== undefined && BigInt(out.length) < q.amount && out.length < MAX_HEADERS_SERVE && bytes < soft) {
+    out.push(cur);
+    bytes += cur.raw.length;
+    if (q.reverse) {
+      if (cur.number < step) break;
+      if (isCanonical(chain, cur)) {
+        cur = chain.headerByNumber(cur.number - step);
+      } else {
+        let h: BlockHeader | undefined = cur;
+        for (let i = 0n; i < step && h !== undefined; i++) {
+          if (nonCanonical-- <= 0) h = undefined;
+          else h = chain.headerByHash(h.parentHash);
+        }
+        cur = h;
+      }
+    } else {
+      // Descendants are only known along the canonical chain; the skip may not overflow uint64.
+      if (!isCanonical(chain, cur) || cur.number + step > MAX_UINT64) break;
+      cur = chain.headerByNumber(cur.number + step);
+    }
+  }
+  return out;
+}
+
+/** The bodies for a GetBlockBodies, in request order, unknown blocks left out. */
+export function serveBlockBodies(chain: ChainReader, hashes: readonly Uint8Array[], limits: ServeLimits = {}): BlockBody[] {
+  const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
+  const out: BlockBody[] = [];
+  let bytes = 0;
+  for (let i = 0; i < hashes.length && i < 2 * MAX_BODIES_SERVE; i++) {
+    if (bytes >= soft || out.length >= MAX_BODIES_SERVE) break;
+    const body = chain.bodyByHash(hashes[i]!);
+    if (body === undefined) continue;
+    out.push(body);
+    bytes += encodeBodyItem(body).length;
+  }
+  return out;
+}
+
+/** A receipt in eth/68 form: the eth/69 fields plus the bloom of its logs. */
+export function toReceipt68(r: Receipt69): Receipt68 {
+  return { type: r.type, outcome: r.outcome, cumulativeGasUsed: r.cumulativeGasUsed, bloom: logsBloom(r.logs), logs: r.logs };
+}
+
+/** The receipts for an eth/68 or eth/69 GetReceipts: one list per known block (whole blocks only). */
+export function serveReceipts(chain: ChainReader, hashes: readonly Uint8Array[], limits: ServeLimits = {}): Receipt69[][] {
+  const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
+  const out: Receipt69[][] = [];
+  let bytes = 0;
+  for (let i = 0; i < hashes.length && i < 2 * MAX_RECEIPTS_SERVE; i++) {
+    if (bytes >= soft || out.length >= MAX_RECEIPTS_SERVE) break;
+    const receipts = chain.receiptsByHash(hashes[i]!);
+    if (receipts === undefined) continue;
+    out.push(receipts);
+    for (const r of receipts) bytes += encodeReceipt69Item(r).length;
+  }
+  return out;
+}
+
+/**
+ * The receipts for an eth/70 GetReceipts (EIP-7975): the first block's list starts at
+ * `firstBlockReceiptIndex`; when the soft limit is hit inside a block, that block's list is
+ * cut there and `lastBlockIncomplete` is set, so the peer asks again from where it stopped.
+ * At least one receipt is always returned when any is available.
+ */
+export function serveReceipts70(
+  chain: ChainReader,
+  hashes: readonly Uint8Array[],
+  firstBlockReceiptIndex: bigint,
+  limits: ServeLimits = {},
+): { receipts: Receipt69[][]; lastBlockIncomplete: boolean } {
+  const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
+  const out: Receipt69[][] = [];
+  let bytes = 0;
+  for (let i = 0; i < hashes.length && i < 2 * MAX_RECEIPTS_SERVE; i++) {
+    if (bytes >= soft || out.length >= MAX_RECEIPTS_SERVE) break;
+    const all = chain.receiptsByHash(hashes[i]!);
+    if (all === undefined) continue;
+    // The index applies to the first requested block; past its end it selects nothing.
+    const start = i === 0 ? Number(firstBlockReceiptIndex < BigInt(all.length) ? firstBlockReceiptIndex : BigInt(all.length)) : 0;
+    const list: Receipt69[] = [];
+    out.push(list);
+    for (let j = start; j < all.length; j++) {
+      const size = encodeReceipt69Item(all[j]!).length;
+      if (bytes + size > soft && bytes > 0) {
+        // Cut before this block's first receipt: leave the block out rather than send it empty.
+        if (list.length === 0) {
+          out.pop();
+          return { receipts: out, lastBlockIncomplete: false };
+        }
+        return { receipts: out, lastBlockIncomplete: true };
+      }
+      list.push(all[j]!);
+      bytes += size;
+    }
+  }
+  return { receipts: out, lastBlockIncomplete: false };
+}
+
+/** The transactions for a GetPooledTransactions that `pool` has (none without a pool). */
+export function servePooledTransactions(pool: TxSource | undefined, hashes: readonly Uint8Array[], limits: ServeLimits = {}): Transaction[] {
+  if (pool === undefined) return [];
+  const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
+  const out: Transaction[] = [];
+  let bytes = 0;
+  for (let i = 0; i < hashes.length && i < MAX_POOLED_TXS_SERVE; i++) {
+    if (bytes >= soft) break;
+    const tx = pool.pooledTransaction(hashes[i]!);
+    if (tx === undefined) continue;
+    out.push(tx);
+    bytes += tx.raw.length;
+  }
+  return out;
+}

@@ -1,0 +1,343 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
+import type { CapabilityDef } from '../../src/rlpx/capabilities.js';
+import { ETH68_CAPABILITY, ETH69_CAPABILITY, ETH70_CAPABILITY } from '../../src/eth/capabilities.js';
+import { MemoryChain, MemoryTxPool } from '../../src/eth/chain.js';
+import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { EthProtocolError, EthRequestError, EthUnsupportedMessageError } from '../../src/eth/errors.js';
+import { ethHandshake, makeStatus } from '../../src/eth/handshake.js';
+import type { Status69 } from '../../src/eth/messages/status.js';
+import type { BlockRangeUpdate } from '../../src/eth/messages/block-range-update.js';
+import { encodeBlockRangeUpdate } from '../../src/eth/messages/block-range-update.js';
+import type { EthMessage } from '../../src/eth/messages/index.js';
+import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, type EthPeerOptions } from '../../src/eth/peer.js';
+import type { EthVersion } from '../../src/eth/protocol.js';
+import { toReceipt68 } from '../../src/eth/serve.js';
+import { Inbox, nextClose, sessionPair, sleep, until, type Cleanup } from './loopback.js';
+
+const cleanups: Cleanup[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+const dev = generateDevnetChain({ length: 64 });
+const { chain, blocks, network } = dev;
+const CAPS: Record<EthVersion, CapabilityDef[]> = { 68: [ETH68_CAPABILITY], 69: [ETH69_CAPABILITY], 70: [ETH70_CAPABILITY] };
+const MAX_U64 = (1n << 64n) - 1n;
+const nums = (hs: { number: bigint }[]) => hs.map((h) => Number(h.number));
+const hashOf = (n: number) => blocks[n]!.header.hash;
+
+/** Two EthPeers over loopback: [dialer, listener side]. */
+async function peerPair(version: EthVersion, a: Partial<EthPeerOptions> = {}, b: Partial<EthPeerOptions> = {}): Promise<[EthPeer, EthPeer]> {
+  const [sa, sb] = await sessionPair(CAPS[version], CAPS[version], cleanups);
+  return Promise.all([EthPeer.connect(sa, { network, chain, ...a }), EthPeer.connect(sb, { network, chain, ...b })]);
+}
+
+/** An EthPeer on one side and a raw eth speaker on the other (Status done by hand). */
+async function rawPair(version: EthVersion, opts: Partial<EthPeerOptions> = {}): Promise<[EthPeer, Inbox]> {
+  const [sa, sb] = await sessionPair(CAPS[version], CAPS[version], cleanups);
+  const head = chain.head();
+  const [peer] = await Promise.all([EthPeer.connect(sa, { network, chain, ...opts }), ethHandshake(sb, { network, head: { number: head.number, hash: head.hash, time: head.time } })]);
+  return [peer, new Inbox(sb, version)];
+}
+
+async function reply(inbox: Inbox, name: string): Promise<EthMessage & { value: { requestId: bigint } }> {
+  const m = await inbox.next();
+  expect(m.name).toBe(name);
+  return m as EthMessage & { value: { requestId: bigint } };
+}
+
+describe('EthPeer requests served by EthPeer', () => {
+  it('headers by number and hash, with skip and reverse (eth/69)', async () => {
+    const [a] = await peerPair(69);
+    expect(nums(await a.getBlockHeaders({ origin: { number: 10n }, amount: 5n }))).toEqual([10, 11, 12, 13, 14]);
+    expect(nums(await a.getBlockHeaders({ origin: { hash: hashOf(1) }, amount: 2n, skip: 1n }))).toEqual([1, 3]);
+    expect(nums(await a.getBlockHeaders({ origin: { number: 20n }, amount: 4n, skip: 4n, reverse: true }))).toEqual([20, 15, 10, 5]);
+    const hs = await a.getBlockHeaders({ origin: { number: 60n }, amount: 10n });
+    expect(nums(hs)).toEqual([60, 61, 62, 63, 64]);
+    expect(hs[0]!.hash).toEqual(hashOf(60));
+    expect(hs[0]!.raw).toEqual(blocks[60]!.header.raw);
+  });
+
+  it('a nonexistent origin (2^64-1) returns no headers and keeps the peer', async () => {
+    const [a, b] = await peerPair(70);
+    for (let i = 0; i < 10; i++) expect(await a.getBlockHeaders({ origin: { number: MAX_U64 }, amount: 1n })).toEqual([]);
+    expect(a.closed || b.closed).toBe(false);
+  });
+
+  it('bodies (with transactions and withdrawals) and receipts, per version', async () => {
+    const wanted = [4, 54, 8];
+    for (const version of [68, 69, 70] as const) {
+      const [a, b] = await peerPair(version);
+      const bodies = await a.getBlockBodies(wanted.map(hashOf));
+      expect(bodies).toEqual(wanted.map((n) => blocks[n]!.body));
+      expect(bodies[0]!.transactions.length).toBe(3);
+      expect(bodies[0]!.withdrawals!.length).toBe(2);
+      const r = await a.getReceipts(wanted.map(hashOf));
+      expect(r.version).toBe(version);
+      if (r.version === 68) {
+        expect(r.receipts).toEqual(wanted.map((n) => blocks[n]!.receipts.map(toReceipt68)));
+      } else {
+        expect(r.receipts).toEqual(wanted.map((n) => blocks[n]!.receipts));
+        expect(r.lastBlockIncomplete).toBe(false);
+      }
+      expect(b.stats.served).toBe(2);
+    }
+  });
+
+  it('eth/70 receipts page inside a block and continue from firstBlockReceiptIndex', async () => {
+    const [a] = await peerPair(70, {}, { softResponseLimit: 1 });
+    const b4 = blocks[4]!;
+    const first = await a.getReceipts([b4.header.hash, hashOf(5)]);
+    expect(first).toEqual({ version: 70, receipts: [b4.receipts.slice(0, 1)], lastBlockIncomplete: true });
+    const rest = await a.getReceipts([b4.header.hash], { firstBlockReceiptIndex: 1n });
+    expect(rest).toEqual({ version: 70, receipts: [b4.receipts.slice(1, 2)], lastBlockIncomplete: true });
+  });
+
+  it('firstBlockReceiptIndex is refused before eth/70', async () => {
+    const [a] = await peerPair(69);
+    await expect(a.getReceipts([hashOf(4)], { firstBlockReceiptIndex: 1n })).rejects.toBeInstanceOf(EthUnsupportedMessageError);
+  });
+
+  it('pooled transactions: none without a source, the known ones with one', async () => {
+    const tx = blocks[1]!.body.transactions[0]!;
+    const [a] = await peerPair(69);
+    expect(await a.getPooledTransactions([tx.hash])).toEqual([]);
+    const [c] = await peerPair(69, {}, { txSource: new MemoryTxPool([tx]) });
+    expect(await c.getPooledTransactions([new Uint8Array(32), tx.hash])).toEqual([tx]);
+  });
+
+  it('runs concurrent requests and matches each response to its request', async () => {
+    const [a] = await peerPair(69);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => a.getBlockHeaders({ origin: { number: BigInt(i) }, amount: 2n })));
+    results.forEach((hs, i) => expect(nums(hs)).toEqual([i, i + 1]));
+    expect(a.stats.requests).toBe(20);
+    expect(a.stats.responses).toBe(20);
+    expect(a.stats.unsolicited).toBe(0);
+  });
+
+  it('bounds requests in flight; the rest wait for a slot', async () => {
+    const [a, inbox] = await rawPair(69, { maxInFlight: 2 });
+    const ps = [0, 1, 2].map((i) => a.getBlockHeaders({ origin: { number: BigInt(i) }, amount: 1n }));
+    const r1 = await reply(inbox, 'GetBlockHeaders');
+    const r2 = await reply(inbox, 'GetBlockHeaders');
+    await sleep(50);
+    expect(a.inFlight).toBe(2);
+    inbox.send({ name: 'BlockHeaders', value: { requestId: r1.value.requestId, headers: [blocks[0]!.header] } });
+    const r3 = await reply(inbox, 'GetBlockHeaders');
+    inbox.send({ name: 'BlockHeaders', value: { requestId: r2.value.requestId, headers: [blocks[1]!.header] } });
+    inbox.send({ name: 'BlockHeaders', value: { requestId: r3.value.requestId, headers: [blocks[2]!.header] } });
+    expect((await Promise.all(ps)).map(nums)).toEqual([[0], [1], [2]]);
+    // Request IDs are random 64-bit values, not a counter.
+    expect(new Set([r1, r2, r3].map((r) => r.value.requestId)).size).toBe(3);
+  });
+});
+
+describe('EthPeer serving edge cases (geth eth-test)', () => {
+  it('serves a request sent right behind the Status, before the EthPeer exists', async () => {
+    const [sa, sb] = await sessionPair(CAPS[69], CAPS[69], cleanups);
+    const inbox = new Inbox(sb, 69);
+    const head = chain.head();
+    inbox.send({ name: 'Status', value: makeStatus(69, { network, head: { number: head.number, hash: head.hash, time: head.time } }) as Status69 });
+    inbox.send({ name: 'GetBlockHeaders', value: { requestId: 77n, origin: { number: 3n }, amount: 1n, skip: 0n, reverse: false } });
+    const peer = await EthPeer.connect(sa, { network, chain });
+    expect((await inbox.next()).name).toBe('Status');
+    const r = await reply(inbox, 'BlockHeaders');
+    expect(r.value.requestId).toBe(77n);
+    expect(peer.stats.served).toBe(1);
+  });
+
+  it('echoes request ID 0 (ZeroRequestID)', async () => {
+    const [, inbox] = await rawPair(69);
+    inbox.send({ name: 'GetBlockHeaders', value: { requestId: 0n, origin: { number: 1n }, amount: 2n, skip: 0n, reverse: false } });
+    const r = await reply(inbox, 'BlockHeaders');
+    expect(r.value.requestId).toBe(0n);
+    expect(nums((r.value as unknown as { headers: { number: bigint }[] }).headers)).toEqual([1, 2]);
+  });
+
+  it('answers two requests with the same ID (SameRequestID) and simultaneous ones (111/222)', async () => {
+    const [, inbox] = await rawPair(70);
+    inbox.send({ name: 'GetBlockHeaders', value: { requestId: 1234n, origin: { number: 5n }, amount: 1n, skip: 0n, reverse: false } });
+    inbox.send({ name: 'GetBlockHeaders', value: { requestId: 1234n, origin: { number: 6n }, amount: 1n, skip: 0n, reverse: false } });
+    inbox.send({ name: 'GetBlockHeaders', value: { requestId: 111n, origin: { number: 7n }, amount: 1n, skip: 0n, reverse: false } });
+    inbox.send({ name: 'GetBlockBodies', value: { requestId: 222n, hashes: [hashOf(8)] } });
+    const got = [await inbox.next(), await inbox.next(), await inbox.next(), await inbox.next()] as (EthMessage & { value: { requestId: bigint } })[];
+    expect(got.map((m) => [m.name, m.value.requestId])).toEqual([
+      ['BlockHeaders', 1234n],
+      ['BlockHeaders', 1234n],
+      ['BlockHeaders', 111n],
+      ['BlockBodies', 222n],
+    ]);
+  });
+
+  it('receipts in eth/68 form carry the bloom, eth/69 form does not', async () => {
+    const [, inbox68] = await rawPair(68);
+    inbox68.send({ name: 'GetReceipts', value: { requestId: 9n, hashes: [hashOf(4)] } } as EthMessage);
+    const r68 = (await reply(inbox68, 'Receipts')).value as unknown as { receipts: { bloom?: Uint8Array }[][] };
+    expect(r68.receipts[0]![0]!.bloom).toHaveLength(256);
+    const [, inbox69] = await rawPair(69);
+    inbox69.send({ name: 'GetReceipts', value: { requestId: 9n, hashes: [hashOf(4)] } } as EthMessage);
+    const r69 = (await reply(inbox69, 'Receipts')).value as unknown as { receipts: { bloom?: Uint8Array }[][] };
+    expect(r69.receipts[0]![0]!.bloom).toBeUndefined();
+  });
+});
+
+describe('EthPeer timeouts, abort, unsolicited responses', () => {
+  it('times out a request the peer does not answer', async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 100 });
+    await reply(inbox, 'GetBlockHeaders');
+    await expect(p).rejects.toMatchObject({ name: 'EthRequestError', reason: 'timeout' });
+    expect(a.stats.timeouts).toBe(1);
+    expect(a.inFlight).toBe(0);
+  });
+
+  it('aborts a request on its signal, and refuses one whose signal already fired', async () => {
+    const [a] = await rawPair(69);
+    const ac = new AbortController();
+    const p = a.getBlockBodies([hashOf(1)], { signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ reason: 'aborted' });
+    await expect(a.getBlockBodies([hashOf(1)], { signal: ac.signal })).rejects.toMatchObject({ reason: 'aborted' });
+    expect(a.inFlight).toBe(0);
+  });
+
+  it('counts a late response (after timeout) as unsolicited and late', async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 50 });
+    const req = await reply(inbox, 'GetBlockHeaders');
+    await expect(p).rejects.toBeInstanceOf(EthRequestError);
+    inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [] } });
+    await until(() => a.stats.unsolicited === 1);
+    expect(a.stats).toMatchObject({ unsolicited: 1, late: 1 });
+    expect(a.closed).toBe(false);
+  });
+
+  it('disconnects with SubprotocolError after more than maxUnsolicited unknown responses', async () => {
+    const [a, inbox] = await rawPair(69, { maxUnsolicited: 3 });
+    for (let i = 0; i < 3; i++) inbox.send({ name: 'BlockHeaders', value: { requestId: 1000n + BigInt(i), headers: [] } });
+    await until(() => a.stats.unsolicited === 3);
+    expect(a.closed).toBe(false);
+    inbox.send({ name: 'BlockBodies', value: { requestId: 7n, bodies: [] } });
+    const info = await nextClose(inbox.session);
+    expect(info).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+    expect(a.closeInfo!.error).toBeInstanceOf(EthProtocolError);
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
+  });
+
+  it('a response of the wrong type does not satisfy a request', async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 2000 });
+    const req = await reply(inbox, 'GetBlockHeaders');
+    inbox.send({ name: 'BlockBodies', value: { requestId: req.value.requestId, bodies: [] } });
+    await until(() => a.stats.unsolicited === 1);
+    inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [blocks[1]!.header] } });
+    expect(nums(await p)).toEqual([1]);
+  });
+
+  it('rejects a response with more items than asked for (invalid-response)', async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n });
+    const req = await reply(inbox, 'GetBlockHeaders');
+    inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [blocks[1]!.header, blocks[2]!.header] } });
+    await expect(p).rejects.toMatchObject({ reason: 'invalid-response' });
+  });
+
+  it('rejects requests in flight and new ones when the peer disconnects', async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n });
+    await reply(inbox, 'GetBlockHeaders');
+    const closed = new Promise((r) => a.once('close', r));
+    const rejected = expect(p).rejects.toMatchObject({ reason: 'disconnected' });
+    await inbox.session.disconnect(DisconnectReason.ClientQuitting);
+    await rejected;
+    await closed;
+    await expect(a.getBlockHeaders({ origin: { number: 1n }, amount: 1n })).rejects.toMatchObject({ reason: 'disconnected' });
+  });
+});
+
+describe('EthPeer BlockRangeUpdate and announcements', () => {
+  const range = (earliestBlock: bigint, latestBlock: bigint, hash = new Uint8Array(32).fill(0xab)): BlockRangeUpdate => ({ earliestBlock, latestBlock, latestBlockHash: hash });
+
+  it('disconnects on an invalid range: earliest > latest (geth BlockRangeUpdateInvalid)', async () => {
+    const [a, inbox] = await rawPair(69);
+    inbox.session.send('eth', 0x11, encodeBlockRangeUpdate(range(10n, 8n)));
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('block-range');
+  });
+
+  it('keeps the peer on a future or expired range (BlockRangeUpdateFuture/Expired) and reports it', async () => {
+    const [a, inbox] = await rawPair(70);
+    const seen: BlockRangeUpdate[] = [];
+    a.on('blockRangeUpdate', (r) => seen.push(r));
+    inbox.session.send('eth', 0x11, encodeBlockRangeUpdate(range(100n, 1000n)));
+    inbox.session.send('eth', 0x11, encodeBlockRangeUpdate(range(54n, 64n)));
+    await until(() => seen.length === 2);
+    expect(seen).toEqual([range(100n, 1000n), range(54n, 64n)]);
+    expect(a.remoteRange).toEqual(range(54n, 64n));
+    // Still serving.
+    inbox.send({ name: 'GetBlockHeaders', value: { requestId: 5n, origin: { number: 1n }, amount: 1n, skip: 0n, reverse: false } });
+    expect((await reply(inbox, 'BlockHeaders')).value.requestId).toBe(5n);
+    expect(a.closed).toBe(false);
+  });
+
+  it('announceHead sends a BlockRangeUpdate every 32 blocks or on a rewind, as geth', async () => {
+    const local = new MemoryChain(blocks.slice(0, 11));
+    const [a, inbox] = await rawPair(69, { chain: local });
+    expect(a.announceHead()).toBe(false); // nothing moved since our Status
+    for (let n = 11; n <= 10 + Number(BLOCK_RANGE_UPDATE_INTERVAL) - 1; n++) {
+      local.append(blocks[n]!);
+      expect(a.announceHead()).toBe(false);
+    }
+    local.append(blocks[42]!);
+    expect(a.announceHead()).toBe(true);
+    const m = await reply(inbox, 'BlockRangeUpdate');
+    expect(m.value).toEqual({ earliestBlock: 0n, latestBlock: 42n, latestBlockHash: hashOf(42) });
+    expect(a.announceHead(blocks[41]!.header)).toBe(true); // rewind: at once
+    expect((await reply(inbox, 'BlockRangeUpdate')).value).toMatchObject({ latestBlock: 41n });
+    expect(() => a.sendBlockRangeUpdate(range(5n, 4n))).toThrow(RangeError);
+  });
+
+  it('refuses NewBlock and NewBlockHashes on eth/69+ with a typed error; eth/68 delivers them as events', async () => {
+    const nb = { block: { header: blocks[4]!.header, ...blocks[4]!.body }, td: 0n };
+    for (const v of [69, 70] as const) {
+      const [a] = await peerPair(v);
+      expect(() => a.sendNewBlock(nb)).toThrow(EthUnsupportedMessageError);
+      expect(() => a.sendNewBlockHashes([{ hash: hashOf(4), number: 4n }])).toThrow(EthUnsupportedMessageError);
+      expect(a.announceHead()).toBe(false);
+    }
+    const [a, b] = await peerPair(68);
+    expect(() => a.sendBlockRangeUpdate(range(1n, 2n))).toThrow(EthUnsupportedMessageError);
+    const gotBlock = new Promise((r) => b.once('newBlock', r));
+    const gotHashes = new Promise((r) => b.once('newBlockHashes', r));
+    a.sendNewBlock(nb);
+    a.sendNewBlockHashes([{ hash: hashOf(4), number: 4n }]);
+    expect(await gotBlock).toEqual(nb);
+    expect(await gotHashes).toEqual([{ hash: hashOf(4), number: 4n }]);
+  });
+
+  it('a NewBlock on eth/69 is an invalid code: the sender is disconnected', async () => {
+    const [a, inbox] = await rawPair(69);
+    inbox.session.send('eth', 0x07, Uint8Array.of(0xc0));
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('decode');
+  });
+
+  it('a second Status is a breach', async () => {
+    const [a, inbox] = await rawPair(69);
+    inbox.session.send('eth', 0x00, a.remoteStatus ? new Uint8Array([0xc0]) : new Uint8Array());
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+  });
+
+  it('delivers transactions and pooled-transaction announcements as events', async () => {
+    const [a, b] = await peerPair(70);
+    const txs = blocks[4]!.body.transactions;
+    const gotTxs = new Promise((r) => b.once('transactions', r));
+    const gotAnn = new Promise((r) => b.once('newPooledTransactionHashes', r));
+    a.sendTransactions(txs);
+    const ann = { types: Uint8Array.from(txs.map((t) => t.type)), sizes: txs.map((t) => t.raw.length), hashes: txs.map((t) => t.hash) };
+    a.announceTransactions(ann);
+    expect(await gotTxs).toEqual(txs);
+    expect(await gotAnn).toEqual(ann);
+  });
+});
