@@ -3,6 +3,8 @@
 import { keyCommand, KEY_USAGE } from './key.js';
 import { rlpxCommand, RLPX_USAGE } from './rlpx.js';
 import { demoCommand } from './demo.js';
+import { serveCommand, SERVE_USAGE } from './serve.js';
+import { syncHeadersCommand, SYNC_USAGE } from './sync-headers.js';
 import { UsageError } from './output.js';
 
 const USAGE = `devp2p-ts: Ethereum devp2p (RLPx, discv4, eth) in TypeScript
@@ -11,6 +13,8 @@ commands:
   demo [--nodes N] [--messages N] [--json]   offline loopback demo (the default job)
 ${KEY_USAGE.replace('usage:\n', '')}
 ${RLPX_USAGE.replace('usage:\n', '')}
+${SERVE_USAGE.replace('usage:\n', '')}
+${SYNC_USAGE.replace('usage:\n', '')}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,6 +29,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'demo':
         await demoCommand(rest);
+        return 0;
+      case 'serve':
+        await serveCommand(rest);
+        return 0;
+      case 'sync-headers':
+        await syncHeadersCommand(rest);
         return 0;
       case undefined:
       case 'help':
