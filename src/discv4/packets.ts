@@ -23,6 +23,21 @@ export const MIN_PACKET_SIZE = HEADER_SIZE + 1;
 /** How far in the future we set `expiration` (geth's `expiration` constant). */
 export const PACKET_TTL_SECONDS = 20;
 
+/**
+ * How packets are signed and their sender recovered. The protocol always uses
+ * {@link SECP256K1_SIGNER}; simulation.ts has an unsigned stand-in so that hundreds of nodes
+ * can run in one process without spending their time in ECDSA.
+ */
+export interface PacketSigner {
+  /** 65-byte signature of a 32-byte digest. */
+  sign(digest: Uint8Array, privateKey: Uint8Array): Uint8Array;
+  /** The 64-byte public key that made `signature`; throws if it cannot be recovered. */
+  recover(digest: Uint8Array, signature: Uint8Array): Uint8Array;
+}
+
+/** secp256k1 recoverable signatures, as discv4 specifies. */
+export const SECP256K1_SIGNER: PacketSigner = { sign, recover: recoverPublicKey };
+
 /** A packet that passed framing, signature and body checks. */
 export interface DecodedPacket {
   /** The packet hash (what a reply quotes as its reply token). */
@@ -41,12 +56,12 @@ export interface DecodedPacket {
  * Throws RangeError for invalid field values and {@link PacketError} `too-large` if the packet
  * would exceed {@link MAX_PACKET_SIZE}.
  */
-export function encodePacket(message: Message, privateKey: Uint8Array): { packet: Uint8Array; hash: Uint8Array } {
+export function encodePacket(message: Message, privateKey: Uint8Array, signer: PacketSigner = SECP256K1_SIGNER): { packet: Uint8Array; hash: Uint8Array } {
   const sigData = concatBytes(Uint8Array.of(message.type), encodeMessage(message));
   if (HEADER_SIZE + sigData.length > MAX_PACKET_SIZE) {
     throw new PacketError('too-large', `${packetTypeName(message.type)} packet would be ${HEADER_SIZE + sigData.length} bytes, limit ${MAX_PACKET_SIZE}`);
   }
-  const signature = sign(keccak256(sigData), privateKey);
+  const signature = signer.sign(keccak256(sigData), privateKey);
   const hash = keccak256(signature, sigData);
   return { packet: concatBytes(hash, signature, sigData), hash };
 }
@@ -59,7 +74,7 @@ export function encodePacket(message: Message, privateKey: Uint8Array): { packet
  * Order of checks: size, hash, type, signature, body. The type is checked before the
  * (costly) signature recovery so unknown datagrams on a shared port are dropped cheaply.
  */
-export function decodePacket(data: Uint8Array): DecodedPacket {
+export function decodePacket(data: Uint8Array, signer: PacketSigner = SECP256K1_SIGNER): DecodedPacket {
   if (data.length < MIN_PACKET_SIZE) throw new PacketError('too-small', `${data.length} bytes, need ${MIN_PACKET_SIZE}`);
   if (data.length > MAX_PACKET_SIZE) throw new PacketError('too-large', `${data.length} bytes, limit ${MAX_PACKET_SIZE}`);
   const hash = data.subarray(0, HASH_SIZE);
@@ -70,7 +85,7 @@ export function decodePacket(data: Uint8Array): DecodedPacket {
   if (!isPacketType(type)) throw new PacketError('unknown-type', `unknown packet type ${type}`, { hash, packetType: type });
   let publicKey: Uint8Array;
   try {
-    publicKey = recoverPublicKey(keccak256(sigData), signature);
+    publicKey = signer.recover(keccak256(sigData), signature);
   } catch (err) {
     throw new PacketError('bad-signature', (err as Error).message, { hash, packetType: type });
   }
