@@ -21,7 +21,7 @@ import { DPT, decode as ejsDecode, encode as ejsEncode } from '@ethereumjs/devp2
 import { generatePrivateKey } from '../src/crypto/secp256k1.js';
 import { Discv4 } from '../src/discv4/discv4.js';
 import { PacketType } from '../src/discv4/messages.js';
-import { parseIp } from '../src/discv4/netutil.js';
+import { parseIp } from '../src/common/netutil.js';
 import { makeNode } from '../src/discv4/node.js';
 import { decodePacket, encodePacket, expirationFrom } from '../src/discv4/packets.js';
 import { Simulation } from '../src/discv4/simulation.js';

@@ -12,7 +12,7 @@ import { generatePrivateKey } from '../crypto/secp256k1.js';
 import { type Enr, EnrBuilder, enrFromText, enrToText } from '../enode/enr.js';
 import { loadNodeKey } from '../enode/key.js';
 import { Discv4 } from '../discv4/discv4.js';
-import { parseCidrList, parseIp } from '../discv4/netutil.js';
+import { parseCidrList, parseIp } from '../common/netutil.js';
 import { type DiscNode, nodeFromEnode, nodeFromEnr, nodeToEnode } from '../discv4/node.js';
 import { FileNodeDb } from '../discv4/nodedb.js';
 import { NETWORKS } from '../eth/networks.js';

@@ -28,7 +28,7 @@ import { PacketError, type PacketErrorReason } from './errors.js';
 import { lookup, type LookupHost, type LookupResult, randomNodes } from './lookup.js';
 import { DISCV4_VERSION, type Message, PacketType, type Pong } from './messages.js';
 import { splitNeighbors } from './neighbors.js';
-import { type Cidr, cidrContains, formatIp, isUnspecified, parseIp, relayIpError, toIpv4IfMapped } from './netutil.js';
+import { type Cidr, cidrContains, formatIp, isUnspecified, parseIp, relayIpError, toIpv4IfMapped } from '../common/netutil.js';
 import { type DiscNode, makeNode, nodeToEnode, withEnr } from './node.js';
 import { MemoryNodeDb, type NodeDb } from './nodedb.js';
 import {

@@ -3,7 +3,7 @@ export * from './endpoint.js';
 export * from './messages.js';
 export * from './packets.js';
 export * from './neighbors.js';
-export * from './netutil.js';
+export * from '../common/netutil.js';
 export * from './node.js';
 export * from './table.js';
 export * from './nodedb.js';

@@ -6,7 +6,7 @@ import { bytesToHex, hexToBytes } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
 import type { Enr } from '../enode/enr.js';
 import { formatEnode, parseEnode } from '../enode/enode-url.js';
-import { formatIp, normalizeIp } from './netutil.js';
+import { formatIp, normalizeIp } from '../common/netutil.js';
 
 /** A node as discovery knows it. Immutable: updates create a new object. */
 export interface DiscNode {

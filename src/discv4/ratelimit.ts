@@ -10,7 +10,7 @@
  * The engine does not charge datagrams from an IP it has a request pending with (see
  * discv4.ts), so our own lookups and crawls are not cut off by busy peers' replies.
  */
-import { isLan, parseIp } from './netutil.js';
+import { isLan, parseIp } from '../common/netutil.js';
 
 /** reth's per-IP ingress limit. */
 export const DEFAULT_PACKETS_PER_MINUTE = 60;

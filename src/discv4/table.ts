@@ -10,7 +10,7 @@
  * at 0, removes it and promotes a random replacement (geth table_reval.go).
  */
 import { TypedEmitter } from '../common/emitter.js';
-import { type Cidr, cidrContains, DistinctNetSet, isLan, parseIp } from './netutil.js';
+import { type Cidr, cidrContains, DistinctNetSet, isLan, parseIp } from '../common/netutil.js';
 import { type DiscNode, logDistance, NodesByDistance } from './node.js';
 
 /** Nodes per bucket (geth bucketSize). */

@@ -4,7 +4,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { normalizeIp } from './netutil.js';
+import { normalizeIp } from '../common/netutil.js';
 
 /** A UDP address. `ip` is a normalised literal (IPv4-mapped IPv6 folded to IPv4). */
 export interface UdpAddress {

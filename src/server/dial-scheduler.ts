@@ -7,7 +7,8 @@
 import { bytesToHex } from '../common/bytes.js';
 import { nodeIdOf } from '../enode/key.js';
 import type { Enode } from '../enode/enode-url.js';
-import { ExpiringSet, type NetList } from './netutil.js';
+import { ExpiringSet } from './expiring-set.js';
+import type { NetList } from '../common/netutil.js';
 
 /** geth's dialHistoryExpiration: inboundThrottleTime + 5 s. */
 export const DIAL_HISTORY_MS = 35_000;

@@ -1,5 +1,5 @@
 export * from './protocol.js';
-export * from './netutil.js';
+export * from './expiring-set.js';
 export * from './peer.js';
 export * from './dial-scheduler.js';
 export * from './server.js';

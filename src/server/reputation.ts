@@ -3,7 +3,8 @@
  * its node ID and IP are banned for a while. Scores recover over time, so an honest peer's rare
  * timeout is forgotten, and survive reconnects, so a peer cannot wash its score by redialing.
  */
-import { ExpiringSet, isLanIp } from './netutil.js';
+import { ExpiringSet } from './expiring-set.js';
+import { isLanIp } from '../common/netutil.js';
 
 /** What went wrong; each kind costs a fixed penalty (see {@link PENALTIES}). */
 export type PenaltyKind = 'invalid-message' | 'timeout' | 'protocol-breach' | 'unsolicited-response' | 'useless';

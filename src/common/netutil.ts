@@ -1,7 +1,7 @@
 /**
- * IP address helpers for discovery, after geth's `p2p/netutil/net.go`: LAN/loopback tests,
- * the relay check applied to Neighbors entries, per-subnet counting (DistinctNetSet) and
- * CIDR lists (netrestrict).
+ * IP address helpers, after geth's `p2p/netutil/net.go`: LAN/loopback tests, the relay check
+ * applied to Neighbors entries, per-subnet counting (DistinctNetSet) and CIDR lists
+ * (netrestrict). Shared by discovery and the server.
  *
  * Addresses are handled as their byte form (4 or 16 bytes); IPv4-mapped IPv6 (::ffff:a.b.c.d)
  * is folded to IPv4 so one host never counts twice.
@@ -227,5 +227,31 @@ export class DistinctNetSet {
   /** Number of addresses counted in `ip`'s subnet. */
   count(ip: Uint8Array): number {
     return this.counts.get(this.key(ip)) ?? 0;
+  }
+}
+
+/** True for loopback and LAN addresses given as text (false for anything unparsable). */
+export function isLanIp(text: string): boolean {
+  const b = parseIp(text);
+  return b !== undefined && isLan(b);
+}
+
+/** A netrestrict list: which IPs (as text) lie in any of its CIDR blocks. */
+export class NetList {
+  readonly cidrs: readonly Cidr[];
+
+  /** Throws RangeError for a malformed block. */
+  constructor(blocks: readonly string[]) {
+    this.cidrs = blocks.map(parseCidr);
+  }
+
+  /** Parses geth's comma-separated --netrestrict form. */
+  static parse(text: string): NetList {
+    return new NetList(text.split(',').map((s) => s.trim()).filter(Boolean));
+  }
+
+  contains(ip: string | Uint8Array): boolean {
+    const b = typeof ip === 'string' ? parseIp(ip) : toIpv4IfMapped(ip);
+    return b !== undefined && this.cidrs.some((c) => cidrContains(c, b));
   }
 }
