@@ -27,7 +27,6 @@ export const DISCV4_USAGE = `usage:
   devp2p-ts discv4 crawl [FILE] [--out FILE] [--bootnodes LIST] [--timeout DURATION] [--parallel N]
                          write a geth-style nodes.json of the nodes found
   devp2p-ts enrdump <enr> [--json]                                 decode and verify a node record
-  devp2p-ts key to-enr FILE [--ip IP] [--tcp PORT] [--udp PORT]    ENR of a node key
 options shared by the discv4 commands: --nodekey FILE (default: a fresh key), --addr IP:PORT
 (default 127.0.0.1:30303 for listen, 0.0.0.0:0 otherwise), --bootnodes (comma-separated enode/enr
 URLs or a network name: mainnet, sepolia, holesky, hoodi; default: none for listen, mainnet for crawl)`;

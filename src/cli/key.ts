@@ -5,11 +5,13 @@ import { bytesToHex } from '../common/bytes.js';
 import { formatEnode } from '../enode/enode-url.js';
 import { generateNodeKey, loadNodeKey, nodeIdOf, publicKeyOfNodeKey, saveNodeKey } from '../enode/key.js';
 import { parsePortOption, UsageError } from './output.js';
+import { keyToEnr } from './discv4.js';
 
 export const KEY_USAGE = `usage:
   devp2p-ts key generate [--out FILE]          new node key (prints it, or writes FILE)
   devp2p-ts key to-id FILE                     node ID (keccak256 of the public key)
-  devp2p-ts key to-enode FILE --ip IP --tcp PORT [--udp PORT]`;
+  devp2p-ts key to-enode FILE --ip IP --tcp PORT [--udp PORT]
+  devp2p-ts key to-enr FILE [--ip IP] [--tcp PORT] [--udp PORT]`;
 
 export async function keyCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
@@ -47,6 +49,9 @@ export async function keyCommand(args: string[]): Promise<void> {
       process.stdout.write(formatEnode({ publicKey, ip: values.ip!, tcpPort, udpPort }) + '\n');
       return;
     }
+    case 'to-enr':
+      await keyToEnr(rest);
+      return;
     default:
       throw new UsageError(sub ? `unknown key command "${sub}"\n${KEY_USAGE}` : KEY_USAGE);
   }

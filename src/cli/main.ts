@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The devp2p-ts command line: dispatches to one module per command group. */
 import { keyCommand, KEY_USAGE } from './key.js';
+import { discv4Command, DISCV4_USAGE, enrdumpCommand } from './discv4.js';
 import { rlpxCommand, RLPX_USAGE } from './rlpx.js';
 import { demoCommand } from './demo.js';
 import { serveCommand, SERVE_USAGE } from './serve.js';
@@ -13,6 +14,7 @@ commands:
   demo [--nodes N] [--messages N] [--json]   offline loopback demo (the default job)
 ${KEY_USAGE.replace('usage:\n', '')}
 ${RLPX_USAGE.replace('usage:\n', '')}
+${DISCV4_USAGE.replace('usage:\n', '')}
 ${SERVE_USAGE.replace('usage:\n', '')}
 ${SYNC_USAGE.replace('usage:\n', '')}
 `;
@@ -29,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'demo':
         await demoCommand(rest);
+        return 0;
+      case 'discv4':
+        await discv4Command(rest);
+        return 0;
+      case 'enrdump':
+        await enrdumpCommand(rest);
         return 0;
       case 'serve':
         await serveCommand(rest);
