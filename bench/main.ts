@@ -7,6 +7,7 @@
 import { ejsHandshakes, ejsHeapPerPeer, ejsRoundTrip, ejsThroughput } from './ejs/rlpx.js';
 import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rlpx.js';
 import { measureCeilings } from './ceiling.js';
+import { discv4Bench } from './discv4.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -55,6 +56,13 @@ const heap = await ourHeapPerPeer({ peers: 100 });
 const ejsHeap = await ejsHeapPerPeer({ peers: 100 });
 row('heap per connected peer (both ends)', heap.kib, ejsHeap.kib, 'KiB');
 
+process.stderr.write('discv4...\n');
+const disc = await discv4Bench();
+row('discv4 ping/pong round trips', disc.discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
+row('discv4 inbound packets verified (hash + recovery)', disc.discv4_verify_per_s!, disc.ejs_discv4_verify_per_s, '/s');
+row('discv4 lookup in a 200-node simulation', disc.discv4_lookup_ms!, undefined, 'ms');
+Object.assign(result, disc);
+
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so
 // load on this shared machine during one of the two readings does not lower the bound.
 const ceil2 = measureCeilings();
@@ -94,6 +102,7 @@ const ratios = {
   handshakes_vs_ejs: r1(hsSeq.perSecond / ejsHsSeq.perSecond),
   handshakes_of_ceiling: r3(hsConc.perSecond / handshakeCeiling),
   heap_per_peer_of_ejs: r3(heap.kib / ejsHeap.kib),
+  discv4_pings_vs_ejs: r1(disc.discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
 };
 Object.assign(result, ratios);
 

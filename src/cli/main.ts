@@ -5,6 +5,7 @@ import { discv4Command, DISCV4_USAGE, enrdumpCommand } from './discv4.js';
 import { rlpxCommand, RLPX_USAGE } from './rlpx.js';
 import { demoCommand } from './demo.js';
 import { serveCommand, SERVE_USAGE } from './serve.js';
+import { nodeCommand, NODE_USAGE } from './node.js';
 import { syncHeadersCommand, SYNC_USAGE } from './sync-headers.js';
 import { UsageError } from './output.js';
 
@@ -15,6 +16,7 @@ commands:
 ${KEY_USAGE.replace('usage:\n', '')}
 ${RLPX_USAGE.replace('usage:\n', '')}
 ${DISCV4_USAGE.replace('usage:\n', '')}
+${NODE_USAGE.replace('usage:\n', '')}
 ${SERVE_USAGE.replace('usage:\n', '')}
 ${SYNC_USAGE.replace('usage:\n', '')}
 `;
@@ -37,6 +39,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'enrdump':
         await enrdumpCommand(rest);
+        return 0;
+      case 'node':
+        await nodeCommand(rest);
         return 0;
       case 'serve':
         await serveCommand(rest);
