@@ -1,105 +1,103 @@
 /**
- * `devp2p-ts demo`: the offline loopback demo. For now it shows the RLPx layer end to end:
- * several nodes on 127.0.0.1 each listening, one client dialing all of them, capability
- * negotiation, an echo exchange of large messages verified by hash, keepalive pings and clean
- * disconnects. It exits non-zero if any check fails. (Header sync over a devnet joins it when
- * the eth and sync layers land.)
+ * `devp2p-ts demo`: the offline devnet demo, the README's main job. With no internet and no
+ * arguments it starts on 127.0.0.1 a discv4 bootnode and several serving nodes holding a
+ * generated chain (deterministic, valid hashes and links, post-merge fields, transactions and
+ * withdrawals), then syncs the headers through discovery against them with the progress
+ * display, and ends by checking that the synced head hash equals the served head.
+ * `demo rlpx` runs the RLPx-only demo instead.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
-import { keccak256 } from '../crypto/keccak.js';
-import { generatePrivateKey, publicKeyOf } from '../crypto/secp256k1.js';
-import { formatEnode } from '../enode/enode-url.js';
-import { dial } from '../rlpx/connect.js';
-import { DisconnectReason, disconnectReasonName } from '../rlpx/disconnect-reason.js';
-import { RlpxListener } from '../rlpx/listener.js';
-import type { Session } from '../rlpx/session.js';
-import type { CapabilityDef } from '../rlpx/capabilities.js';
+import { generatePrivateKey } from '../crypto/secp256k1.js';
+import { Discv4 } from '../discv4/discv4.js';
+import { parseEnode } from '../enode/enode-url.js';
+import { generateDevnetChain } from '../eth/devnet-chain.js';
+import type { SyncProgress } from '../sync/header-sync.js';
+import { HeaderStore } from '../sync/header-store.js';
+import { P2PNode } from '../sync/p2p-node.js';
+import { runSyncNode } from '../sync/sync-node.js';
+import { DEVNET_SEED } from './common-options.js';
+import { rlpxDemoCommand } from './demo-rlpx.js';
 import { parseIntOption, printJson } from './output.js';
 
-/** A two-message demo protocol: 0 = payload, 1 = keccak256 of the payload received. */
-const DEMO_CAP: CapabilityDef = { name: 'demo', version: 1, length: 2 };
-const EXTRA_CAPS: CapabilityDef[] = [
-  { name: 'eth', version: 69, length: 18 },
-  { name: 'eth', version: 70, length: 18 },
-];
-
-function serveEcho(session: Session): void {
-  session.on('message', (m) => {
-    if (m.capability.name === 'demo' && m.code === 0) session.send('demo', 1, keccak256(m.data));
-  });
-}
-
-function request(session: Session, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no echo within ${timeoutMs} ms`)), timeoutMs);
-    const onMsg = (m: { capability: { name: string }; code: number; data: Uint8Array }) => {
-      if (m.capability.name === 'demo' && m.code === 1) done(undefined, m.data);
-    };
-    const done = (err?: Error, data?: Uint8Array) => {
-      clearTimeout(timer);
-      session.off('message', onMsg);
-      err ? reject(err) : resolve(data!);
-    };
-    session.on('message', onMsg);
-    session.send('demo', 0, payload);
-  });
-}
-
 export async function demoCommand(args: string[]): Promise<void> {
+  if (args[0] === 'rlpx') return rlpxDemoCommand(args.slice(1));
   const { values } = parseArgs({
     args,
-    options: { nodes: { type: 'string' }, messages: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { nodes: { type: 'string' }, blocks: { type: 'string' }, json: { type: 'boolean', default: false } },
     strict: true,
   });
-  const nodeCount = Math.max(1, Math.min(parseIntOption('nodes', values.nodes, 3), 32));
-  const messages = Math.max(1, Math.min(parseIntOption('messages', values.messages, 8), 1000));
-  const log = (s: string) => {
+  const nodeCount = Math.max(1, Math.min(parseIntOption('nodes', values.nodes, 3), 16));
+  const blocks = Math.max(1, Math.min(parseIntOption('blocks', values.blocks, 5000), 200_000));
+  const say = (s: string) => {
     if (!values.json) process.stdout.write(s + '\n');
   };
-  const listeners: RlpxListener[] = [];
-  const nodeKeys: Uint8Array[] = [];
-  const results: Record<string, unknown>[] = [];
-  let failures = 0;
+  const t0 = Date.now();
+  const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
+  const head = devnet.chain.head();
+  const txs = devnet.blocks.reduce((n, b) => n + b.body.transactions.length, 0);
+  const withdrawals = devnet.blocks.reduce((n, b) => n + (b.body.withdrawals?.length ?? 0), 0);
+  say(`devnet chain: ${blocks} blocks (${txs} transactions, ${withdrawals} withdrawals), head ${head.number} ${bytesToHex(head.hash)}, generated in ${Date.now() - t0} ms`);
+
+  const boot = await Discv4.listen({ ip: '127.0.0.1', port: 0 }, { privateKey: generatePrivateKey() });
+  boot.start();
+  say(`discv4 bootnode: ${boot.enode}`);
+  const servers: P2PNode[] = [];
+  const datadir = mkdtempSync(join(tmpdir(), 'devp2p-ts-demo-'));
+  let store: HeaderStore | undefined;
   try {
     for (let i = 0; i < nodeCount; i++) {
-      const privateKey = generatePrivateKey();
-      const l = new RlpxListener({ privateKey, capabilities: [DEMO_CAP, ...EXTRA_CAPS], clientId: `devp2p-ts-demo/node${i}` });
-      l.on('session', serveEcho);
-      const port = await l.listen(0, '127.0.0.1');
-      listeners.push(l);
-      nodeKeys.push(publicKeyOf(privateKey));
-      log(`node ${i} listening: ${formatEnode({ publicKey: publicKeyOf(privateKey), ip: '127.0.0.1', tcpPort: port, udpPort: port })}`);
+      const n = await P2PNode.start({
+        network: devnet.network,
+        chain: devnet.chain,
+        privateKey: generatePrivateKey(),
+        addr: { host: '127.0.0.1', port: 0 },
+        bootnodes: [parseEnode(boot.enode)],
+        clientId: `devp2p-ts/v0.1.0/demo-server-${i}`,
+        ethVersions: [[68, 69, 70], [69], [68]][i % 3] as (68 | 69 | 70)[],
+      });
+      servers.push(n);
+      say(`serving node ${i} (eth/${n.eth.protocols().map((p) => p.version).join(',')}): ${n.enode}`);
     }
-    const clientKey = generatePrivateKey();
-    const clientConfig = { privateKey: clientKey, capabilities: [DEMO_CAP, EXTRA_CAPS[0]!], clientId: 'devp2p-ts-demo/client' };
-    const payload = new Uint8Array(1024 * 1024);
-    for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + (i >> 10)) & 0xff;
-    const expected = keccak256(payload);
-    for (const [i, l] of listeners.entries()) {
-      const t0 = performance.now();
-      const s = await dial({ publicKey: nodeKeys[i]!, host: '127.0.0.1', port: l.port }, clientConfig, { signal: AbortSignal.timeout(10_000) });
-      const handshakeMs = performance.now() - t0;
-      const h = s.remoteHello!;
-      log(`dialed node ${i}: ${h.clientId}, caps ${h.capabilities.map((c) => `${c.name}/${c.version}`).join(' ')}; shared ${s.capabilities.map((c) => `${c.name}/${c.version}@0x${c.offset.toString(16)}`).join(' ')} (${handshakeMs.toFixed(1)} ms)`);
-      const t1 = performance.now();
-      let ok = true;
-      for (let m = 0; m < messages; m++) ok = equalBytes(await request(s, payload, 10_000), expected) && ok;
-      const secs = (performance.now() - t1) / 1000;
-      const pong = new Promise<number>((resolve) => s.once('pong', resolve));
-      s.ping();
-      const rtt = await Promise.race([pong, new Promise<number>((r) => setTimeout(() => r(NaN), 2_000))]);
-      // Resolves once both ends have closed: the node got our Disconnect and hung up.
-      await s.disconnect(DisconnectReason.Requested);
-      if (!ok || Number.isNaN(rtt)) failures++;
-      const mbps = (messages * payload.length) / 1e6 / secs;
-      log(`  ${messages} x 1 MiB echoed, hashes ${ok ? 'match' : 'MISMATCH'}: ${mbps.toFixed(1)} MB/s; ping ${rtt.toFixed(2)} ms; disconnect: ${disconnectReasonName(s.closeInfo!.reason)}`);
-      results.push({ node: i, clientId: h.clientId, handshakeMs, echoOk: ok, MBps: mbps, pingMs: rtt, bytesOut: s.stats.bytesOut, bytesIn: s.stats.bytesIn });
-    }
-    log(`payload hash ${bytesToHex(expected).slice(0, 16)}...; ${failures === 0 ? 'all checks passed' : `${failures} node(s) failed`}`);
+    const tty = process.stderr.isTTY && !values.json;
+    let lastLine = 0;
+    const progress = (p: SyncProgress) => {
+      const pct = ((Number(p.verified) / Number(p.total)) * 100).toFixed(1);
+      const line = `syncing headers ${pct}% ${p.verified}/${p.total}, ${p.headersPerSecond.toFixed(0)} headers/s, ${p.activePeers} peers busy`;
+      if (tty) process.stderr.write(`\r${line}`);
+      else if (!values.json && Date.now() - lastLine > 1000) {
+        lastLine = Date.now();
+        process.stdout.write(line + '\n');
+      }
+    };
+    say(`syncing headers through discovery (the syncing node knows only the bootnode)...`);
+    const summary = await runSyncNode({
+      network: devnet.network,
+      datadir,
+      privateKey: generatePrivateKey(),
+      bootnodes: [parseEnode(boot.enode)],
+      discover: { host: '127.0.0.1', port: 0 },
+      peerWaitMs: 30_000,
+      settleMs: 2_000,
+      onProgress: progress,
+      signal: AbortSignal.timeout(300_000),
+    });
+    if (tty) process.stderr.write('\n');
+    store = HeaderStore.open(datadir);
+    const synced = store.get(head.number);
+    const ok = synced !== undefined && equalBytes(synced.hash, head.hash) && store.lowest === 0n;
+    for (const p of summary.peers) say(`  peer ${p.id.slice(0, 16)} ${p.clientId} eth/${p.version}: ${p.requests} requests, ${p.rejected} rejected, ${p.timeouts} timeouts`);
+    say(`synced ${summary.headersFetched} headers in ${(summary.ms / 1000).toFixed(1)} s (${summary.headersPerSecond.toFixed(0)}/s) from ${summary.peers.length} peers found by discovery`);
+    say(ok ? `check passed: synced head ${bytesToHex(synced!.hash)} equals the served head` : `CHECK FAILED: synced head does not equal the served head`);
+    if (values.json) printJson({ ok, blocks, head: bytesToHex(head.hash), synced: synced ? bytesToHex(synced.hash) : null, ...summary });
+    if (!ok) throw new Error('demo failed: synced head differs from the served head');
   } finally {
-    await Promise.all(listeners.map((l) => l.close()));
+    store?.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    await boot.close();
+    rmSync(datadir, { recursive: true, force: true });
   }
-  if (values.json) printJson({ ok: failures === 0, nodes: results });
-  if (failures > 0) throw new Error(`demo failed on ${failures} node(s)`);
 }

@@ -12,7 +12,8 @@ import { UsageError } from './output.js';
 const USAGE = `devp2p-ts: Ethereum devp2p (RLPx, discv4, eth) in TypeScript
 
 commands:
-  demo [--nodes N] [--messages N] [--json]   offline loopback demo (the default job)
+  demo [--nodes N] [--blocks N] [--json]     offline devnet demo: discovery + header sync (the default job)
+  demo rlpx [--nodes N] [--messages N] [--json]   RLPx-only loopback demo
 ${KEY_USAGE.replace('usage:\n', '')}
 ${RLPX_USAGE.replace('usage:\n', '')}
 ${DISCV4_USAGE.replace('usage:\n', '')}

@@ -53,25 +53,21 @@ export class P2PNode {
     const log = opts.logger ?? silentLogger;
     const eth = new EthService({ network: opts.network, chain: opts.chain, ...(opts.ethVersions ? { versions: opts.ethVersions } : {}) });
     const stop = new AbortController();
+    const wantDiscovery = opts.discovery ?? true;
+    // The server binds TCP first (port 0 picks one); discv4 then binds the same port number on
+    // UDP, so the enode and ENR carry one port. The dialer's candidate stream waits for it.
     let discv4: Discv4 | undefined;
-    let candidates: AsyncIterable<DialCandidate> | undefined;
-    if (opts.discovery ?? true) {
-      discv4 = await Discv4.listen(
-        { ip: opts.addr.host, port: opts.addr.port },
-        {
-          privateKey: opts.privateKey,
-          ...(opts.advertisedIp ? { externalIp: opts.advertisedIp } : {}),
-          tcpPort: opts.addr.port,
-          bootnodes: (opts.bootnodes ?? []).map((b) => makeNode(b.publicKey, b.ip, b.udpPort, b.tcpPort)),
-          ...(opts.netrestrict ? { netrestrict: opts.netrestrict.map(parseCidr) } : {}),
-        },
-      );
-      discv4.start();
-      const nodes = discv4.randomNodes({ signal: stop.signal });
-      candidates = (async function* () {
-        for await (const n of nodes) if (n.tcpPort > 0) yield { publicKey: n.publicKey, ip: n.ip, tcpPort: n.tcpPort, udpPort: n.udpPort };
-      })();
-    }
+    let discv4Ready!: (d: Discv4 | undefined) => void;
+    const discv4Promise = new Promise<Discv4 | undefined>((r) => (discv4Ready = r));
+    const candidates: AsyncIterable<DialCandidate> | undefined = wantDiscovery
+      ? (async function* () {
+          const d = await discv4Promise;
+          if (!d) return;
+          for await (const n of d.randomNodes({ signal: stop.signal })) {
+            if (n.tcpPort > 0) yield { publicKey: n.publicKey, ip: n.ip, tcpPort: n.tcpPort, udpPort: n.udpPort };
+          }
+        })()
+      : undefined;
     const server = new Server({
       privateKey: opts.privateKey,
       protocols: [...eth.protocols(), ...(opts.extraProtocols ?? [])],
@@ -90,6 +86,26 @@ export class P2PNode {
     server.on('peer:added', (p) => log.debug('peer added', { id: p.id.slice(0, 16), dir: p.direction, client: p.session.remoteHello?.clientId }));
     server.on('peer:removed', (p, i) => log.debug('peer removed', { id: p.id.slice(0, 16), reason: i.reason, remote: i.remote }));
     await server.start();
+    if (wantDiscovery) {
+      try {
+        discv4 = await Discv4.listen(
+          { ip: opts.addr.host, port: server.port },
+          {
+            privateKey: opts.privateKey,
+            ...(opts.advertisedIp ? { externalIp: opts.advertisedIp } : {}),
+            tcpPort: server.port,
+            bootnodes: (opts.bootnodes ?? []).map((b) => makeNode(b.publicKey, b.ip, b.udpPort, b.tcpPort)),
+            ...(opts.netrestrict ? { netrestrict: opts.netrestrict.map(parseCidr) } : {}),
+          },
+        );
+      } catch (err) {
+        discv4Ready(undefined);
+        await server.stop();
+        throw err;
+      }
+      discv4.start();
+    }
+    discv4Ready(discv4);
     return new P2PNode(server, eth, discv4, stop);
   }
 

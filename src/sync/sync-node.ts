@@ -11,6 +11,8 @@ import type { EthNetwork } from '../eth/chain-config.js';
 import type { EthPeer } from '../eth/peer.js';
 import type { DialCandidate } from '../server/dial-scheduler.js';
 import { Server } from '../server/server.js';
+import { Discv4 } from '../discv4/discv4.js';
+import { makeNode } from '../discv4/node.js';
 import { EthService } from './eth-service.js';
 import { announcedHead, ethSyncPeer } from './eth-sync-peer.js';
 import { HeaderStore, type SyncTarget } from './header-store.js';
@@ -37,6 +39,8 @@ export interface SyncNodeOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Listen for inbound peers too (default: no listener). */
   listen?: { host: string; port: number };
+  /** Run discv4 on this UDP address, bootstrapped from `bootnodes`, and dial what it finds. */
+  discover?: { host: string; port: number };
 }
 
 export interface SyncSummary {
@@ -68,6 +72,20 @@ function waitUntil(cond: () => boolean, ms: number, signal?: AbortSignal): Promi
 
 export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   const log = opts.logger ?? silentLogger;
+  let discv4: Discv4 | undefined;
+  const stopDiscovery = new AbortController();
+  let discovery = opts.discovery;
+  if (opts.discover) {
+    discv4 = await Discv4.listen(
+      { ip: opts.discover.host, port: opts.discover.port },
+      { privateKey: opts.privateKey, tcpPort: 0, bootnodes: (opts.bootnodes ?? []).map((b) => makeNode(b.publicKey, b.ip, b.udpPort, b.tcpPort)) },
+    );
+    discv4.start();
+    const nodes = discv4.randomNodes({ signal: stopDiscovery.signal });
+    discovery = (async function* () {
+      for await (const n of nodes) if (n.tcpPort > 0) yield { publicKey: n.publicKey, ip: n.ip, tcpPort: n.tcpPort, udpPort: n.udpPort };
+    })();
+  }
   const store = HeaderStore.open(opts.datadir);
   const eth = new EthService({ network: opts.network, chain: new StoreChain(opts.network, store) });
   const server = new Server({
@@ -77,7 +95,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     listen: opts.listen ?? null,
     staticNodes: opts.peers ?? [],
     bootnodes: opts.bootnodes ?? [],
-    ...(opts.discovery ? { discovery: opts.discovery } : {}),
+    ...(discovery ? { discovery } : {}),
   });
   const clientIds = new Map<string, { clientId: string; version: number }>();
   eth.on('peer', (p, sp) => {
@@ -131,7 +149,9 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
       })),
     };
   } finally {
+    stopDiscovery.abort(new Error('sync finished'));
     await server.stop();
+    await discv4?.close();
     store.close();
   }
 }

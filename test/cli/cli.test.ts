@@ -326,8 +326,8 @@ describe.concurrent('usage errors exit 2', () => {
 });
 
 describe('demo', () => {
-  it('demo --nodes 2 --messages 2 --json exits 0 with {"ok":true,...}', async () => {
-    const r = await cli(['demo', '--nodes', '2', '--messages', '2', '--json']);
+  it('demo rlpx --nodes 2 --messages 2 --json exits 0 with {"ok":true,...}', async () => {
+    const r = await cli(['demo', 'rlpx', '--nodes', '2', '--messages', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stdout.startsWith('{"ok":true')).toBe(true);
@@ -336,4 +336,13 @@ describe('demo', () => {
     expect(j.nodes).toHaveLength(2);
     for (const n of j.nodes) expect(n.echoOk).toBe(true);
   });
+
+  it('demo (devnet: bootnode, serving nodes, header sync through discovery) checks the synced head', async () => {
+    const r = await cli(['demo', '--nodes', '2', '--blocks', '300', '--json'], 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: true, blocks: 300, to: '300' });
+    expect(j.synced).toBe(j.head);
+    expect(j.peers.length).toBe(2);
+  }, 90_000);
 });
