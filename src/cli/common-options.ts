@@ -70,6 +70,14 @@ export function untilStopped(signal?: AbortSignal): Promise<void> {
     };
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    signal?.addEventListener('abort', done, { once: true });
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** parseArgs options of {@link resolveNetwork}, for the commands that join a network. */
+export const NETWORK_OPTIONS = {
+  network: { type: 'string' },
+  genesis: { type: 'string' },
+  'genesis-hash': { type: 'string' },
+} as const;

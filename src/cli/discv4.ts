@@ -13,6 +13,7 @@ import { type Enr, EnrBuilder, enrFromText, enrToText } from '../enode/enr.js';
 import { loadNodeKey } from '../enode/key.js';
 import { Discv4 } from '../discv4/discv4.js';
 import { parseCidrList, parseIp } from '../common/netutil.js';
+import { untilStopped } from './common-options.js';
 import { type DiscNode, nodeFromEnode, nodeFromEnr, nodeToEnode } from '../discv4/node.js';
 import { FileNodeDb } from '../discv4/nodedb.js';
 import { NETWORKS } from '../eth/networks.js';
@@ -294,21 +295,6 @@ function signalOnProcessStop(): AbortController {
   return ac;
 }
 
-/** Resolves at SIGINT/SIGTERM or when `signal` aborts; removes its handlers either way. */
-function untilStopped(signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (signal?.aborted) done();
-    else signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** "90s", "5m", "1h", "250ms" or plain milliseconds. */
 export function parseDuration(v: string): number {

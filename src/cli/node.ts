@@ -12,7 +12,7 @@ import { serveMetrics, serverMetrics } from '../server/metrics.js';
 import { HeaderStore } from '../sync/header-store.js';
 import { P2PNode } from '../sync/p2p-node.js';
 import { StoreChain } from '../sync/store-chain.js';
-import { parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
+import { NETWORK_OPTIONS, parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
 import { parseIntOption, UsageError } from './output.js';
 
 export const NODE_USAGE = `usage:
@@ -26,9 +26,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      network: { type: 'string' },
-      genesis: { type: 'string' },
-      'genesis-hash': { type: 'string' },
+      ...NETWORK_OPTIONS,
       addr: { type: 'string', default: '0.0.0.0:30303' },
       maxpeers: { type: 'string' },
       nodekey: { type: 'string' },

@@ -4,7 +4,7 @@ import { hexToBytes } from '../common/bytes.js';
 import { createLogger } from '../common/log.js';
 import type { SyncProgress } from '../sync/header-sync.js';
 import { runSyncNode } from '../sync/sync-node.js';
-import { parseEnodeList, resolveNetwork, resolveNodeKey } from './common-options.js';
+import { NETWORK_OPTIONS, parseEnodeList, resolveNetwork, resolveNodeKey } from './common-options.js';
 import { parseIntOption, printJson, UsageError } from './output.js';
 
 export const SYNC_USAGE = `usage:
@@ -25,9 +25,7 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      network: { type: 'string' },
-      genesis: { type: 'string' },
-      'genesis-hash': { type: 'string' },
+      ...NETWORK_OPTIONS,
       peer: { type: 'string', multiple: true },
       bootnodes: { type: 'string' },
       datadir: { type: 'string' },
