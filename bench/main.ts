@@ -8,6 +8,7 @@ import { ejsHandshakes, ejsHeapPerPeer, ejsRoundTrip, ejsThroughput } from './ej
 import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rlpx.js';
 import { measureCeilings } from './ceiling.js';
 import { discv4Bench } from './discv4.js';
+import { serverHeapPerPeer } from './server.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -56,6 +57,19 @@ const heap = await ourHeapPerPeer({ peers: 100 });
 const ejsHeap = await ejsHeapPerPeer({ peers: 100 });
 row('heap per connected peer (both ends)', heap.kib, ejsHeap.kib, 'KiB');
 
+process.stderr.write('server with 500 idle peers...\n');
+const IDLE_MS = quick ? 2_000 : 20_000;
+const srv = await serverHeapPerPeer({ peers: quick ? 50 : 500, idleMs: IDLE_MS });
+const ejsSrv = await ejsHeapPerPeer({ peers: quick ? 50 : 500, idleMs: IDLE_MS });
+row('server: heap per idle peer, 500 peers (both ends)', srv.kib, ejsSrv.kib, 'KiB');
+row('server: CPU while 500 peers idle (keepalive)', srv.idleCpuMsPerS, ejsSrv.idleCpuMsPerS, 'ms/s');
+Object.assign(result, {
+  server_heap_per_peer_kib: r1(srv.kib),
+  ejs_server_heap_per_peer_kib: r1(ejsSrv.kib),
+  server_idle_cpu_ms_per_s: r1(srv.idleCpuMsPerS),
+  ejs_server_idle_cpu_ms_per_s: r1(ejsSrv.idleCpuMsPerS),
+});
+
 process.stderr.write('discv4...\n');
 const disc = await discv4Bench();
 row('discv4 ping/pong round trips', disc.discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
@@ -103,6 +117,7 @@ const ratios = {
   handshakes_of_ceiling: r3(hsConc.perSecond / handshakeCeiling),
   heap_per_peer_of_ejs: r3(heap.kib / ejsHeap.kib),
   discv4_pings_vs_ejs: r1(disc.discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
+  server_heap_per_peer_of_ejs: r3(srv.kib / ejsSrv.kib),
 };
 Object.assign(result, ratios);
 

@@ -30,3 +30,13 @@ export async function withDeadline<T>(label: string, ms: number, p: Promise<T>):
     clearTimeout(timer);
   }
 }
+
+/** CPU milliseconds per second this process uses over the next `ms` (0: not measured). */
+export async function idleCpu(ms: number): Promise<number> {
+  if (ms <= 0) return 0;
+  const start = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000 / ((performance.now() - t0) / 1000);
+}

@@ -19,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { EthMessageCodes, type ETH, type Peer } from '@ethereumjs/devp2p';
 import { intToBytes } from '@ethereumjs/util';
-import { median, settledHeap } from '../measure.js';
+import { idleCpu, median, settledHeap } from '../measure.js';
 import { EjsWorld, errMsg, handled, idKey, socketOf, withDeadline, type EjsNode } from './harness.js';
 
 /**
@@ -307,12 +307,12 @@ export async function ejsRoundTrip(opts: { rounds: number; timeoutMs?: number })
  * then process.memoryUsage().heapUsed, before and after; kib = delta / 1024 / peers.
  * `externalKib` is the same for `external` (Buffers/ArrayBuffers, not in heapUsed), FYI only.
  */
-export async function ejsHeapPerPeer(opts: { peers: number; timeoutMs?: number }): Promise<{ kib: number; externalKib: number }> {
+export async function ejsHeapPerPeer(opts: { peers: number; timeoutMs?: number; idleMs?: number }): Promise<{ kib: number; externalKib: number; idleCpuMsPerS: number }> {
   const { peers } = opts;
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
     throw new Error('ejsHeapPerPeer needs global.gc: run node with --expose-gc');
   }
-  return inWorld('ejsHeapPerPeer', opts.timeoutMs ?? 60_000 + peers * 200, async (world) => {
+  return inWorld('ejsHeapPerPeer', opts.timeoutMs ?? 60_000 + peers * 200 + (opts.idleMs ?? 0), async (world) => {
     const listener = await world.node({ listen: true, maxPeers: peers + 16 });
     const warm = await world.node({ listen: false, maxPeers: 4 });
     const dialers: EjsNode[] = [];
@@ -348,6 +348,8 @@ export async function ejsHeapPerPeer(opts: { peers: number; timeoutMs?: number }
     if (listener.rlpx.getPeers().length !== peers) {
       throw new Error(`ejsHeapPerPeer: listener has ${listener.rlpx.getPeers().length}/${peers} peers`);
     }
-    return { kib: (after - before) / 1024 / peers, externalKib: (extAfter - extBefore) / 1024 / peers };
+    // Keepalive cost: CPU used while every connection sits idle (pings only).
+    const idleCpuMsPerS = await idleCpu(opts.idleMs ?? 0);
+    return { kib: (after - before) / 1024 / peers, externalKib: (extAfter - extBefore) / 1024 / peers, idleCpuMsPerS };
   });
 }
