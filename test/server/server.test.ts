@@ -280,4 +280,12 @@ describe('server', () => {
     expect(['WriteQueueFullError', 'TimeoutError']).toContain(info.error?.name);
     c.socket.destroy();
   });
+
+  it('listens and dials over IPv6 (::1)', async () => {
+    const b = await startServer({ listen: { host: '::1', port: 0 } });
+    expect(b.enode).toMatch(/@\[::1\]:\d+$/);
+    const a = await startServer({ staticNodes: [parseEnode(b.enode)] });
+    await waitFor(() => a.peers.length === 1 && b.peers.length === 1);
+    expect(b.peerInfos()[0]!.remoteAddress).toMatch(/^\[::1\]:/);
+  });
 });
