@@ -16,9 +16,7 @@ import type { DialCandidate } from '../server/dial-scheduler.js';
 import { Server, type ServerConfig } from '../server/server.js';
 import type { Protocol } from '../server/protocol.js';
 import { EthService } from './eth-service.js';
-
-/** Pause before a new random-node run once one has stopped finding new nodes. */
-export const DISCOVERY_RESTART_MS = 2_000;
+import { discoveryCandidates } from './discovery-candidates.js';
 
 export interface P2PNodeOptions {
   network: EthNetwork;
@@ -62,29 +60,7 @@ export class P2PNode {
     let discv4: Discv4 | undefined;
     let discv4Ready!: (d: Discv4 | undefined) => void;
     const discv4Promise = new Promise<Discv4 | undefined>((r) => (discv4Ready = r));
-    const candidates: AsyncIterable<DialCandidate> | undefined = wantDiscovery
-      ? (async function* () {
-          const d = await discv4Promise;
-          if (!d) return;
-          // A random-node run ends once lookups stop finding new nodes; a dialer needs candidates
-          // for as long as it runs (peers leave, refusals expire), so start another after a pause.
-          // The server's dial history keeps re-offered nodes from being redialed too soon.
-          while (!stop.signal.aborted) {
-            for await (const n of d.randomNodes({ signal: stop.signal })) {
-              if (n.tcpPort > 0) yield { publicKey: n.publicKey, ip: n.ip, tcpPort: n.tcpPort, udpPort: n.udpPort };
-            }
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(done, DISCOVERY_RESTART_MS);
-              function done() {
-                clearTimeout(t);
-                stop.signal.removeEventListener('abort', done);
-                resolve();
-              }
-              stop.signal.addEventListener('abort', done, { once: true });
-            });
-          }
-        })()
-      : undefined;
+    const candidates: AsyncIterable<DialCandidate> | undefined = wantDiscovery ? discoveryCandidates(discv4Promise, stop.signal) : undefined;
     const server = new Server({
       privateKey: opts.privateKey,
       protocols: [...eth.protocols(), ...(opts.extraProtocols ?? [])],

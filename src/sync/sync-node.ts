@@ -14,6 +14,7 @@ import { Server } from '../server/server.js';
 import { Discv4 } from '../discv4/discv4.js';
 import { makeNode } from '../discv4/node.js';
 import { EthService } from './eth-service.js';
+import { discoveryCandidates } from './discovery-candidates.js';
 import { announcedHead, ethSyncPeer } from './eth-sync-peer.js';
 import { HeaderStore, type SyncTarget } from './header-store.js';
 import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from './header-sync.js';
@@ -81,10 +82,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
       { privateKey: opts.privateKey, tcpPort: 0, bootnodes: (opts.bootnodes ?? []).map((b) => makeNode(b.publicKey, b.ip, b.udpPort, b.tcpPort)) },
     );
     discv4.start();
-    const nodes = discv4.randomNodes({ signal: stopDiscovery.signal });
-    discovery = (async function* () {
-      for await (const n of nodes) if (n.tcpPort > 0) yield { publicKey: n.publicKey, ip: n.ip, tcpPort: n.tcpPort, udpPort: n.udpPort };
-    })();
+    discovery = discoveryCandidates(discv4, stopDiscovery.signal);
   }
   const store = HeaderStore.open(opts.datadir);
   const eth = new EthService({ network: opts.network, chain: new StoreChain(opts.network, store) });
