@@ -1,7 +1,9 @@
 /** Options several commands share: the network, the node key, addresses, peer lists. */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { hexToBytes } from '../common/bytes.js';
+import { bytesToHex, equalBytes, hexToBytes } from '../common/bytes.js';
+import type { Block } from '../eth/block.js';
+import { genesisBlockFromJson, GenesisError } from '../eth/genesis.js';
 import { generateDevnetChain } from '../eth/devnet-chain.js';
 import { networkFromGenesisJson } from '../eth/chain-config.js';
 import type { EthNetwork } from '../eth/chain-config.js';
@@ -14,26 +16,60 @@ import { UsageError } from './output.js';
 export const DEVNET_SEED = 'devp2p-ts devnet';
 
 /**
- * Resolves --network NAME (mainnet, sepolia, holesky, hoodi, devnet) or --genesis FILE with
- * --genesis-hash HASH (a geth genesis.json: its `config` gives the forks).
+ * Resolves --network NAME (mainnet, sepolia, holesky, hoodi, devnet) or --genesis FILE (a geth
+ * genesis.json: its `config` gives the forks) with an optional --genesis-hash HASH.
  */
-export async function resolveNetwork(v: { network?: string | undefined; genesis?: string | undefined; 'genesis-hash'?: string | undefined }): Promise<EthNetwork> {
+export async function resolveNetwork(v: NetworkOptionValues): Promise<EthNetwork> {
+  return (await resolveNetworkAndGenesis(v)).network;
+}
+
+/** Values of the {@link NETWORK_OPTIONS} flags. */
+export interface NetworkOptionValues {
+  network?: string | undefined;
+  genesis?: string | undefined;
+  'genesis-hash'?: string | undefined;
+}
+
+/**
+ * Like {@link resolveNetwork}, also returning the genesis block when it is known: computed
+ * from --genesis (its hash then need not be given; if given it must match), or the devnet's.
+ * A genesis whose block cannot be computed (see {@link GenesisError}) needs --genesis-hash and
+ * comes back without a block.
+ */
+export async function resolveNetworkAndGenesis(v: NetworkOptionValues): Promise<{ network: EthNetwork; genesis?: Block }> {
   if (v.genesis) {
-    if (!v['genesis-hash']) throw new UsageError('--genesis needs --genesis-hash (the hash of the genesis block)');
-    let hash: Uint8Array;
-    try {
-      hash = hexToBytes(v['genesis-hash']);
-    } catch {
-      throw new UsageError('--genesis-hash must be 32 bytes of hex');
+    let given: Uint8Array | undefined;
+    if (v['genesis-hash']) {
+      try {
+        given = hexToBytes(v['genesis-hash']);
+      } catch {
+        throw new UsageError('--genesis-hash must be 32 bytes of hex');
+      }
+      if (given.length !== 32) throw new UsageError('--genesis-hash must be 32 bytes of hex');
     }
-    if (hash.length !== 32) throw new UsageError('--genesis-hash must be 32 bytes of hex');
-    return networkFromGenesisJson(await readFile(v.genesis, 'utf8'), hash);
+    const json = await readFile(v.genesis, 'utf8');
+    let genesis: Block | undefined;
+    try {
+      genesis = genesisBlockFromJson(json);
+    } catch (err) {
+      if (!(err instanceof GenesisError)) throw err;
+      if (given === undefined) throw new UsageError(`cannot compute the genesis block of ${v.genesis} (${err.message}): give --genesis-hash`);
+    }
+    if (genesis !== undefined && given !== undefined && !equalBytes(given, genesis.header.hash)) {
+      throw new UsageError(`--genesis-hash 0x${bytesToHex(given)} does not match the genesis block of ${v.genesis} (0x${bytesToHex(genesis.header.hash)})`);
+    }
+    const network = networkFromGenesisJson(json, genesis?.header.hash ?? given!);
+    return genesis === undefined ? { network } : { network, genesis };
   }
   const name = v.network ?? 'mainnet';
-  if (name === 'devnet') return generateDevnetChain({ length: 0, seed: DEVNET_SEED }).network;
+  if (name === 'devnet') {
+    const dev = generateDevnetChain({ length: 0, seed: DEVNET_SEED });
+    const g = dev.blocks[0]!;
+    return { network: dev.network, genesis: { header: g.header, ...g.body } };
+  }
   const n = findNetwork(name);
   if (!n) throw new UsageError(`unknown network "${name}" (mainnet, sepolia, holesky, hoodi, devnet, or --genesis)`);
-  return n;
+  return { network: n };
 }
 
 export async function resolveNodeKey(path: string | undefined): Promise<Uint8Array> {

@@ -1,0 +1,56 @@
+/**
+ * `devp2p-ts devnet-chain`: writes the deterministic devnet chain (the one `serve` and `demo`
+ * generate) as a geth-style chain file, genesis included, and optionally its receipts file,
+ * for `serve --chain FILE --network devnet` or other tools.
+ */
+import { parseArgs } from 'node:util';
+import { bytesToHex } from '../common/bytes.js';
+import { writeChainFile } from '../eth/chain-file.js';
+import { generateDevnetChain } from '../eth/devnet-chain.js';
+import { writeReceiptsFile } from '../eth/receipts-file.js';
+import { DEVNET_SEED } from './common-options.js';
+import { parseIntOption, printJson, UsageError } from './output.js';
+
+export const DEVNET_CHAIN_USAGE = `usage:
+  devp2p-ts devnet-chain --blocks N --out FILE [--receipts-out FILE] [--json]
+      write the deterministic devnet chain (blocks 0..N) as a geth chain file (+ receipts file)`;
+
+/** Most blocks generated (the chain is built in memory first). */
+export const MAX_DEVNET_CHAIN_BLOCKS = 1_000_000;
+
+export async function devnetChainCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      blocks: { type: 'string' },
+      out: { type: 'string' },
+      'receipts-out': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.blocks === undefined) throw new UsageError('--blocks N is required');
+  if (values.out === undefined) throw new UsageError('--out FILE is required');
+  const blocks = parseIntOption('blocks', values.blocks, 0);
+  if (blocks > MAX_DEVNET_CHAIN_BLOCKS) throw new UsageError(`--blocks is at most ${MAX_DEVNET_CHAIN_BLOCKS}`);
+  const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
+  const written = await writeChainFile(values.out, devnet.blocks.map((b) => ({ header: b.header, ...b.body })));
+  const receipts = values['receipts-out'] === undefined ? undefined : await writeReceiptsFile(values['receipts-out'], devnet.blocks.map((b) => ({ blockHash: b.header.hash, receipts: b.receipts })));
+  const head = devnet.chain.head();
+  const summary = {
+    out: values.out,
+    blocks: written.blocks,
+    bytes: written.bytes,
+    head: head.number,
+    headHash: `0x${bytesToHex(head.hash)}`,
+    genesisHash: `0x${bytesToHex(devnet.network.genesisHash)}`,
+    networkId: devnet.network.networkId,
+    ...(receipts === undefined ? {} : { receiptsOut: values['receipts-out'], receiptsBytes: receipts.bytes }),
+  };
+  if (values.json) printJson(summary);
+  else {
+    process.stdout.write(`wrote blocks 0..${head.number} (${written.bytes} bytes) to ${values.out}\n`);
+    if (receipts !== undefined) process.stdout.write(`wrote receipts of ${receipts.entries} blocks (${receipts.bytes} bytes) to ${values['receipts-out']}\n`);
+    process.stdout.write(`head ${summary.headHash}, genesis ${summary.genesisHash}: serve with --network devnet\n`);
+  }
+}
