@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 1_200_000, // a cold geth build takes minutes
     pool: 'forks',
     fileParallelism: false,
+    globalSetup: ['test/interop/report-setup.ts'],
   },
 });
