@@ -1,19 +1,21 @@
 /**
  * `devp2p-ts devnet-chain`: writes the deterministic devnet chain (the one `serve` and `demo`
- * generate) as a geth-style chain file, genesis included, and optionally its receipts file,
- * for `serve --chain FILE --network devnet` or other tools.
+ * generate) as a geth-style chain file, genesis included, and optionally its receipts file and
+ * geth genesis.json, for `serve --chain FILE --network devnet` (or `--genesis FILE`) or other tools.
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { bytesToHex } from '../common/bytes.js';
 import { writeChainFile } from '../eth/chain-file.js';
-import { generateDevnetChain } from '../eth/devnet-chain.js';
+import { devnetGenesisJson, generateDevnetChain } from '../eth/devnet-chain.js';
 import { writeReceiptsFile } from '../eth/receipts-file.js';
 import { DEVNET_SEED } from './common-options.js';
 import { parseIntOption, printJson, UsageError } from './output.js';
 
 export const DEVNET_CHAIN_USAGE = `usage:
-  devp2p-ts devnet-chain --blocks N --out FILE [--receipts-out FILE] [--json]
-      write the deterministic devnet chain (blocks 0..N) as a geth chain file (+ receipts file)`;
+  devp2p-ts devnet-chain --blocks N --out FILE [--receipts-out FILE] [--genesis-out FILE] [--json]
+      write the deterministic devnet chain (blocks 0..N) as a geth chain file (+ receipts file,
+      + its geth genesis.json)`;
 
 /** Most blocks generated (the chain is built in memory first). */
 export const MAX_DEVNET_CHAIN_BLOCKS = 1_000_000;
@@ -25,6 +27,7 @@ export async function devnetChainCommand(args: string[]): Promise<void> {
       blocks: { type: 'string' },
       out: { type: 'string' },
       'receipts-out': { type: 'string' },
+      'genesis-out': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -36,6 +39,7 @@ export async function devnetChainCommand(args: string[]): Promise<void> {
   const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
   const written = await writeChainFile(values.out, devnet.blocks.map((b) => ({ header: b.header, ...b.body })));
   const receipts = values['receipts-out'] === undefined ? undefined : await writeReceiptsFile(values['receipts-out'], devnet.blocks.map((b) => ({ blockHash: b.header.hash, receipts: b.receipts })));
+  if (values['genesis-out'] !== undefined) await writeFile(values['genesis-out'], JSON.stringify(devnetGenesisJson({ seed: DEVNET_SEED }), null, 2) + '\n');
   const head = devnet.chain.head();
   const summary = {
     out: values.out,
@@ -46,11 +50,13 @@ export async function devnetChainCommand(args: string[]): Promise<void> {
     genesisHash: `0x${bytesToHex(devnet.network.genesisHash)}`,
     networkId: devnet.network.networkId,
     ...(receipts === undefined ? {} : { receiptsOut: values['receipts-out'], receiptsBytes: receipts.bytes }),
+    ...(values['genesis-out'] === undefined ? {} : { genesisOut: values['genesis-out'] }),
   };
   if (values.json) printJson(summary);
   else {
     process.stdout.write(`wrote blocks 0..${head.number} (${written.bytes} bytes) to ${values.out}\n`);
     if (receipts !== undefined) process.stdout.write(`wrote receipts of ${receipts.entries} blocks (${receipts.bytes} bytes) to ${values['receipts-out']}\n`);
-    process.stdout.write(`head ${summary.headHash}, genesis ${summary.genesisHash}: serve with --network devnet\n`);
+    if (values['genesis-out'] !== undefined) process.stdout.write(`wrote its genesis.json to ${values['genesis-out']}\n`);
+    process.stdout.write(`head ${summary.headHash}, genesis ${summary.genesisHash}: serve with --network devnet${values['genesis-out'] === undefined ? '' : ` or --genesis ${values['genesis-out']}`}\n`);
   }
 }

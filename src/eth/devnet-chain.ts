@@ -9,14 +9,15 @@
  * The state root is NOT a real state root (there is no EVM here): it is a deterministic
  * stand-in, so the chain is fine for the eth wire protocol but would not import into a client.
  */
-import { createHash } from 'node:crypto';
-import { bytesToBigInt, concatBytes } from '../common/bytes.js';
+import { bytesToBigInt, bytesToHex, concatBytes } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
-import { sign } from '../crypto/secp256k1.js';
+import { publicKeyOf, sign } from '../crypto/secp256k1.js';
 import { encodeWithdrawalItem, type BlockBody, type Withdrawal } from './block.js';
 import { orBlooms } from './bloom.js';
 import { MemoryChain, type ChainBlock } from './chain.js';
 import type { BlockFork, EthNetwork, TimeFork } from './chain-config.js';
+import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
+import { genesisBlockFromJson } from './genesis.js';
 import { makeHeader, type BlockHeader } from './header.js';
 import { encodeReceipt68Item, type Receipt69 } from './receipt.js';
 import { encBytes, encList, encUint } from './rlp-raw.js';
@@ -24,12 +25,7 @@ import { toReceipt68 } from './serve.js';
 import { transactionFromRaw, type Transaction } from './transaction.js';
 import { orderedTrieRoot } from './trie.js';
 
-/** keccak256(rlp([])): the uncle hash of every post-merge block. */
-export const EMPTY_UNCLE_HASH = keccak256(Uint8Array.of(0xc0));
-/** EIP-7685 requests hash of a block without requests: sha256 of nothing. */
-export const EMPTY_REQUESTS_HASH = new Uint8Array(createHash('sha256').digest());
-/** geth `params.InitialBaseFee`. */
-export const INITIAL_BASE_FEE = 1_000_000_000n;
+export { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 /** Gas of a plain transfer. */
 const TRANSFER_GAS = 21_000n;
 
@@ -122,6 +118,40 @@ function unwrapBytes(item: Uint8Array): Uint8Array {
 }
 
 /** Generates the chain. Same options, same chain, byte for byte. */
+/** Balance of the devnet's sender at genesis (1e24 wei): enough for every transfer it makes. */
+const SENDER_BALANCE = 10n ** 24n;
+
+/**
+ * The devnet as a geth `genesis.json` object: chain ID, every fork up to Prague at genesis,
+ * the sender funded in `alloc`; its genesis block is the devnet's block 0.
+ */
+export function devnetGenesisJson(options: DevnetChainOptions = {}): Record<string, unknown> {
+  const chainId = options.chainId ?? 1337n;
+  const seed = options.seed ?? 'devp2p-ts devnet';
+  const sender = keccak256(publicKeyOf(derive(seed, 'sender-key', 0))).subarray(12);
+  const hex = (b: Uint8Array) => '0x' + bytesToHex(b);
+  const atGenesis = Object.fromEntries(DEVNET_BLOCK_FORKS.map((name) => [name, 0]));
+  const timeForks = Object.fromEntries([...DEVNET_TIME_FORKS, ...(options.timeForks ?? [])].map((f) => [f.name, Number(f.time)]));
+  return {
+    config: { chainId: Number(chainId), ...atGenesis, terminalTotalDifficulty: 0, ...timeForks },
+    nonce: '0x0',
+    timestamp: '0x' + (options.genesisTime ?? 1_700_000_000n).toString(16),
+    extraData: hex(utf8('devp2p-ts devnet')),
+    gasLimit: '0x' + (options.gasLimit ?? 30_000_000n).toString(16),
+    difficulty: '0x0',
+    mixHash: hex(derive(seed, 'randao', 0)),
+    coinbase: hex(derive(seed, 'coinbase', 0, 20)),
+    alloc: { [bytesToHex(sender)]: { balance: '0x' + SENDER_BALANCE.toString(16) } },
+    number: '0x0',
+    gasUsed: '0x0',
+    parentHash: hex(new Uint8Array(32)),
+    baseFeePerGas: '0x' + INITIAL_BASE_FEE.toString(16),
+  };
+}
+
+const DEVNET_BLOCK_FORKS = ['homesteadBlock', 'eip150Block', 'eip155Block', 'eip158Block', 'byzantiumBlock', 'constantinopleBlock', 'petersburgBlock', 'istanbulBlock', 'berlinBlock', 'londonBlock', 'mergeNetsplitBlock'];
+const DEVNET_TIME_FORKS: readonly TimeFork[] = [{ name: 'shanghaiTime', time: 0n }, { name: 'cancunTime', time: 0n }, { name: 'pragueTime', time: 0n }];
+
 export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetChain {
   const length = options.length ?? 64;
   const chainId = options.chainId ?? 1337n;
@@ -131,10 +161,10 @@ export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetCha
   const senderKey = derive(seed, 'sender-key', 0);
   const extra = utf8('devp2p-ts devnet');
 
-  const makeBlock = (parent: BlockHeader | undefined, n: bigint, txs: Transaction[], withdrawals: Withdrawal[], receipts: Receipt69[]): ChainBlock => {
+  const makeBlock = (parent: BlockHeader, n: bigint, txs: Transaction[], withdrawals: Withdrawal[], receipts: Receipt69[]): ChainBlock => {
     const gasUsed = receipts.length === 0 ? 0n : receipts[receipts.length - 1]!.cumulativeGasUsed;
     const header = makeHeader({
-      parentHash: parent?.hash ?? new Uint8Array(32),
+      parentHash: parent.hash,
       uncleHash: EMPTY_UNCLE_HASH,
       coinbase: derive(seed, 'coinbase', 0, 20),
       stateRoot: derive(seed, 'state', n),
@@ -149,18 +179,20 @@ export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetCha
       extra,
       mixDigest: derive(seed, 'randao', n),
       nonce: new Uint8Array(8),
-      baseFee: parent === undefined ? INITIAL_BASE_FEE : nextBaseFee(parent),
+      baseFee: nextBaseFee(parent),
       withdrawalsRoot: withdrawalsRoot(withdrawals),
       blobGasUsed: 0n,
       excessBlobGas: 0n,
-      parentBeaconRoot: parent === undefined ? new Uint8Array(32) : derive(seed, 'beacon-root', n),
+      parentBeaconRoot: derive(seed, 'beacon-root', n),
       requestsHash: EMPTY_REQUESTS_HASH,
     });
     const body: BlockBody = { transactions: txs, uncles: [], withdrawals };
     return { header, body, receipts };
   };
 
-  const blocks: ChainBlock[] = [makeBlock(undefined, 0n, [], [], [])];
+  // Block 0 is what a geth genesis.json of this devnet gives (so geth-style tools can join it).
+  const genesis = genesisBlockFromJson(devnetGenesisJson(options));
+  const blocks: ChainBlock[] = [{ header: genesis.header, body: { transactions: [], uncles: [], withdrawals: [] }, receipts: [] }];
   let nonce = 0n;
   let withdrawalIndex = 0n;
   for (let i = 1; i <= length; i++) {
@@ -184,9 +216,8 @@ export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetCha
     blocks.push(makeBlock(parent, n, txs, withdrawals, receipts));
   }
 
-  const atGenesis = ['homesteadBlock', 'eip150Block', 'eip155Block', 'eip158Block', 'byzantiumBlock', 'constantinopleBlock', 'petersburgBlock', 'istanbulBlock', 'berlinBlock', 'londonBlock', 'mergeNetsplitBlock'];
-  const blockForks: BlockFork[] = atGenesis.map((name) => ({ name, block: 0n }));
-  const timeForks: TimeFork[] = [{ name: 'shanghaiTime', time: 0n }, { name: 'cancunTime', time: 0n }, { name: 'pragueTime', time: 0n }, ...(options.timeForks ?? [])];
+  const blockForks: BlockFork[] = DEVNET_BLOCK_FORKS.map((name) => ({ name, block: 0n }));
+  const timeForks: TimeFork[] = [...DEVNET_TIME_FORKS, ...(options.timeForks ?? [])];
   const network: EthNetwork = {
     name: 'devnet',
     networkId: chainId,

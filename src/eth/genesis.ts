@@ -13,7 +13,7 @@ import { bytesToHex, hexToBytes } from '../common/bytes.js';
 import { DecodeError } from '../common/errors.js';
 import { keccak256 } from '../crypto/keccak.js';
 import type { Block } from './block.js';
-import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './devnet-chain.js';
+import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 import { makeHeader, type HeaderFields } from './header.js';
 import { encBytes, encList, encUint } from './rlp-raw.js';
 import { EMPTY_TRIE_ROOT, trieRoot } from './trie.js';
