@@ -3,7 +3,8 @@
  * arguments it starts on 127.0.0.1 a discv4 bootnode and several serving nodes holding a
  * generated chain (deterministic, valid hashes and links, post-merge fields, transactions and
  * withdrawals), then syncs the headers through discovery against them with the progress
- * display, and ends by checking that the synced head hash equals the served head.
+ * display, checks that the synced head hash equals the served head, and ends with a short crawl
+ * of the same devnet (every serving node must be found, reached and give its eth Status).
  * `demo rlpx` runs the RLPx-only demo instead.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,9 +20,46 @@ import type { SyncProgress } from '../sync/header-sync.js';
 import { HeaderStore } from '../sync/header-store.js';
 import { P2PNode } from '../sync/p2p-node.js';
 import { runSyncNode } from '../sync/sync-node.js';
+import { crawl, type CrawlResult } from '../sync/crawler.js';
+import { isReachable, speaksEth } from '../sync/crawled-node.js';
+import { formatCrawlSummary } from '../sync/crawl-summary.js';
+import type { EthNetwork } from '../eth/chain-config.js';
 import { DEVNET_SEED } from './common-options.js';
 import { rlpxDemoCommand } from './demo-rlpx.js';
 import { parseIntOption, printJson } from './output.js';
+
+/** Bounds of the demo's crawl: a few seconds on a devnet this small. */
+const DEMO_CRAWL = { timeoutMs: 3_000, durationMs: 20_000, idleMs: 1_500 } as const;
+/**
+ * The bootnode revalidates its table this often. Nodes answer FindNode only with neighbours that
+ * passed revalidation (geth's preferLive); at the default pace (one node per ~3 s) a crawl right
+ * after the sync would see only some of the serving nodes through it.
+ */
+const BOOTNODE_REVALIDATE_MS = 100;
+
+/**
+ * Crawls the devnet from its bootnode with a fresh discovery node; `devnet` counts how many of
+ * the serving nodes were found, reached over RLPx and gave their eth Status.
+ */
+async function crawlDevnet(network: EthNetwork, boot: Discv4, servers: readonly P2PNode[]): Promise<CrawlResult & { devnet: { nodes: number; found: number; reachable: number; eth: number } }> {
+  const privateKey = generatePrivateKey();
+  const discv4 = await Discv4.listen({ ip: '127.0.0.1', port: 0 }, { privateKey, bootnodes: [boot.self] });
+  try {
+    const result = await crawl({ discv4, network, privateKey, clientId: 'devp2p-ts/v0.1.0/demo-crawler', ...DEMO_CRAWL });
+    const recs = servers.map((s) => result.nodes.get(s.server.id));
+    return {
+      ...result,
+      devnet: {
+        nodes: servers.length,
+        found: recs.filter((r) => r !== undefined).length,
+        reachable: recs.filter((r) => r !== undefined && isReachable(r)).length,
+        eth: recs.filter((r) => r !== undefined && speaksEth(r) && r.status!.mismatch === undefined).length,
+      },
+    };
+  } finally {
+    await discv4.close();
+  }
+}
 
 export async function demoCommand(args: string[]): Promise<void> {
   if (args[0] === 'rlpx') return rlpxDemoCommand(args.slice(1));
@@ -42,7 +80,7 @@ export async function demoCommand(args: string[]): Promise<void> {
   const withdrawals = devnet.blocks.reduce((n, b) => n + (b.body.withdrawals?.length ?? 0), 0);
   say(`devnet chain: ${blocks} blocks (${txs} transactions, ${withdrawals} withdrawals), head ${head.number} ${bytesToHex(head.hash)}, generated in ${Date.now() - t0} ms`);
 
-  const boot = await Discv4.listen({ ip: '127.0.0.1', port: 0 }, { privateKey: generatePrivateKey() });
+  const boot = await Discv4.listen({ ip: '127.0.0.1', port: 0 }, { privateKey: generatePrivateKey(), revalidateIntervalMs: BOOTNODE_REVALIDATE_MS });
   boot.start();
   say(`discv4 bootnode: ${boot.enode}`);
   const servers: P2PNode[] = [];
@@ -92,8 +130,29 @@ export async function demoCommand(args: string[]): Promise<void> {
     for (const p of summary.peers) say(`  peer ${p.id.slice(0, 16)} ${p.clientId} eth/${p.version}: ${p.requests} requests, ${p.rejected} rejected, ${p.timeouts} timeouts`);
     say(`synced ${summary.headersFetched} headers in ${(summary.ms / 1000).toFixed(1)} s (${summary.headersPerSecond.toFixed(0)}/s) from ${summary.peers.length} peers found by discovery`);
     say(ok ? `check passed: synced head ${bytesToHex(synced!.hash)} equals the served head` : `CHECK FAILED: synced head does not equal the served head`);
-    if (values.json) printJson({ ok, blocks, head: bytesToHex(head.hash), synced: synced ? bytesToHex(synced.hash) : null, ...summary });
+    say(`crawling the devnet from the bootnode (discv4 walk, then RLPx Hello + eth Status per node)...`);
+    const crawled = await crawlDevnet(devnet.network, boot, servers);
+    const crawlOk = crawled.devnet.found === servers.length && crawled.devnet.reachable === servers.length && crawled.devnet.eth === servers.length;
+    say(`crawl ended (${crawled.endedBy}) after ${(crawled.ms / 1000).toFixed(1)} s:`);
+    say(formatCrawlSummary(crawled.summary, { maxRows: 8 }).trimEnd().replace(/^(?=.)/gm, '  '));
+    say(`  (the bootnode runs discovery only and the syncing node has stopped: neither accepts RLPx)`);
+    say(
+      crawlOk
+        ? `check passed: the crawl found all ${servers.length} serving nodes, reached them over RLPx and got their eth Status`
+        : `CHECK FAILED: the crawl found ${crawled.devnet.found}, reached ${crawled.devnet.reachable} and got eth Status from ${crawled.devnet.eth} of ${servers.length} serving nodes`,
+    );
+    if (values.json) {
+      printJson({
+        ok: ok && crawlOk,
+        blocks,
+        head: bytesToHex(head.hash),
+        synced: synced ? bytesToHex(synced.hash) : null,
+        ...summary,
+        crawl: { ok: crawlOk, endedBy: crawled.endedBy, ms: Math.round(crawled.ms), devnet: crawled.devnet, ...crawled.summary },
+      });
+    }
     if (!ok) throw new Error('demo failed: synced head differs from the served head');
+    if (!crawlOk) throw new Error('demo failed: the crawl did not reach every serving node');
   } finally {
     store?.close();
     await Promise.all(servers.map((s) => s.stop()));

@@ -3,7 +3,7 @@
  * (cmd/devp2p/discv4cmd.go, enrcmd.go, keycmd.go) on top of src/discv4.
  */
 import { setMaxListeners } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { bytesToHex } from '../common/bytes.js';
@@ -17,6 +17,10 @@ import { untilStopped } from './common-options.js';
 import { type DiscNode, nodeFromEnode, nodeFromEnr, nodeToEnode } from '../discv4/node.js';
 import { FileNodeDb } from '../discv4/nodedb.js';
 import { NETWORKS } from '../eth/networks.js';
+import { applyEnr, newCrawledNode } from '../sync/crawled-node.js';
+import { walkDiscovery } from '../sync/discovery-walk.js';
+import { loadNodesFile, saveNodesFile } from '../sync/nodes-file.js';
+import { WorkQueue } from '../sync/work-queue.js';
 import { parseIntOption, parsePortOption, printJson, UsageError } from './output.js';
 
 export const DISCV4_USAGE = `usage:
@@ -119,80 +123,63 @@ async function listen(values: Values, io: CliIo): Promise<void> {
   io.err('discv4 node closed\n');
 }
 
-/** One entry of geth's nodes.json (cmd/devp2p/nodeset.go). */
-interface NodeJson {
-  seq: number;
-  record: string;
-  score: number;
-  firstResponse: string;
-  lastResponse: string;
-  lastCheck: string;
-}
-
+/**
+ * geth's `devp2p discv4 crawl`: walks discovery (sync/discovery-walk.ts) and asks every node for
+ * its ENR, `--parallel` at a time; nodes that answer go to a geth-style nodes.json (known nodes
+ * are rechecked; `score` +1 per answer, -1 per miss).
+ */
 async function crawl(values: Values, file: string | undefined, io: CliIo): Promise<void> {
   const outPath = values.out ?? file ?? 'nodes.json';
   const timeoutMs = parseDuration(values.timeout ?? '30m');
   const parallel = parseIntOption('parallel', values.parallel, 16) || 1;
-  const nodes: Record<string, NodeJson> = {};
-  try {
-    Object.assign(nodes, JSON.parse(await readFile(file ?? outPath, 'utf8')) as Record<string, NodeJson>);
-  } catch {
-    // start empty
-  }
+  const nodes = await loadNodesFile(file ?? outPath);
   const node = await startNode(values, '0.0.0.0:0', NETWORKS.mainnet.bootnodes);
   const onStop = signalOnProcessStop();
   const stop = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(io.signal ? [io.signal] : []), onStop.signal]);
   // One abort listener per request in flight (up to --parallel plus lookups).
   setMaxListeners(0, stop);
   let seen = 0;
-  const progress = setInterval(() => io.err(`crawl: ${seen} nodes seen, ${Object.keys(nodes).length} with ENR\n`), 5000);
+  const progress = setInterval(() => io.err(`crawl: ${seen} nodes seen, ${nodes.size} with ENR\n`), 5000);
   const check = async (n: DiscNode): Promise<void> => {
-    const now = new Date().toISOString();
+    const now = Date.now();
+    const prev = nodes.get(n.idHex);
     try {
       const enr = await node.requestEnr(n, { signal: stop });
-      const id = bytesToHex(enr.nodeId);
-      const prev = nodes[id];
-      nodes[id] = { seq: Number(enr.seq), record: enrToText(enr), score: (prev?.score ?? 0) + 1, firstResponse: prev?.firstResponse ?? now, lastResponse: now, lastCheck: now };
+      const rec = prev ?? newCrawledNode(n, now);
+      applyEnr(rec, enr, now);
+      rec.score++;
+      rec.firstResponse ??= now;
+      rec.lastResponse = now;
+      rec.lastCheck = now;
+      nodes.set(n.idHex, rec);
     } catch {
-      const prev = nodes[n.idHex];
-      if (prev) nodes[n.idHex] = { ...prev, score: prev.score - 1, lastCheck: now };
+      if (prev && !stop.aborted) {
+        prev.score--;
+        prev.lastCheck = now;
+      }
     }
   };
-  const inFlight = new Set<Promise<void>>();
+  const queue = new WorkQueue<DiscNode>(parallel, check);
   const checked = new Set<string>();
-  const queue: DiscNode[] = [];
-  const pump = (): void => {
-    while (inFlight.size < parallel && queue.length > 0 && !stop.aborted) {
-      const p: Promise<void> = check(queue.shift()!).finally(() => {
-        inFlight.delete(p);
-        pump();
-      });
-      inFlight.add(p);
-    }
-  };
   const enqueue = (n: DiscNode): void => {
-    if (checked.has(n.idHex)) return;
+    if (checked.has(n.idHex) || stop.aborted) return;
     checked.add(n.idHex);
     seen++;
-    queue.push(n);
-    pump();
+    queue.push(n.idHex, n);
   };
-  // Every node entering the table is checked at once; lookups keep discovering more.
-  node.on('node:added', enqueue);
   try {
-    // Adds the bootnodes to the table (checked via node:added) and runs a self lookup.
-    const first = node.refresh(0).catch(() => undefined);
-    for await (const n of node.randomNodes({ signal: stop, maxEmptyLookups: Infinity })) enqueue(n);
-    await first;
-    while (inFlight.size > 0) await Promise.race(inFlight);
+    for (const rec of nodes.values()) enqueue(rec.node);
+    await walkDiscovery(node, { signal: stop, onNode: enqueue });
+    await queue.idle();
   } finally {
     clearInterval(progress);
+    queue.close();
+    await queue.idle();
     onStop.abort();
     await node.close();
   }
-  const sorted = Object.fromEntries(Object.entries(nodes).sort(([a], [b]) => (a < b ? -1 : 1)));
-  await writeFile(outPath, JSON.stringify(sorted, null, 2) + '\n');
-  io.out(`wrote ${Object.keys(nodes).length} nodes to ${outPath} (${seen} seen)\n`);
+  await saveNodesFile(outPath, nodes.values());
+  io.out(`wrote ${nodes.size} nodes to ${outPath} (${seen} seen)\n`);
 }
 
 /** `devp2p-ts enrdump <enr>`: decodes, verifies and prints a record. */
@@ -239,7 +226,8 @@ function parseNodeArg(arg: string | undefined, cmd: string): DiscNode {
   return nodeFromEnode(arg);
 }
 
-function parseBootnodes(v: string | undefined, dflt: readonly string[]): DiscNode[] {
+/** `--bootnodes`: comma-separated enode/ENR URLs or a network name; `dflt` when absent, none when empty. */
+export function parseBootnodes(v: string | undefined, dflt: readonly string[]): DiscNode[] {
   if (v === undefined) return dflt.map(nodeFromEnode);
   const net = NETWORKS[v as keyof typeof NETWORKS];
   if (net) return net.bootnodes.map(nodeFromEnode);
@@ -283,7 +271,7 @@ async function startNode(values: Values, defaultAddr: string, defaultBootnodes: 
 }
 
 /** Aborts at SIGINT/SIGTERM; abort it yourself to remove the handlers. */
-function signalOnProcessStop(): AbortController {
+export function signalOnProcessStop(): AbortController {
   const ac = new AbortController();
   const stop = (): void => ac.abort();
   process.once('SIGINT', stop);

@@ -337,12 +337,20 @@ describe('demo', () => {
     for (const n of j.nodes) expect(n.echoOk).toBe(true);
   });
 
-  it('demo (devnet: bootnode, serving nodes, header sync through discovery) checks the synced head', async () => {
+  it('demo (devnet: bootnode, serving nodes, header sync through discovery) checks the synced head, then crawls the devnet', async () => {
     const r = await cli(['demo', '--nodes', '2', '--blocks', '300', '--json'], 60_000);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, blocks: 300, to: '300' });
     expect(j.synced).toBe(j.head);
     expect(j.peers.length).toBe(2);
+    // The crawl found every serving node, reached it over RLPx and got its eth Status.
+    expect(j.crawl).toMatchObject({ ok: true, endedBy: 'idle', devnet: { nodes: 2, found: 2, reachable: 2, eth: 2 } });
+    // Found: the two servers, the bootnode and (usually) the stopped syncing node; only the servers accept RLPx.
+    expect(j.crawl.found).toBeGreaterThanOrEqual(3);
+    expect(j.crawl.reachable).toBe(2);
+    expect(j.crawl.clients).toEqual([{ key: 'devp2p-ts', count: 2 }]);
+    // Serving node 0 offers eth/68-70 (70 is used), node 1 eth/69 only.
+    expect(j.crawl.ethVersions).toEqual([{ key: '69', count: 1 }, { key: '70', count: 1 }]);
   }, 90_000);
 });
