@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { goBinary } from './geth-harness.js';
+import { record } from './report.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/discv4-conformance.sh', import.meta.url));
 
@@ -18,6 +19,7 @@ describe.skipIf(!goBinary())('geth devp2p discv4 test suite', () => {
     });
     const oks = out.split('\n').filter((l) => /^ok \d+/.test(l));
     const notOks = out.split('\n').filter((l) => /^not ok \d+/.test(l));
+    for (const m of out.matchAll(/^(ok|not ok) \d+ (\S+)/gm)) record({ node: 'devp2p v1.17.10 discv4 test', check: m[2]!, status: m[1] === 'ok' ? 'passed' : 'failed', ms: 0 });
     expect(notOks, out.slice(-4000)).toEqual([]);
     expect(oks.length).toBe(15);
     expect(code).toBe(0);
