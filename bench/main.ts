@@ -9,6 +9,8 @@ import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rl
 import { measureCeilings } from './ceiling.js';
 import { discv4Bench } from './discv4.js';
 import { serverHeapPerPeer } from './server.js';
+import { headerCodecBench, headersServedBench } from './eth.js';
+import { syncBench } from './sync.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -75,6 +77,27 @@ const disc = await discv4Bench();
 row('discv4 ping/pong round trips', disc.discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
 row('discv4 inbound packets verified (hash + recovery)', disc.discv4_verify_per_s!, disc.ejs_discv4_verify_per_s, '/s');
 row('discv4 lookup in a 200-node simulation', disc.discv4_lookup_ms!, undefined, 'ms');
+
+process.stderr.write('eth headers...\n');
+// Codec rates are per CPU second (pure computation); the served and synced rates are wall-clock.
+const codec = headerCodecBench({ headers: quick ? 1_000 : 10_000, rounds: quick ? 3 : 7 });
+const HEADERS_IN_FLIGHT = 4;
+const served = await headersServedBench({ requests: scale(200), inFlight: HEADERS_IN_FLIGHT });
+const SYNC_HEADERS = quick ? 5_000 : 50_000;
+const synced = await syncBench({ headers: SYNC_HEADERS });
+row('header decode + hash, per CPU s (ejs: @ethereumjs/block)', codec.decodePerS, codec.ejsDecodePerS, '/s');
+row(`header sync, ${SYNC_HEADERS} headers from 3 nodes, end to end`, synced.headersPerS, undefined, '/s');
+row('header encode (fields to RLP), per CPU s', codec.encodePerS, undefined, '/s');
+row(`headers served+decoded, 1024/request, ${HEADERS_IN_FLIGHT} in flight`, served.headersPerS, undefined, '/s');
+Object.assign(result, {
+  headers_decode_per_s: Math.round(codec.decodePerS),
+  headers_encode_per_s: Math.round(codec.encodePerS),
+  ejsblock_headers_decode_per_s: Math.round(codec.ejsDecodePerS),
+  headers_decode_vs_ejsblock: r1(codec.decodePerS / codec.ejsDecodePerS),
+  headers_served_per_s: Math.round(served.headersPerS),
+  sync_headers_per_s: Math.round(synced.headersPerS),
+  sync_cpu_ms_per_1k_headers: r1(synced.cpuMsPer1kHeaders),
+});
 Object.assign(result, disc);
 
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so

@@ -3,10 +3,14 @@
 import { keyCommand, KEY_USAGE } from './key.js';
 import { discv4Command, DISCV4_USAGE, enrdumpCommand } from './discv4.js';
 import { rlpxCommand, RLPX_USAGE } from './rlpx.js';
+import { ethCommand, ETH_USAGE } from './eth.js';
 import { demoCommand } from './demo.js';
 import { serveCommand, SERVE_USAGE } from './serve.js';
+import { devnetChainCommand, DEVNET_CHAIN_USAGE } from './devnet-chain.js';
 import { nodeCommand, NODE_USAGE } from './node.js';
 import { syncHeadersCommand, SYNC_USAGE } from './sync-headers.js';
+import { crawlCommand, CRAWL_USAGE } from './crawl.js';
+import { testCommand, TEST_USAGE } from './test.js';
 import { UsageError } from './output.js';
 
 const USAGE = `devp2p-ts: Ethereum devp2p (RLPx, discv4, eth) in TypeScript
@@ -16,10 +20,14 @@ commands:
   demo rlpx [--nodes N] [--messages N] [--json]   RLPx-only loopback demo
 ${KEY_USAGE.replace('usage:\n', '')}
 ${RLPX_USAGE.replace('usage:\n', '')}
+${ETH_USAGE.replace('usage:\n', '')}
 ${DISCV4_USAGE.replace('usage:\n', '')}
 ${NODE_USAGE.replace('usage:\n', '')}
 ${SERVE_USAGE.replace('usage:\n', '')}
+${DEVNET_CHAIN_USAGE.replace('usage:\n', '')}
 ${SYNC_USAGE.replace('usage:\n', '')}
+${CRAWL_USAGE.replace('usage:\n', '')}
+${TEST_USAGE.replace('usage:\n', '')}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +39,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'rlpx':
         await rlpxCommand(rest);
+        return 0;
+      case 'eth':
+        await ethCommand(rest);
         return 0;
       case 'demo':
         await demoCommand(rest);
@@ -44,11 +55,19 @@ async function main(argv: string[]): Promise<number> {
       case 'node':
         await nodeCommand(rest);
         return 0;
+      case 'test':
+        return await testCommand(rest);
       case 'serve':
         await serveCommand(rest);
         return 0;
+      case 'devnet-chain':
+        await devnetChainCommand(rest);
+        return 0;
       case 'sync-headers':
         await syncHeadersCommand(rest);
+        return 0;
+      case 'crawl':
+        await crawlCommand(rest);
         return 0;
       case undefined:
       case 'help':

@@ -51,7 +51,10 @@ export interface HeaderFields {
   unknownFields?: Uint8Array[];
 }
 
-/** A block header with its encoding and hash. Treat as immutable: `raw` and `hash` are not recomputed. */
+/**
+ * A block header with its encoding and hash. Treat as immutable: `raw` and `hash` are not
+ * recomputed, and in a decoded header the byte fields are views into `raw`.
+ */
 export interface BlockHeader extends HeaderFields {
   /** The header's RLP encoding (as received, or as built by {@link makeHeader}). */
   readonly raw: Uint8Array;
@@ -125,34 +128,46 @@ export function makeHeader(fields: HeaderFields): BlockHeader {
  * message) and hashing it.
  */
 export function readHeader(r: RlpReader, name: string): BlockHeader {
-  const raw = r.raw(name).slice();
+  // The encoding is copied once, kept and hashed; the byte fields are views into that copy
+  // (one allocation per header instead of one per field), read and validated in one pass.
+  const raw = r.listEncoding(name).slice();
   const h = RlpReader.over(raw, r.what, r.pathOf(name)).list('');
-  const header: BlockHeader = {
-    parentHash: h.hash('parentHash'),
-    uncleHash: h.hash('uncleHash'),
-    coinbase: h.bytes('coinbase', 20),
-    stateRoot: h.hash('stateRoot'),
-    txRoot: h.hash('txRoot'),
-    receiptRoot: h.hash('receiptRoot'),
-    bloom: h.bytes('bloom', 256),
-    difficulty: h.uint('difficulty', 32),
-    number: h.uint64('number'),
-    gasLimit: h.uint64('gasLimit'),
-    gasUsed: h.uint64('gasUsed'),
-    time: h.uint64('time'),
-    extra: h.bytes('extra'),
-    mixDigest: h.hash('mixDigest'),
-    nonce: h.bytes('nonce', 8),
-    raw,
-    hash: keccak256(raw),
-  };
-  if (h.hasMore()) header.baseFee = h.uint('baseFee', 32);
-  if (h.hasMore()) header.withdrawalsRoot = h.hash('withdrawalsRoot');
-  if (h.hasMore()) header.blobGasUsed = h.uint64('blobGasUsed');
-  if (h.hasMore()) header.excessBlobGas = h.uint64('excessBlobGas');
-  if (h.hasMore()) header.parentBeaconRoot = h.hash('parentBeaconRoot');
-  if (h.hasMore()) header.requestsHash = h.hash('requestsHash');
-  if (h.hasMore()) header.unknownFields = h.map((u, item) => u.raw(`unknownFields${item}`).slice());
+  const parentHash = h.bytesShared('parentHash', 32);
+  const uncleHash = h.bytesShared('uncleHash', 32);
+  const coinbase = h.bytesShared('coinbase', 20);
+  const stateRoot = h.bytesShared('stateRoot', 32);
+  const txRoot = h.bytesShared('txRoot', 32);
+  const receiptRoot = h.bytesShared('receiptRoot', 32);
+  const bloom = h.bytesShared('bloom', 256);
+  const difficulty = h.uint('difficulty', 32);
+  const number = h.uint64('number');
+  const gasLimit = h.uint64('gasLimit');
+  const gasUsed = h.uint64('gasUsed');
+  const time = h.uint64('time');
+  const extra = h.bytesShared('extra');
+  const mixDigest = h.bytesShared('mixDigest', 32);
+  const nonce = h.bytesShared('nonce', 8);
+  const baseFee = h.hasMore() ? h.uint('baseFee', 32) : undefined;
+  const withdrawalsRoot = h.hasMore() ? h.bytesShared('withdrawalsRoot', 32) : undefined;
+  const blobGasUsed = h.hasMore() ? h.uint64('blobGasUsed') : undefined;
+  const excessBlobGas = h.hasMore() ? h.uint64('excessBlobGas') : undefined;
+  const parentBeaconRoot = h.hasMore() ? h.bytesShared('parentBeaconRoot', 32) : undefined;
+  const requestsHash = h.hasMore() ? h.bytesShared('requestsHash', 32) : undefined;
+  const unknownFields = h.hasMore() ? h.map((u, item) => u.raw(`unknownFields${item}`)) : undefined;
+  const hash = keccak256(raw);
+  if (requestsHash !== undefined && unknownFields === undefined) {
+    // A Prague header (today's common case) is built in one literal: one object shape, no transitions.
+    return { parentHash, uncleHash, coinbase, stateRoot, txRoot, receiptRoot, bloom, difficulty, number, gasLimit, gasUsed, time, extra, mixDigest, nonce, baseFee: baseFee!, withdrawalsRoot: withdrawalsRoot!, blobGasUsed: blobGasUsed!, excessBlobGas: excessBlobGas!, parentBeaconRoot, requestsHash, raw, hash };
+  }
+  // Older (or newer) headers: optional fields appear only when present.
+  const header: BlockHeader = { parentHash, uncleHash, coinbase, stateRoot, txRoot, receiptRoot, bloom, difficulty, number, gasLimit, gasUsed, time, extra, mixDigest, nonce, raw, hash };
+  if (baseFee !== undefined) header.baseFee = baseFee;
+  if (withdrawalsRoot !== undefined) header.withdrawalsRoot = withdrawalsRoot;
+  if (blobGasUsed !== undefined) header.blobGasUsed = blobGasUsed;
+  if (excessBlobGas !== undefined) header.excessBlobGas = excessBlobGas;
+  if (parentBeaconRoot !== undefined) header.parentBeaconRoot = parentBeaconRoot;
+  if (requestsHash !== undefined) header.requestsHash = requestsHash;
+  if (unknownFields !== undefined) header.unknownFields = unknownFields;
   return header;
 }
 

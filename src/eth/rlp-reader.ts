@@ -123,6 +123,19 @@ export class RlpReader {
     if (this.pos < this.end) this.fail('', 'unexpected extra elements');
   }
 
+  /**
+   * The complete encoding of the next element, which must be a list (a view into the message).
+   * Only its header is checked here: the caller reads (and so validates) its elements, as
+   * {@link readHeader} does from its own copy of the bytes. Cheaper than {@link raw}, which
+   * walks every nested item.
+   */
+  listEncoding(name: string): Uint8Array {
+    this.header(name);
+    if (!this.isList) this.fail(name, 'expected a list');
+    this.pos = this.itemEnd;
+    return this.data.subarray(this.itemStart, this.itemEnd);
+  }
+
   /** The next element as a reader over its list elements. */
   list(name: string, whole = false): RlpReader {
     this.header(name);
@@ -134,17 +147,35 @@ export class RlpReader {
 
   /** The next element as a byte string (a copy), optionally of exactly `length` bytes. */
   bytes(name: string, length?: number): Uint8Array {
-    return this.bytesView(name, length).slice();
+    this.stringHeader(name, length);
+    // One copy straight out of the message (no intermediate view): headers read a dozen of these.
+    return this.data.slice(this.payload, this.itemEnd);
   }
 
-  /** The next element as a byte string, as a view into the message (no copy). */
-  bytesView(name: string, length?: number): Uint8Array {
+  /**
+   * The next element as a byte string sharing the reader's buffer (no copy, and no `subarray`,
+   * whose species lookup costs more than the view). For structures that own the buffer they
+   * are read from, as a header owns its `raw` bytes.
+   */
+  bytesShared(name: string, length?: number): Uint8Array {
+    this.stringHeader(name, length);
+    const d = this.data;
+    return new Uint8Array(d.buffer, d.byteOffset + this.payload, this.itemEnd - this.payload);
+  }
+
+  /** Parses the next element's header, which must be a byte string (of exactly `length` bytes if given), and moves past it. */
+  private stringHeader(name: string, length?: number): void {
     this.header(name);
     if (this.isList) this.fail(name, 'expected a byte string');
     if (length !== undefined && this.itemEnd - this.payload !== length) {
       this.fail(name, `expected ${length} bytes, got ${this.itemEnd - this.payload}`);
     }
     this.pos = this.itemEnd;
+  }
+
+  /** The next element as a byte string, as a view into the message (no copy). */
+  bytesView(name: string, length?: number): Uint8Array {
+    this.stringHeader(name, length);
     return this.data.subarray(this.payload, this.itemEnd);
   }
 
@@ -155,16 +186,28 @@ export class RlpReader {
 
   /** A canonical unsigned integer of at most `maxBytes` bytes. */
   uint(name: string, maxBytes: number): bigint {
-    const b = this.bytesView(name);
-    if (b.length > maxBytes) this.fail(name, `integer longer than ${maxBytes} bytes`);
-    if (b.length > 0 && b[0] === 0) this.fail(name, 'integer has leading zero bytes');
-    if (b.length <= 6) {
+    this.stringHeader(name);
+    // Read in place: no view is allocated for the (many) integers of headers and receipts.
+    const d = this.data;
+    const start = this.payload;
+    const end = this.itemEnd;
+    const len = end - start;
+    if (len > maxBytes) this.fail(name, `integer longer than ${maxBytes} bytes`);
+    if (len > 0 && d[start] === 0) this.fail(name, 'integer has leading zero bytes');
+    if (len <= 6) {
       let n = 0;
-      for (const x of b) n = n * 256 + x;
+      for (let i = start; i < end; i++) n = n * 256 + d[i]!;
       return BigInt(n);
     }
+    // Up to 6 bytes per step as a Number, so a 32-byte integer takes 6 BigInt steps, not 32.
     let v = 0n;
-    for (const x of b) v = (v << 8n) | BigInt(x);
+    for (let i = start; i < end; ) {
+      const take = Math.min(6, end - i);
+      let n = 0;
+      for (let k = 0; k < take; k++) n = n * 256 + d[i + k]!;
+      v = (v << BigInt(8 * take)) | BigInt(n);
+      i += take;
+    }
     return v;
   }
 
