@@ -185,8 +185,10 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     session.on('close', this.onSessionClose);
     if (session.closeInfo) {
       // Closed between the handshake and now: report it once, after the caller could attach.
+      // A macrotask, not a microtask: the caller's continuation (however many awaits deep) runs
+      // on the microtask queue after this constructor, and must see the 'close'.
       const info = session.closeInfo;
-      queueMicrotask(() => this.onClose(info));
+      setImmediate(() => this.onClose(info));
     } else {
       session.on('message', this.onSessionMessage);
     }

@@ -52,11 +52,18 @@ export class EthService extends TypedEmitter<EthServiceEvents> {
       (ethPeer) => {
         ready = true;
         this.peers.set(peer.id, ethPeer);
-        ethPeer.once('close', (info) => {
+        const removed = (info: CloseInfo) => {
           this.peers.delete(peer.id);
           this.emit('peer:removed', ethPeer, info);
-        });
+        };
+        ethPeer.once('close', removed);
         this.emit('peer', ethPeer, peer);
+        // The session may have ended between the EthPeer's construction and this continuation
+        // (a Disconnect right behind the Status): its 'close' is gone, so remove the peer now.
+        if (ethPeer.closeInfo !== undefined) {
+          ethPeer.off('close', removed);
+          removed(ethPeer.closeInfo);
+        }
       },
       (err: Error) => {
         this.emit('handshake:failed', err, peer);
