@@ -11,7 +11,7 @@
  * use, so this is a small TS store. It keeps the index (number -> header) in memory: fine for
  * devnets, test chains and ranges of a few million headers, not for a full mainnet archive.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, ftruncateSync, existsSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, write, writeFileSync, writeSync, ftruncateSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, equalBytes, hexToBytes } from '../common/bytes.js';
 import { decodeHeader, type BlockHeader } from '../eth/header.js';
@@ -33,6 +33,8 @@ export class HeaderStore {
   private fd: number;
   private targetValue?: SyncTarget;
   private lowestValue?: bigint;
+  /** An {@link appendAsync} is writing (the view must not move under it). */
+  private writing = false;
   /** Records cut off at open because the last write was torn. */
   readonly truncatedBytes: number;
 
@@ -130,7 +132,36 @@ export class HeaderStore {
    * when nothing is stored yet). Written and fsynced before the in-memory view moves.
    */
   append(headers: readonly BlockHeader[]): void {
-    if (headers.length === 0) return;
+    const buf = this.prepare(headers);
+    if (buf === undefined) return;
+    writeSync(this.fd, buf);
+    fsyncSync(this.fd);
+    this.commit(headers);
+  }
+
+  /**
+   * {@link append} with the write and fsync on libuv's thread pool, so the event loop keeps
+   * serving the network meanwhile. One at a time: the chunk is checked against the chain as it
+   * is when the call starts, and the in-memory view moves only once the data is on disk.
+   */
+  async appendAsync(headers: readonly BlockHeader[]): Promise<void> {
+    if (this.writing) throw new Error('an append is already in progress');
+    const buf = this.prepare(headers);
+    if (buf === undefined) return;
+    this.writing = true;
+    try {
+      await new Promise<void>((resolve, reject) => write(this.fd, buf, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => fsync(this.fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      this.writing = false;
+    }
+    this.commit(headers);
+  }
+
+  /** Checks that `headers` extend the verified chain downwards; returns their log records. */
+  private prepare(headers: readonly BlockHeader[]): Buffer | undefined {
+    if (headers.length === 0) return undefined;
+    if (this.writing) throw new Error('an append is in progress');
     const t = this.targetValue;
     if (!t) throw new Error('no sync target set');
     const top = headers[headers.length - 1]!;
@@ -145,15 +176,18 @@ export class HeaderStore {
     }
     let total = 0;
     for (const h of headers) total += RECORD_HEADER + h.raw.length;
-    const buf = Buffer.alloc(total);
+    const buf = Buffer.allocUnsafe(total);
     let off = 0;
     for (const h of headers) {
       buf.writeUInt32BE(h.raw.length, off);
       buf.set(h.raw, off + RECORD_HEADER);
       off += RECORD_HEADER + h.raw.length;
     }
-    writeSync(this.fd, buf);
-    fsyncSync(this.fd);
+    return buf;
+  }
+
+  /** Moves the in-memory view once `headers` are on disk. */
+  private commit(headers: readonly BlockHeader[]): void {
     for (const h of headers) this.index(h);
     // Headers already stored below (from an earlier sync to a lower target) may link on.
     let low = headers[0]!;

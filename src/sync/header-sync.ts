@@ -11,6 +11,7 @@
  * peer that keeps failing is no longer asked. Verified chunks go to the {@link HeaderStore} as
  * they connect, so a stop (or a kill) loses at most the chunks in flight.
  */
+import { setMaxListeners } from 'node:events';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
 import type { BlockHeader } from '../eth/header.js';
@@ -38,6 +39,12 @@ export interface HeaderSyncOptions {
   peers: () => readonly SyncPeer[];
   /** Headers per request (default 192, as Erigon; geth serves up to 1024). */
   chunkSize?: number;
+  /**
+   * Requests in flight per peer (default 4): more requests hide the round trip, so a peer stays
+   * busy while its previous answers are decoded, verified and stored (measured on loopback with
+   * 3 peers: 1 -> about 12k, 2 -> 17k, 4 -> 22-26k headers/s).
+   */
+  maxInFlightPerPeer?: number;
   /** Per-request timeout (default 5 s). */
   requestTimeoutMs?: number;
   /** Chunks fetched but not yet connected, at most (memory bound; default 64). */
@@ -75,8 +82,12 @@ export interface HeaderSyncEvents {
 
 /** Raised when the sync cannot finish (no usable peers, stalled, aborted, bad target). */
 export class SyncError extends Error {
-  constructor(message: string, readonly kind: 'aborted' | 'stalled' | 'no-peers' | 'bad-target' | 'bad-base') {
-    super(message);
+  constructor(
+    message: string,
+    readonly kind: 'aborted' | 'stalled' | 'no-peers' | 'bad-target' | 'bad-base' | 'store',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
     this.name = 'SyncError';
   }
 }
@@ -115,7 +126,13 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   private readonly from: bigint;
   private readonly queue: Chunk[] = [];
   private readonly fetched = new Map<bigint, Chunk>();
-  private readonly busy = new Set<string>();
+  /** Requests in flight per peer id (absent: none). */
+  private readonly busy = new Map<string, number>();
+  private inFlight = 0;
+  /** The store append in progress, if any. */
+  private writing: Promise<void> | undefined;
+  private storeError: Error | undefined;
+  private readonly perPeer: number;
   private readonly failures = new Map<string, number>();
   private readonly result: SyncResult = { headers: 0n, ms: 0, requests: {}, rejected: {}, timeouts: {} };
   private readonly abort = new AbortController();
@@ -126,6 +143,9 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   constructor(private readonly opts: HeaderSyncOptions) {
     super();
     this.chunkSize = BigInt(opts.chunkSize ?? 192);
+    this.perPeer = Math.max(1, opts.maxInFlightPerPeer ?? 4);
+    // Every request in flight listens on the sync's signal.
+    setMaxListeners(0, this.abort.signal);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
     this.maxBuffered = opts.maxBufferedChunks ?? 64;
     this.maxFailures = opts.maxPeerFailures ?? 3;
@@ -153,6 +173,8 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
       this.abort.abort(new Error('sync finished'));
+      // Never leave with a write in flight: the caller may close the store next.
+      await this.writing;
     }
   }
 
@@ -222,7 +244,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   private takeChunk(peerId: string): Chunk | undefined {
     const i = this.queue.findIndex((c) => !c.excluded.has(peerId));
     if (i >= 0) return this.queue.splice(i, 1)[0];
-    if (this.nextHi < this.from || this.fetched.size + this.busy.size >= this.maxBuffered) return undefined;
+    if (this.nextHi < this.from || this.fetched.size + this.inFlight >= this.maxBuffered) return undefined;
     const hi = this.nextHi;
     const lo = hi - this.chunkSize + 1n > this.from ? hi - this.chunkSize + 1n : this.from;
     this.nextHi = lo - 1n;
@@ -235,15 +257,23 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     let rateMark = { t: Date.now(), n: store.lowest! };
     while (store.lowest! > this.from) {
       this.checkAborted();
-      for (const p of this.usablePeers()) {
-        if (this.busy.has(p.id)) continue;
-        const chunk = this.takeChunk(p.id);
-        if (!chunk) continue;
-        this.busy.add(p.id);
-        void this.fetchChunk(p, chunk).finally(() => {
-          this.busy.delete(p.id);
-          this.wake?.();
-        });
+      if (this.storeError) throw new SyncError(`header store: ${this.storeError.message}`, 'store', { cause: this.storeError });
+      // Round-robin: every peer gets its first request before any gets a second.
+      for (let slot = 1; slot <= this.perPeer; slot++) {
+        for (const p of this.usablePeers()) {
+          if ((this.busy.get(p.id) ?? 0) >= slot) continue;
+          const chunk = this.takeChunk(p.id);
+          if (!chunk) continue;
+          this.busy.set(p.id, (this.busy.get(p.id) ?? 0) + 1);
+          this.inFlight++;
+          void this.fetchChunk(p, chunk).finally(() => {
+            const n = this.busy.get(p.id)! - 1;
+            if (n === 0) this.busy.delete(p.id);
+            else this.busy.set(p.id, n);
+            this.inFlight--;
+            this.wake?.();
+          });
+        }
       }
       this.connect();
       const now = Date.now();
@@ -298,14 +328,20 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     this.queue.unshift(chunk);
   }
 
-  /** Verifies and stores every fetched chunk that now connects to the verified chain. */
+  /**
+   * Verifies every fetched chunk that now connects to the verified chain and stores them all in
+   * one append (one write and one fsync for the lot), off the event loop; chunks arriving
+   * meanwhile wait for the next append.
+   */
   private connect(): void {
     const { store } = this.opts;
+    if (this.writing) return;
+    const batch: Chunk[] = [];
+    let low = store.get(store.lowest!)!;
     for (;;) {
-      const chunk = this.fetched.get(store.lowest! - 1n);
-      if (!chunk) return;
+      const chunk = this.fetched.get(low.number - 1n);
+      if (!chunk) break;
       this.fetched.delete(chunk.hi);
-      const low = store.get(store.lowest!)!;
       const top = chunk.headers![chunk.headers!.length - 1]!;
       if (!equalBytes(top.hash, low.parentHash)) {
         const p = this.opts.peers().find((x) => x.id === chunk.servedBy);
@@ -314,11 +350,25 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
           chunk.excluded.add(chunk.servedBy!);
           this.queue.unshift(chunk);
         }
-        continue;
+        break;
       }
-      store.append(chunk.headers!);
-      this.result.headers += BigInt(chunk.headers!.length);
-      this.lastProgressAt = Date.now();
+      batch.push(chunk);
+      low = chunk.headers![0]!;
     }
+    if (batch.length === 0) return;
+    // Chunks were collected top-down; the store takes one ascending run.
+    const headers = batch.reverse().flatMap((c) => c.headers!);
+    this.writing = store.appendAsync(headers).then(
+      () => {
+        this.result.headers += BigInt(headers.length);
+        this.lastProgressAt = Date.now();
+      },
+      (err: unknown) => {
+        this.storeError = err instanceof Error ? err : new Error(String(err));
+      },
+    ).finally(() => {
+      this.writing = undefined;
+      this.wake?.();
+    });
   }
 }

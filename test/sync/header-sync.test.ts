@@ -160,13 +160,16 @@ describe('header sync', () => {
     const small = chain.slice(0, 500);
     const s = new FakePeer('s', small, 'stall');
     const good = new FakePeer('g', small);
-    // The target is fetched from the good peer, which then leaves; the staller is all that remains.
+    // The target is fetched from the good peer, which leaves as it answers; the staller is all that remains.
     let peers: FakePeer[] = [good];
+    const byHash = good.getHeaderByHash.bind(good);
+    good.getHeaderByHash = async (hash) => {
+      peers = [s];
+      return byHash(hash);
+    };
     const sync = new HeaderSync({ store, target: { number: 499n, hash: small[499]!.hash }, peers: () => peers, requestTimeoutMs: 50, stallTimeoutMs: 500 });
-    const run = sync.run();
-    await new Promise((r) => setTimeout(r, 0));
-    peers = [s];
-    await expect(run).rejects.toBeInstanceOf(SyncError);
+    await expect(sync.run()).rejects.toBeInstanceOf(SyncError);
+    expect(good.served).toBe(0);
     store.close();
   });
 });
