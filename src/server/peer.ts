@@ -18,6 +18,8 @@ export const QUEUE_HIGH_WATER = 64;
 /** Queue bounds past which the peer is dropped (a burst in one read can overshoot high water). */
 export const MAX_QUEUED_MESSAGES = 4096;
 export const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+/** Longest a peer's handler runs before yielding the event loop to other peers (ms). */
+export const DRAIN_SLICE_MS = 10;
 
 /** Callbacks the server gives each peer: reputation and per-protocol traffic accounting. */
 export interface PeerHooks {
@@ -66,18 +68,28 @@ class HandlerQueue {
       return;
     }
     this.peer.updateBackpressure();
-    if (!this.running) void this.drain();
+    if (!this.running) {
+      // Handle on a later turn, not inside the socket read: the messages of one read queue up
+      // first, so the high-water mark can pause the socket, and other peers' I/O runs between.
+      this.running = true;
+      setImmediate(() => void this.drain());
+    }
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
+      let sliceStart = performance.now();
       while (this.queue.length > 0 && !this.peer.closed) {
         const m = this.queue.shift()!;
         this.bytes -= m.data.length;
         this.peer.updateBackpressure();
         const r = this.handler.handle(m.code, m.data);
         if (r && typeof (r as Promise<void>).then === 'function') await r;
+        if (performance.now() - sliceStart >= DRAIN_SLICE_MS) {
+          // A flood of cheap requests must not hold the event loop: let every other peer run.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
       }
     } catch (err) {
       void this.peer.disconnect(DisconnectReason.SubprotocolError, err instanceof Error ? err : new Error(String(err)));
