@@ -35,7 +35,11 @@ import { snappyCompress, snappyUncompress } from './snappy.js';
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** geth's pingInterval. */
 export const PING_INTERVAL_MS = 15_000;
-/** geth's frameReadTimeout: with pings every 15 s, 30 s of silence means the peer is gone. */
+/**
+ * geth's frameReadTimeout: once active, each frame must arrive whole within this of the end of
+ * the previous one. With pings every 15 s a live peer always has a Pong to send; bytes that
+ * never make up a frame (a slowloris trickle) do not count.
+ */
 export const IDLE_TIMEOUT_MS = 30_000;
 /** geth's frameWriteTimeout: a write that makes no progress for this long ends the session. */
 export const WRITE_TIMEOUT_MS = 20_000;
@@ -64,6 +68,7 @@ export interface SessionConfig {
   listenPort?: number;
   handshakeTimeoutMs?: number;
   pingIntervalMs?: number;
+  /** Read deadline per frame once active, counted from the end of the previous frame ({@link IDLE_TIMEOUT_MS}). */
   idleTimeoutMs?: number;
   writeTimeoutMs?: number;
   maxWriteBufferBytes?: number;
@@ -138,7 +143,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   private initiator?: InitiatorHandshake;
   private recipient?: RecipientHandshake;
   private readonly cfg: Required<Omit<SessionConfig, 'checkHello'>> & Pick<SessionConfig, 'checkHello'>;
-  private lastReadAt = Date.now();
+  /** When the last whole frame was read (or the session became active): the read deadline counts from here. */
+  private lastFrameAt = 0;
   private pingSentAt = 0;
   private handshakeTimer?: NodeJS.Timeout;
   private pingTimer?: NodeJS.Timeout;
@@ -290,7 +296,6 @@ export class Session extends TypedEmitter<SessionEvents> {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
-    this.lastReadAt = Date.now();
     this.buf.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     try {
       this.process();
@@ -333,6 +338,8 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.pendingFrameSize = -1;
       this.stats.messagesIn++;
       this.onMessage(code, this.snappy ? this.uncompress(code, data) : data);
+      // Like geth's per-read deadline, the next frame's time starts once this one is handled.
+      this.lastFrameAt = Date.now();
     }
   }
 
@@ -466,18 +473,24 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.handshakeTimer = undefined;
     this.transition('active');
     this.activeSince = Date.now();
+    this.lastFrameAt = this.activeSince;
     this.pingTimer = setInterval(() => this.ping(), this.cfg.pingIntervalMs);
-    this.armIdleTimer(this.cfg.idleTimeoutMs);
+    this.armReadTimer(this.cfg.idleTimeoutMs);
     this.resolveReady();
   }
 
-  private armIdleTimer(ms: number): void {
+  /**
+   * The per-frame read deadline (geth's frameReadTimeout): the next frame, header and body, must
+   * be whole within `idleTimeoutMs` of the end of the last one, however many of its bytes have
+   * come. One timer, re-armed lazily for the time left when it fires; frames only move a mark.
+   */
+  private armReadTimer(ms: number): void {
     this.idleTimer = setTimeout(() => {
-      const idle = Date.now() - this.lastReadAt;
-      if (idle >= this.cfg.idleTimeoutMs) {
+      const waited = Date.now() - this.lastFrameAt;
+      if (waited >= this.cfg.idleTimeoutMs) {
         this.finish({ reason: DisconnectReason.ReadTimeout, remote: false, error: new TimeoutError('read', this.cfg.idleTimeoutMs) }, true);
       } else {
-        this.armIdleTimer(this.cfg.idleTimeoutMs - idle);
+        this.armReadTimer(this.cfg.idleTimeoutMs - waited);
       }
     }, ms);
   }
