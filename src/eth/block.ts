@@ -42,8 +42,8 @@ export function encodeWithdrawalItem(w: Withdrawal): Uint8Array {
   ]);
 }
 
-/** Reads a withdrawal as the next element of `r`. */
-export function readWithdrawal(r: RlpReader, name: string): Withdrawal {
+/** Reads a withdrawal as the next element (named, or by index) of `r`. */
+export function readWithdrawal(r: RlpReader, name: string | number): Withdrawal {
   const l = r.list(name);
   const w = { index: l.uint64('index'), validatorIndex: l.uint64('validatorIndex'), address: l.bytes('address', 20), amount: l.uint64('amount') };
   l.done();
@@ -52,15 +52,21 @@ export function readWithdrawal(r: RlpReader, name: string): Withdrawal {
 
 /** Reads a list of headers (uncles, or a BlockHeaders payload) as the next element of `r`. */
 export function readHeaders(r: RlpReader, name: string): BlockHeader[] {
-  return r.list(name).map(readHeader);
+  return r.listItems(name, (h, i) => readHeader(h, `[${i}]`));
 }
 
-/** Reads the body part of `l` (transactions, uncles, optional withdrawals) and checks nothing follows. */
+/**
+ * Reads the body part of `l` (transactions, uncles, optional withdrawals) and checks nothing
+ * follows. Empty lists are the shared `EMPTY_LIST` (rlp-reader.ts) and each shape is one
+ * literal, so a hostile message of empty bodies (3 bytes apiece) keeps one small object each.
+ */
 function readBodyParts(l: RlpReader): BlockBody {
-  const body: BlockBody = { transactions: readTransactions(l, 'transactions'), uncles: readHeaders(l, 'uncles') };
-  if (l.hasMore()) body.withdrawals = l.list('withdrawals').map(readWithdrawal);
+  const transactions = readTransactions(l, 'transactions');
+  const uncles = readHeaders(l, 'uncles');
+  if (!l.hasMore()) return { transactions, uncles };
+  const withdrawals = l.listItems('withdrawals', readWithdrawal);
   l.done();
-  return body;
+  return { transactions, uncles, withdrawals };
 }
 
 function bodyItems(b: BlockBody): Uint8Array[] {
@@ -74,8 +80,8 @@ export function encodeBodyItem(b: BlockBody): Uint8Array {
   return encList(bodyItems(b));
 }
 
-/** Reads a block body as the next element of `r`. */
-export function readBody(r: RlpReader, name: string): BlockBody {
+/** Reads a block body as the next element (named, or by index) of `r`. */
+export function readBody(r: RlpReader, name: string | number): BlockBody {
   return readBodyParts(r.list(name));
 }
 

@@ -55,11 +55,15 @@ function encodeOutcome(o: ReceiptOutcome): Uint8Array {
 }
 
 function readOutcome(r: RlpReader): ReceiptOutcome {
-  const b = r.bytesView('outcome');
-  if (b.length === 0) return 0;
-  if (b.length === 1 && b[0] === 1) return 1;
-  if (b.length === 32) return b.slice();
-  throw new DecodeError(r.what, r.pathOf('outcome'), `invalid post-state-or-status of ${b.length} bytes`);
+  // Read in place: receipts are many and small, and a status needs no view.
+  r.skipBytes('outcome');
+  const buf = r.buffer;
+  const start = r.spanPayload;
+  const length = r.spanEnd - start;
+  if (length === 0) return 0;
+  if (length === 1 && buf[start] === 1) return 1;
+  if (length === 32) return buf.slice(start, start + 32);
+  throw new DecodeError(r.what, r.pathOf('outcome'), `invalid post-state-or-status of ${length} bytes`);
 }
 
 /** Encodes a log: `[address, [topics...], data]`. */
@@ -71,16 +75,16 @@ export function encodeLogItem(log: Log): Uint8Array {
   ]);
 }
 
-/** Reads a log as the next element of `r`. */
-export function readLog(r: RlpReader, name: string): Log {
+/** Reads a log as the next element (named, or by index) of `r`. */
+export function readLog(r: RlpReader, name: string | number): Log {
   const l = r.list(name);
-  const log = { address: l.bytes('address', 20), topics: l.list('topics').map((t, item) => t.hash(item)), data: l.bytes('data') };
+  const log = { address: l.bytes('address', 20), topics: l.listItems('topics', (t, i) => t.hash(`[${i}]`)), data: l.bytes('data') };
   l.done();
   return log;
 }
 
 function readLogs(r: RlpReader): Log[] {
-  return r.list('logs').map(readLog);
+  return r.listItems('logs', readLog);
 }
 
 function checkType(type: number): number {
@@ -106,11 +110,11 @@ function readReceipt68Fields(l: RlpReader, type: number): Receipt68 {
   return r;
 }
 
-/** Reads an eth/68 receipt (legacy list, or typed byte string) as the next element of `r`. */
-export function readReceipt68(r: RlpReader, name: string): Receipt68 {
+/** Reads an eth/68 receipt (legacy list, or typed byte string) as the next element (named, or by index) of `r`. */
+export function readReceipt68(r: RlpReader, name: string | number): Receipt68 {
   if (r.nextIsList(name)) return readReceipt68Fields(r.list(name), 0);
-  const b = r.bytesView(name);
   const path = r.pathOf(name);
+  const b = r.bytesView(typeof name === 'number' ? `[${name}]` : name);
   if (b.length < 2) throw new DecodeError(r.what, path, 'typed receipt too short');
   const type = b[0]!;
   if (type === 0 || type > MAX_TX_TYPE) throw new DecodeError(r.what, path, `invalid receipt type 0x${type.toString(16)}`);
@@ -127,8 +131,8 @@ export function encodeReceipt69Item(r: Receipt69): Uint8Array {
   ]);
 }
 
-/** Reads an eth/69 receipt as the next element of `r`. */
-export function readReceipt69(r: RlpReader, name: string): Receipt69 {
+/** Reads an eth/69 receipt as the next element (named, or by index) of `r`. */
+export function readReceipt69(r: RlpReader, name: string | number): Receipt69 {
   const l = r.list(name);
   const type = Number(l.uint('type', 1));
   if (type > MAX_TX_TYPE) throw new DecodeError(r.what, l.pathOf('type'), `invalid receipt type 0x${type.toString(16)}`);

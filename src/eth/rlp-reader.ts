@@ -20,6 +20,13 @@ import { MAX_MESSAGE_SIZE } from './protocol.js';
  */
 export const MAX_RAW_DEPTH = 64;
 
+/**
+ * The value of every empty list decoded by {@link RlpReader.items}: one shared, frozen array.
+ * A hostile message can hold millions of empty lists (one byte each), and an array apiece
+ * would cost 40 bytes per byte of input. Decoded values are read-only; pushing to it throws.
+ */
+export const EMPTY_LIST: never[] = Object.freeze([]) as unknown as never[];
+
 /** Cursor over the elements of one RLP list (or over a single top-level item). */
 export class RlpReader {
   private pos: number;
@@ -28,6 +35,10 @@ export class RlpReader {
   private payload = 0;
   private itemEnd = 0;
   private isList = false;
+  // A reader made by `list` names its path by its parent and its name there, and builds the
+  // string only when an error (or a caller) asks: most lists never need it.
+  private parent: RlpReader | undefined = undefined;
+  private nameInParent: string | number = '';
 
   private constructor(
     private readonly data: Uint8Array,
@@ -35,10 +46,18 @@ export class RlpReader {
     private readonly end: number,
     /** Structure being decoded, for errors (e.g. "BlockHeaders"). */
     readonly what: string,
-    /** Path of this list inside the message, for errors (e.g. "headers[3]"). */
-    readonly path: string,
+    private pathText: string,
   ) {
     this.pos = start;
+  }
+
+  /** Path of this list inside the message, for errors (e.g. "headers[3]"). */
+  get path(): string {
+    if (this.parent !== undefined) {
+      this.pathText = this.parent.pathOf(this.nameInParent);
+      this.parent = undefined;
+    }
+    return this.pathText;
   }
 
   /**
@@ -56,19 +75,21 @@ export class RlpReader {
     return new RlpReader(data, 0, data.length, what, path);
   }
 
-  /** The error path of element `name` of this list (e.g. `headers[3].bloom`). */
-  pathOf(name: string): string {
+  /** The error path of element `name` (or index `name`) of this list (e.g. `headers[3].bloom`). */
+  pathOf(name: string | number): string {
+    if (typeof name === 'number') name = `[${name}]`;
     if (name === '') return this.path === '' ? 'message' : this.path;
     if (this.path === '' || this.path === 'message') return name;
     return name.startsWith('[') ? `${this.path}${name}` : `${this.path}.${name}`;
   }
 
-  private fail(name: string, detail: string): never {
+  /** `name` may be an element index, formatted as `[i]` only when an error needs it. */
+  private fail(name: string | number, detail: string): never {
     throw new DecodeError(this.what, this.pathOf(name), detail);
   }
 
   /** Parses the header of the next item; throws if there is none or it is malformed. */
-  private header(name: string): void {
+  private header(name: string | number): void {
     const d = this.data;
     const pos = this.pos;
     if (pos >= this.end) this.fail(name, 'missing element');
@@ -113,7 +134,7 @@ export class RlpReader {
   }
 
   /** True if the next element is a list. Throws if there is none. */
-  nextIsList(name: string): boolean {
+  nextIsList(name: string | number): boolean {
     this.header(name);
     return this.isList;
   }
@@ -136,13 +157,16 @@ export class RlpReader {
     return this.data.subarray(this.itemStart, this.itemEnd);
   }
 
-  /** The next element as a reader over its list elements. */
-  list(name: string, whole = false): RlpReader {
+  /** The next element (named, or by index) as a reader over its list elements. */
+  list(name: string | number, whole = false): RlpReader {
     this.header(name);
     if (!this.isList) this.fail(name, 'expected a list');
     if (whole && this.itemEnd !== this.end) this.fail(name, 'trailing bytes after the item');
     this.pos = this.itemEnd;
-    return new RlpReader(this.data, this.payload, this.itemEnd, this.what, this.pathOf(name));
+    const child = new RlpReader(this.data, this.payload, this.itemEnd, this.what, '');
+    child.parent = this;
+    child.nameInParent = name;
+    return child;
   }
 
   /** The next element as a byte string (a copy), optionally of exactly `length` bytes. */
@@ -258,6 +282,93 @@ export class RlpReader {
     }
     this.pos = end;
     return this.data.subarray(start, end);
+  }
+
+  /**
+   * Number of elements left, counted by parsing their headers (each checked as when read)
+   * without moving, reading or allocating. Lets a decoder refuse an oversized list, and size
+   * its array exactly, before building any element.
+   */
+  count(): number {
+    const pos = this.pos;
+    let n = 0;
+    try {
+      while (this.pos < this.end) {
+        this.header(n);
+        this.pos = this.itemEnd;
+        n++;
+      }
+    } finally {
+      this.pos = pos;
+    }
+    return n;
+  }
+
+  /**
+   * Reads every remaining element with `read` into an array of exactly their number, counted
+   * first: a list longer than `max` is refused before any element is built. Elements are named
+   * by index. An empty list gives the shared frozen {@link EMPTY_LIST}.
+   */
+  items<T>(read: (r: RlpReader, index: number) => T, max = Infinity): T[] {
+    const n = this.count();
+    if (n === 0) return EMPTY_LIST;
+    if (n > max) this.fail('', `${n} elements exceed the limit of ${max}`);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = read(this, i);
+    return out;
+  }
+
+  /**
+   * The next element, a list, read with {@link items}: `list(name).items(read, max)`, except
+   * that an empty list costs no reader (a hostile message can hold millions of them).
+   */
+  listItems<T>(name: string | number, read: (r: RlpReader, index: number) => T, max = Infinity): T[] {
+    this.header(name);
+    if (!this.isList) this.fail(name, 'expected a list');
+    if (this.payload === this.itemEnd) {
+      this.pos = this.itemEnd;
+      return EMPTY_LIST;
+    }
+    this.pos = this.itemStart;
+    return this.list(name).items(read, max);
+  }
+
+  /** The buffer this reader walks: the whole message, shared by every reader over it. */
+  get buffer(): Uint8Array {
+    return this.data;
+  }
+
+  /**
+   * Moves past the next element without reading it (allocation-free) and says whether it is a
+   * list. Its place in {@link buffer} is then {@link spanStart} (header), {@link spanPayload}
+   * and {@link spanEnd}, for decoders that keep offsets instead of copies.
+   */
+  skip(name: string | number): boolean {
+    this.header(name);
+    this.pos = this.itemEnd;
+    return this.isList;
+  }
+
+  /** Moves past the next element, which must be a byte string (allocation-free). */
+  skipBytes(name: string | number): void {
+    this.header(name);
+    if (this.isList) this.fail(name, 'expected a byte string');
+    this.pos = this.itemEnd;
+  }
+
+  /** Offset in {@link buffer} of the header of the element last passed by {@link skip} or {@link skipBytes}. */
+  get spanStart(): number {
+    return this.itemStart;
+  }
+
+  /** Offset in {@link buffer} of the payload of the element last passed by {@link skip} or {@link skipBytes}. */
+  get spanPayload(): number {
+    return this.payload;
+  }
+
+  /** Offset in {@link buffer} just past the element last passed by {@link skip} or {@link skipBytes}. */
+  get spanEnd(): number {
+    return this.itemEnd;
   }
 
   /** Reads every remaining element with `read`, naming them `[0]`, `[1]`, ... */

@@ -41,7 +41,7 @@ export function encodeBlockBodies(m: BlockBodies): Uint8Array {
 /** Decodes a BlockBodies. */
 export function decodeBlockBodies(data: Uint8Array): BlockBodies {
   const r = RlpReader.message(data, WHAT_BODIES);
-  const m = { requestId: readRequestId(r), bodies: r.list('bodies').map(readBody) };
+  const m = { requestId: readRequestId(r), bodies: r.listItems('bodies', readBody) };
   r.done();
   return m;
 }

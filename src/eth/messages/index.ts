@@ -42,6 +42,8 @@ import {
 import { decodeStatus68, decodeStatus69, encodeStatus68, encodeStatus69, type Status68, type Status69 } from './status.js';
 import { decodeTransactions, encodeTransactions } from './transactions.js';
 
+export { peekResponse, type ResponseSummary } from './response-peek.js';
+
 /** Messages present in every supported version with the same shape. */
 interface CommonMessages {
   Transactions: Transaction[];

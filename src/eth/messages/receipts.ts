@@ -52,8 +52,9 @@ function encHashes(hashes: readonly Uint8Array[]): Uint8Array {
   return encList(hashes.map((h) => encBytes(checkLength(h, 32, 'hash'))));
 }
 
-function perBlock<R>(r: RlpReader, read: (r: RlpReader, name: string) => R): R[][] {
-  return r.list('receipts').map((blocks, name) => blocks.list(name).map(read));
+/** One list of receipts per block; empty lists (one byte each) share one frozen array. */
+function perBlock<R>(r: RlpReader, read: (r: RlpReader, index: number) => R): R[][] {
+  return r.listItems('receipts', (blocks, i) => blocks.listItems(i, read));
 }
 
 /** Encodes an eth/68 or eth/69 GetReceipts. */
