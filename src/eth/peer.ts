@@ -24,15 +24,18 @@ import { ethHandshake, isStatus68, type AnyStatus, type EthHandshakeOptions } fr
 import type { BlockHeader } from './header.js';
 import { isValidBlockRange, type BlockRangeUpdate } from './messages/block-range-update.js';
 import type { BlockOrigin } from './messages/headers.js';
-import { decodeEthMessage, encodeEthMessage, type EthMessage } from './messages/index.js';
+import { decodeEthMessage, encodeEthMessage, peekResponse, type EthMessage } from './messages/index.js';
 import type { BlockAnnouncement } from './messages/new-block-hashes.js';
 import type { NewBlock } from './messages/new-block.js';
 import type { NewPooledTransactionHashes } from './messages/pooled-transactions.js';
 import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from './protocol.js';
 import type { Receipt68, Receipt69 } from './receipt.js';
 import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, toReceipt68 } from './serve.js';
-import type { Transaction } from './transaction.js';
+import { MAX_TRANSACTIONS_PER_MESSAGE, type Transaction } from './transaction.js';
 
+
+/** Message codes of responses (matched to a request by ID). */
+const RESPONSE_CODES: ReadonlySet<number> = new Set([EthMessageCode.BlockHeaders, EthMessageCode.BlockBodies, EthMessageCode.Receipts, EthMessageCode.PooledTransactions]);
 /** Default per-request timeout. geth's downloader adapts its timeout to the peer's measured RTT (2-20 s target, at most 1 min); 10 s is a fixed middle. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Default bound on our requests in flight to one peer; more wait for a slot (their timeout runs while waiting). */
@@ -371,7 +374,10 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   /** Sends full transactions (Transactions). */
   sendTransactions(txs: readonly Transaction[]): void {
-    this.sendMessage({ name: 'Transactions', value: [...txs] });
+    // geth drops a peer that sends more than maxTransactionAnnouncements in one message.
+    for (let i = 0; i < txs.length; i += MAX_TRANSACTIONS_PER_MESSAGE) {
+      this.sendMessage({ name: 'Transactions', value: txs.slice(i, i + MAX_TRANSACTIONS_PER_MESSAGE) });
+    }
   }
 
   /** Announces transactions by type, size and hash (NewPooledTransactionHashes). */
@@ -421,6 +427,22 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   private onMessage(msg: SessionMessage): void {
     if (msg.capability.name !== ETH_PROTOCOL_NAME || this.closed) return;
+    if (RESPONSE_CODES.has(msg.code)) {
+      // Read only the request ID first: an unsolicited response is counted, not decoded (a peer
+      // must not make us build 10 MiB worth of objects for an answer nobody asked for).
+      let requestId: bigint;
+      try {
+        requestId = peekResponse(this.version, msg.code, msg.data).requestId;
+      } catch (err) {
+        this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }));
+        return;
+      }
+      const p = this.pending.get(requestId);
+      if (p === undefined || p.want !== msg.code) {
+        this.onUnsolicited(requestId);
+        return;
+      }
+    }
     let m: AnyEthMessage;
     try {
       m = decodeEthMessage(this.version, msg.code, msg.data) as AnyEthMessage;
@@ -476,6 +498,11 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
       p.deliver(m);
       return;
     }
+    this.onUnsolicited(requestId);
+  }
+
+  /** A response whose request ID matches nothing in flight (late, repeated or made up). */
+  private onUnsolicited(requestId: bigint): void {
     this.stats.unsolicited++;
     if (this.expired.has(requestId)) {
       this.stats.late++;

@@ -13,6 +13,8 @@ import type { EthMessage } from '../../src/eth/messages/index.js';
 import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, type EthPeerOptions } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/eth/serve.js';
+import { encList, encUint } from '../../src/eth/rlp-raw.js';
+import { EthMessageCode } from '../../src/eth/protocol.js';
 import { Inbox, nextClose, sessionPair, sleep, until, type Cleanup } from './loopback.js';
 
 const cleanups: Cleanup[] = [];
@@ -223,6 +225,32 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     expect(info).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
     expect(a.closeInfo!.error).toBeInstanceOf(EthProtocolError);
     expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
+  });
+
+  it('an unsolicited response is counted from its request ID alone: its items are never decoded', async () => {
+    const [a, inbox] = await rawPair(69);
+    // A valid envelope [requestId, [items]] whose items are garbage: decoding them would breach.
+    const garbage = encList([encUint(4242n), encList([Uint8Array.of(0xc3, 0x01, 0x02, 0x03), Uint8Array.of(0x83, 0xff, 0xff, 0xff)])]);
+    inbox.session.send('eth', EthMessageCode.BlockBodies, garbage);
+    await until(() => a.stats.unsolicited === 1);
+    expect(a.closed).toBe(false);
+    // The same bytes as the answer to a pending request are decoded, and break the peer.
+    const p = a.getBlockBodies([hashOf(1)], { timeoutMs: 2000 });
+    const req = await reply(inbox, 'GetBlockBodies');
+    inbox.session.send('eth', EthMessageCode.BlockBodies, encList([encUint(req.value.requestId), encList([Uint8Array.of(0x83, 0xff, 0xff, 0xff)])]));
+    await expect(p).rejects.toBeInstanceOf(Error);
+    await until(() => a.closed);
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('decode');
+  });
+
+  it('sendTransactions splits batches over the 5000-per-message cap', async () => {
+    const [a, inbox] = await rawPair(69);
+    const tx = blocks.find((b) => b.body.transactions.length > 0)!.body.transactions[0]!;
+    a.sendTransactions(Array.from({ length: 5001 }, () => tx));
+    const first = await inbox.next();
+    const second = await inbox.next();
+    expect([first.name, second.name]).toEqual(['Transactions', 'Transactions']);
+    expect([(first.value as unknown[]).length, (second.value as unknown[]).length]).toEqual([5000, 1]);
   });
 
   it('a response of the wrong type does not satisfy a request', async () => {
