@@ -92,15 +92,8 @@ export interface GenesisJsonOptions {
   bootnodes?: readonly string[];
 }
 
-/**
- * Builds a network from a geth-style genesis.json (the parsed object, or its text) and the
- * genesis block hash (computing it would need the genesis state trie, which is out of scope).
- *
- * As geth's `gatherForks` does by reflection, every `config` key ending in `Block` is a
- * block-number fork and every key ending in `Time` a timestamp fork, so forks added after this
- * code (bpo3Time, amsterdamTime, ...) are counted too. Null entries are unset forks.
- */
-export function networkFromGenesisJson(json: unknown, genesisHash: Uint8Array, options: GenesisJsonOptions = {}): EthNetwork {
+/** A genesis.json as an object (text is parsed first). Throws DecodeError naming the field. */
+export function genesisJsonObject(json: unknown): Record<string, unknown> {
   let doc: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -109,8 +102,21 @@ export function networkFromGenesisJson(json: unknown, genesisHash: Uint8Array, o
       throw new DecodeError(WHAT, 'json', (err as Error).message);
     }
   }
-  if (typeof doc !== 'object' || doc === null) throw new DecodeError(WHAT, 'json', 'expected an object');
-  const config = (doc as Record<string, unknown>)['config'];
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new DecodeError(WHAT, 'json', 'expected an object');
+  return doc as Record<string, unknown>;
+}
+
+/**
+ * Builds a network from a geth-style genesis.json (the parsed object, or its text) and the
+ * genesis block hash (`genesisBlockFromJson` in genesis.ts computes it from the same file).
+ *
+ * As geth's `gatherForks` does by reflection, every `config` key ending in `Block` is a
+ * block-number fork and every key ending in `Time` a timestamp fork, so forks added after this
+ * code (bpo3Time, amsterdamTime, ...) are counted too. Null entries are unset forks.
+ */
+export function networkFromGenesisJson(json: unknown, genesisHash: Uint8Array, options: GenesisJsonOptions = {}): EthNetwork {
+  const doc = genesisJsonObject(json);
+  const config = doc['config'];
   if (typeof config !== 'object' || config === null) throw new DecodeError(WHAT, 'config', 'expected an object');
   if (genesisHash.length !== 32) throw new RangeError('genesis hash must be 32 bytes');
 
@@ -124,7 +130,7 @@ export function networkFromGenesisJson(json: unknown, genesisHash: Uint8Array, o
   const chainId = (config as Record<string, unknown>)['chainId'];
   const networkId = options.networkId ?? (chainId === undefined ? undefined : parseUint64(chainId, 'config.chainId'));
   if (networkId === undefined) throw new DecodeError(WHAT, 'config.chainId', 'missing (and no networkId given)');
-  const ts = (doc as Record<string, unknown>)['timestamp'];
+  const ts = doc['timestamp'];
   const genesisTime = ts === undefined || ts === null ? 0n : parseUint64(ts, 'timestamp');
 
   return {

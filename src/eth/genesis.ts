@@ -13,6 +13,7 @@ import { bytesToHex, hexToBytes } from '../common/bytes.js';
 import { DecodeError } from '../common/errors.js';
 import { keccak256 } from '../crypto/keccak.js';
 import type { Block } from './block.js';
+import { genesisJsonObject } from './chain-config.js';
 import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 import { makeHeader, type HeaderFields } from './header.js';
 import { encBytes, encList, encUint } from './rlp-raw.js';
@@ -139,16 +140,7 @@ function parseAccount(v: unknown, field: string): GenesisAccount {
 
 /** Parses a genesis.json (text or parsed object). Throws DecodeError naming the field. */
 export function parseGenesisJson(json: unknown): GenesisSpec {
-  let doc: unknown = json;
-  if (typeof json === 'string') {
-    try {
-      doc = JSON.parse(json);
-    } catch (err) {
-      throw new DecodeError(WHAT, 'json', (err as Error).message);
-    }
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new DecodeError(WHAT, 'json', 'expected an object');
-  const g = doc as Record<string, unknown>;
+  const g = genesisJsonObject(json);
   const config = g['config'];
   if (typeof config !== 'object' || config === null) throw new DecodeError(WHAT, 'config', 'expected an object');
   const alloc = new Map<string, GenesisAccount>();

@@ -5,7 +5,6 @@
  * serving a well-behaved peer, and once everything is closed no socket or timer is left.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Socket } from 'node:net';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
@@ -22,7 +21,7 @@ import type { Protocol } from '../../src/server/protocol.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import { helloPayload, rawHandshake, sendFrame } from '../support/raw-peer.js';
-import { expectNoLeaks, goodClient, openResources, rawEthClient, sleep, startEthNode, stillServes, testChain, waitFor, type Cleanup, type EthNode } from './support.js';
+import { expectNoLeaks, goodClient, openResources, rawEthClient, sleep, startEthNode, stillServes, tcp, testChain, waitFor, type Cleanup, type EthNode } from './support.js';
 
 const cleanups: Cleanup[] = [];
 afterEach(async () => {
@@ -31,15 +30,6 @@ afterEach(async () => {
 
 async function closeAll(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!();
-}
-
-function tcp(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
-    s.once('error', reject);
-    s.on('error', () => {});
-    cleanups.push(() => void s.destroy());
-  });
 }
 
 function nextRemoved(node: EthNode): Promise<{ peer: Peer; info: CloseInfo }> {
@@ -63,7 +53,7 @@ describe('transport faults', () => {
     const node = await startEthNode(cleanups);
     for (const kill of ['destroy', 'resetAndDestroy'] as const) {
       const failure = nextInboundFailure(node);
-      const s = await tcp(node.port);
+      const s = await tcp(node.port, cleanups);
       const auth = new InitiatorHandshake(generatePrivateKey(), node.publicKey).authPacket;
       s.write(auth.subarray(0, auth.length >> 1));
       await sleep(20);
@@ -178,7 +168,7 @@ describe('transport faults', () => {
         (async () => {
           const stage = i % 5;
           if (stage <= 1) {
-            const s = await tcp(node.port);
+            const s = await tcp(node.port, cleanups);
             if (stage === 1) s.write(new InitiatorHandshake(generatePrivateKey(), node.publicKey).authPacket.subarray(0, 50 + i));
             await sleep(i * 3);
             if (i % 2) s.resetAndDestroy();

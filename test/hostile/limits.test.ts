@@ -125,6 +125,19 @@ describe('the timeouts a peer can hit use the defaults when nothing is configure
     return { listener: l, port, publicKey: publicKeyOf(privateKey) };
   }
 
+  /** A raw eth/69 peer with its session on our listener active; the fake clock runs from before its handshake. */
+  async function activeRawSession(): Promise<{ p: Awaited<ReturnType<typeof rawHandshake>>; session: Session }> {
+    const t = await listener();
+    fakeClock();
+    let session: Session | undefined;
+    t.listener.on('session', (s) => (session = s));
+    const p = await rawHandshake(t.port, t.publicKey);
+    cleanups.push(() => void p.socket.destroy());
+    sendFrame(p, 0, helloPayload(p, [{ name: 'eth', version: 69 }]));
+    await spin(() => session !== undefined, 'session active');
+    return { p, session: session! };
+  }
+
   it(`a connection that never completes the handshake is cut at ${HANDSHAKE_TIMEOUT_MS} ms`, async () => {
     const t = await listener();
     fakeClock();
@@ -142,16 +155,9 @@ describe('the timeouts a peer can hit use the defaults when nothing is configure
   });
 
   it(`an active session that hears nothing is ended with ReadTimeout at ${IDLE_TIMEOUT_MS} ms, despite our pings`, async () => {
-    const t = await listener();
-    fakeClock();
-    let session: Session | undefined;
-    t.listener.on('session', (s) => (session = s));
-    const p = await rawHandshake(t.port, t.publicKey);
-    cleanups.push(() => void p.socket.destroy());
-    sendFrame(p, 0, helloPayload(p, [{ name: 'eth', version: 69 }]));
-    await spin(() => session !== undefined, 'session active');
+    const { p, session } = await activeRawSession();
     let info: CloseInfo | undefined;
-    session!.once('close', (i) => (info = i));
+    session.once('close', (i) => (info = i));
     await vi.advanceTimersByTimeAsync(IDLE_TIMEOUT_MS - 10);
     expect(info).toBeUndefined();
     await vi.advanceTimersByTimeAsync(20);
@@ -163,17 +169,10 @@ describe('the timeouts a peer can hit use the defaults when nothing is configure
   });
 
   it(`an eth peer that never sends Status fails the handshake at ${STATUS_TIMEOUT_MS} ms`, async () => {
-    const t = await listener();
     const chain = testChain();
-    fakeClock();
-    let session: Session | undefined;
-    t.listener.on('session', (s) => (session = s));
-    const p = await rawHandshake(t.port, t.publicKey);
-    cleanups.push(() => void p.socket.destroy());
-    sendFrame(p, 0, helloPayload(p, [{ name: 'eth', version: 69 }]));
-    await spin(() => session !== undefined, 'session active');
+    const { session } = await activeRawSession();
     let result: unknown;
-    void EthPeer.connect(session!, { network: chain.network, chain: chain.chain }).then(
+    void EthPeer.connect(session, { network: chain.network, chain: chain.chain }).then(
       (x) => (result = x),
       (e) => (result = e),
     );
@@ -183,21 +182,14 @@ describe('the timeouts a peer can hit use the defaults when nothing is configure
     await spin(() => result !== undefined, 'handshake settled');
     expect(result).toBeInstanceOf(EthHandshakeError);
     expect(result).toMatchObject({ reason: 'timeout' });
-    expect(session!.closeInfo?.reason).toBe(DisconnectReason.ReadTimeout);
+    expect(session.closeInfo?.reason).toBe(DisconnectReason.ReadTimeout);
   });
 
   it(`a request the peer never answers fails at ${DEFAULT_REQUEST_TIMEOUT_MS} ms`, async () => {
-    const t = await listener();
     const chain = testChain();
-    fakeClock();
-    let session: Session | undefined;
-    t.listener.on('session', (s) => (session = s));
-    const p = await rawHandshake(t.port, t.publicKey);
-    cleanups.push(() => void p.socket.destroy());
-    sendFrame(p, 0, helloPayload(p, [{ name: 'eth', version: 69 }]));
-    await spin(() => session !== undefined, 'session active');
+    const { p, session } = await activeRawSession();
     const head = chain.chain.head();
-    const connecting = EthPeer.connect(session!, { network: chain.network, chain: chain.chain });
+    const connecting = EthPeer.connect(session, { network: chain.network, chain: chain.chain });
     // The raw peer's Status (snappy-compressed, at the eth offset 0x10), then silence.
     sendFrame(p, 0x10, encodeStatus(69, makeStatus(69, { network: chain.network, head: { number: head.number, hash: head.hash, time: head.time } })), true);
     const peer = await connecting;

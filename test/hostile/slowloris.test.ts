@@ -8,7 +8,6 @@
  * 5 s default is checked in limits.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Socket } from 'node:net';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { TimeoutError } from '../../src/rlpx/errors.js';
@@ -17,7 +16,8 @@ import { decodeDisconnect } from '../../src/rlpx/hello.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import type { CloseInfo, Session } from '../../src/rlpx/session.js';
 import { helloPayload, rawHandshake } from '../support/raw-peer.js';
-import { expectNoLeaks, goodClient, openResources, sleep, startEthNode, stillServes, waitFor, type Cleanup } from './support.js';
+import type { Socket } from 'node:net';
+import { expectNoLeaks, goodClient, openResources, sleep, startEthNode, stillServes, tcp, waitFor, type Cleanup } from './support.js';
 
 const cleanups: Cleanup[] = [];
 afterEach(async () => {
@@ -35,21 +35,12 @@ async function trickle(socket: Socket, bytes: Uint8Array, everyMs: number): Prom
   return sent;
 }
 
-function tcp(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
-    s.once('error', reject);
-    s.on('error', () => {});
-    cleanups.push(() => void s.destroy());
-  });
-}
-
 describe('slowloris', () => {
   it('one byte per second of auth is cut off at the handshake deadline; others are served meanwhile', async () => {
     const node = await startEthNode(cleanups, { session: { handshakeTimeoutMs: 2_500 } });
     const failures: Error[] = [];
     node.server.on('connection:failed', (dir, err) => dir === 'inbound' && failures.push(err));
-    const socket = await tcp(node.port);
+    const socket = await tcp(node.port, cleanups);
     const auth = new InitiatorHandshake(generatePrivateKey(), node.publicKey).authPacket;
     const sending = trickle(socket, auth, 1_000);
     // While the trickle runs, a good peer connects and is served.
@@ -85,7 +76,7 @@ describe('slowloris', () => {
   it('many slow connections hold at most maxPendingPeers slots, and only until the deadline', async () => {
     const before = openResources();
     const node = await startEthNode(cleanups, { maxPendingPeers: 4, session: { handshakeTimeoutMs: 1_500 } });
-    const sockets = await Promise.all(Array.from({ length: 7 }, () => tcp(node.port)));
+    const sockets = await Promise.all(Array.from({ length: 7 }, () => tcp(node.port, cleanups)));
     for (const s of sockets) s.write(Uint8Array.of(0x01)); // one byte each, then nothing
     await waitFor(() => node.server.stats.inboundRefused.pending === 3, 5_000, 'three refused as pending');
     // Once the deadline passes, the slots are free again and a good peer gets in.

@@ -4,6 +4,7 @@
  * after the Status, and leak checks on sockets and timers.
  */
 import { expect } from 'vitest';
+import { connect, type Socket } from 'node:net';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
@@ -30,6 +31,16 @@ export async function waitFor(cond: () => boolean, ms = 5_000, what = 'condition
 }
 
 /** The session's close info, now or when it closes. */
+/** A raw TCP connection to 127.0.0.1:`port`, destroyed by the test's cleanups. */
+export function tcp(port: number, cleanups: Cleanup[]): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+    s.on('error', () => {});
+    cleanups.push(() => void s.destroy());
+  });
+}
+
 export function closed(s: Session): Promise<CloseInfo> {
   return s.closeInfo ? Promise.resolve(s.closeInfo) : new Promise((r) => s.once('close', r));
 }
