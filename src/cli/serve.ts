@@ -28,6 +28,8 @@ interface Served {
   network: EthNetwork;
   chain: ChainReader;
   what: Record<string, unknown>;
+  /** Total difficulty of the head, for eth/68 Status (post-merge-only chains: 0). */
+  td?: bigint;
   /** Releases what the chain holds (open files). */
   close?: () => void;
 }
@@ -50,6 +52,7 @@ async function chainFile(values: { chain: string; receipts?: string | undefined;
   return {
     network,
     chain,
+    td: chain.totalDifficulty,
     what: { chain: values.chain, blocks: chain.fileBlocks, receipts: chain.receiptsLoaded, withoutReceipts: chain.blocksWithoutReceipts },
     close: () => chain.close(),
   };
@@ -80,7 +83,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const log = createLogger({ level: values.verbosity as 'info', component: 'serve' });
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
-    const eth = new EthService({ network: served.network, chain: served.chain, versions });
+    const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
     const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: 'devp2p-ts/v0.1.0/serve' });
     eth.on('peer', (p, sp) => log.info('eth peer', { id: sp.id.slice(0, 16), client: sp.session.remoteHello?.clientId, eth: p.version }));
     eth.on('handshake:failed', (err, sp) => log.info('peer refused at Status', { id: sp.id.slice(0, 16), err }));

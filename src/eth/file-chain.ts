@@ -107,6 +107,8 @@ export class FileChain implements ChainReader {
   private withoutReceipts = 0;
   private loadedReceipts = 0;
   private fileBlockCount = 0;
+  /** Sum of the difficulties of every block, genesis included (eth/68 Status `td`). */
+  totalDifficulty = 0n;
 
   private constructor(
     private readonly chainFile: string,
@@ -145,7 +147,9 @@ export class FileChain implements ChainReader {
     let memoryGenesis: Block | undefined;
     let head: BlockHeader | undefined;
     let fileBlocks = 0;
+    let td = 0n;
     const index = (header: BlockHeader, hasTxs: boolean, offset: number, size: number) => {
+      td += header.difficulty;
       const p = hashes.size;
       cols.ensure(p + 1);
       cols.blockOffset[p] = offset;
@@ -180,6 +184,7 @@ export class FileChain implements ChainReader {
 
     const chain = new FileChain(file, opts.receiptsFile, cols, hashes, memoryGenesis);
     chain.fileBlockCount = fileBlocks;
+    chain.totalDifficulty = td;
     chain.headHeader = head!;
     chain.chainFd = openSync(file, 'r');
     try {

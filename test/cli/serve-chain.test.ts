@@ -157,6 +157,18 @@ describe.skipIf(ethtest === undefined)(`serve --chain ethtest v1.17.10 chain.rlp
     expect(bodies.map((b) => bytesToHex(encodeBodyItem(b)))).toEqual(withTx.map((b) => bytesToHex(encodeBodyItem(b))));
   });
 
+  it('eth/68 Status carries the chain\'s total difficulty (the ethtest chain has a PoW prefix)', async () => {
+    const genesis = genesisBlockFromJson(ethtest!.genesisJson);
+    let td = genesis.header.difficulty;
+    for await (const { block } of readChainFile(ethtest!.chainFile)) td += block.header.difficulty;
+    expect(td).toBeGreaterThan(0n);
+    const network = networkFromGenesisJson(ethtest!.genesisJson, genesis.header.hash);
+    const s = await serve(['--chain', ethtest!.chainFile, '--genesis', ethtest!.genesisFile, '--eth', '68']);
+    const peer = await peerOf(s, 68, network, new MemoryChain([{ header: genesis.header, body: { transactions: [], uncles: [], withdrawals: [] }, receipts: [] }]));
+    const remote = peer.remoteStatus;
+    expect(isStatus68(remote) && remote.td).toBe(td);
+  });
+
   it('checks a given --genesis-hash against genesis.json', async () => {
     const wrong = await cli(['serve', '--chain', ethtest!.chainFile, '--genesis', ethtest!.genesisFile, '--genesis-hash', `0x${'11'.repeat(32)}`]);
     expect(wrong.code).toBe(2);
