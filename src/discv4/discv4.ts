@@ -14,8 +14,12 @@
  * - Pong, Neighbors and ENRResponse are accepted only as replies to a pending request to
  *   that node ID at that IP (Pong and ENRResponse also by reply token).
  *
- * Timers: the revalidation and refresh timers, one per pending reply and one per bond wait.
- * All are cleared in one place, {@link Discv4.close}.
+ * - before our own FindNode or ENRRequest, a node that may not hold our endpoint proof is
+ *   pinged, and the request waits for its Ping back (see {@link Discv4.ensureBond}); a request
+ *   that may have overtaken the Pong proving us is resent once (see `resendAfterPong`).
+ *
+ * Timers: the revalidation and refresh timers, one per pending reply (plus one for its resend)
+ * and one per bond wait. All are cleared in one place, {@link Discv4.close}.
  */
 import { setMaxListeners } from 'node:events';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
@@ -171,7 +175,17 @@ interface Pending {
   /** Ends the request (timer and abort listener cleared by {@link Discv4.removePending}). */
   fail(err: Error): void;
   timer: NodeJS.Timeout | undefined;
+  /** Sends the request once more if no reply came by then (see Discv4.resendAfterPong). */
+  resendTimer: NodeJS.Timeout | undefined;
+  /** Replies matched so far. */
+  replies: number;
   cleanup: (() => void) | undefined;
+}
+
+/** A request to send once more at `atMs` (performance.now()) if no reply has come by then. */
+interface Resend {
+  atMs: number;
+  packet: Uint8Array;
 }
 
 const keyOf = (idHex: string, ip: string): string => `${idHex}@${ip}`;
@@ -194,8 +208,18 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
   private readonly pendingIps = new Map<string, Set<Pending>>();
   private cachedSelf: DiscNode | undefined;
   private readonly pingsInFlight = new Map<string, Promise<PongInfo>>();
+  /** ensureBond calls waiting for a Ping from (ID, IP), woken by handlePing. */
   private readonly bondWaiters = new Map<string, Set<() => void>>();
-  private readonly bondWaitTimers = new Set<NodeJS.Timeout>();
+  /** Bond waits in progress: each timer with the function that ends its wait early (close). */
+  private readonly bondWaits = new Map<NodeJS.Timeout, (err?: Error) => void>();
+  /**
+   * When (performance.now()) we last answered a Ping from (ID, IP), for Pongs younger than
+   * {@link Discv4.pongSettleMs}: such a Pong may be the endpoint proof the remote needs before
+   * it answers our FindNode. Insertion order is time order, so pruning reads from the front.
+   */
+  private readonly recentPongs = new Map<string, number>();
+  /** How long after our Pong a FindNode or ENRRequest without reply is resent (respTimeout / 2). */
+  private readonly pongSettleMs: number;
   private readonly lifetime = new AbortController();
   private revalidateTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -216,6 +240,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     this.now = config.now ?? Date.now;
     this.respTimeoutMs = config.respTimeoutMs ?? RESP_TIMEOUT_MS;
     this.bondExpirationMs = config.bondExpirationMs ?? BOND_EXPIRATION_MS;
+    this.pongSettleMs = this.respTimeoutMs / 2;
     if (config.rateLimit !== false) {
       this.limiter = new IpRateLimiter(config.rateLimit ?? { perMinute: DEFAULT_PACKETS_PER_MINUTE, lanPerMinute: DEFAULT_LAN_PACKETS_PER_MINUTE }, this.now);
     }
@@ -325,7 +350,8 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     const sig = signal ?? opts.signal;
     await this.ensureBond(node, sig);
     const found: DiscNode[] = [];
-    let received = 0;
+    // Entries counted once each: a resent FindNode (see resendAfterPong) may be answered twice.
+    const received = new Set<string>();
     const { packet } = this.encodeMsg({ type: PacketType.FindNode, target, expiration: this.expiration() }, this.privateKey);
     const p = this.request<DiscNode[]>(
       node,
@@ -335,14 +361,17 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
       (resolve) => (msg, _pkt, fromIp) => {
         if (msg.type !== PacketType.Neighbors) return false;
         for (const rn of msg.nodes) {
+          const key = bytesToHex(rn.publicKey);
+          if (received.has(key)) continue;
+          received.add(key);
           const n = this.nodeFromRpc(fromIp, rn);
           if (n) found.push(n);
         }
-        received += msg.nodes.length;
-        if (received >= BUCKET_SIZE) resolve(found);
+        if (received.size >= BUCKET_SIZE) resolve(found);
         return true;
       },
       sig,
+      this.resendAfterPong(node, packet),
     );
     this.send(packet, node);
     return p;
@@ -364,6 +393,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
         return true;
       },
       opts.signal,
+      this.resendAfterPong(node, packet),
     );
     this.send(packet, node);
     return p;
@@ -451,10 +481,10 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     for (const set of [...this.pending.values()]) for (const p of [...set]) p.fail(new Discv4ClosedError());
     this.pending.clear();
     this.pendingIps.clear();
-    for (const t of this.bondWaitTimers) clearTimeout(t);
-    this.bondWaitTimers.clear();
-    for (const set of this.bondWaiters.values()) for (const w of set) w();
+    for (const end of [...this.bondWaits.values()]) end(new Discv4ClosedError());
+    this.bondWaits.clear();
     this.bondWaiters.clear();
+    this.recentPongs.clear();
     await this.refreshing?.catch(() => undefined);
     await this.transport.close();
     await this.db.close();
@@ -462,8 +492,8 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
 
   /** Number of timers currently armed (tests check it is 0 after close). */
   get activeTimers(): number {
-    let n = this.bondWaitTimers.size + (this.revalidateTimer ? 1 : 0) + (this.refreshTimer ? 1 : 0);
-    for (const set of this.pending.values()) for (const p of set) if (p.timer) n++;
+    let n = this.bondWaits.size + (this.revalidateTimer ? 1 : 0) + (this.refreshTimer ? 1 : 0);
+    for (const set of this.pending.values()) for (const p of set) n += (p.timer ? 1 : 0) + (p.resendTimer ? 1 : 0);
     return n;
   }
 
@@ -535,6 +565,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     );
     const node = makeNode(pkt.publicKey, from.ip, from.port, tcpPort);
     this.db.updateLastPingReceived(idHex, from.ip, this.now());
+    this.notePongSent(keyOf(idHex, from.ip));
     const waiters = this.bondWaiters.get(keyOf(idHex, from.ip));
     if (waiters) for (const w of [...waiters]) w();
     if (this.isBonded(idHex, from.ip)) {
@@ -627,6 +658,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     onTimeout: ((resolve: (v: T) => void, reject: (e: Error) => void) => void) | undefined,
     matcher: (resolve: (v: T) => void, reject: (e: Error) => void) => Pending['match'],
     signal?: AbortSignal,
+    resend?: Resend,
   ): Promise<T> {
     if (this.state !== 'open') return Promise.reject(new Discv4ClosedError());
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
@@ -642,6 +674,8 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
           rejectOuter(err);
         },
         timer: undefined,
+        resendTimer: undefined,
+        replies: 0,
         cleanup: undefined,
       };
       const resolve = (v: T): void => {
@@ -649,12 +683,31 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
         resolveOuter(v);
       };
       const reject = (e: Error): void => p.fail(e);
-      p.match = matcher(resolve, reject);
-      p.timer = setTimeout(() => {
-        p.timer = undefined;
-        if (onTimeout) onTimeout(resolve, reject);
-        else reject(new Discv4TimeoutError(type === PacketType.Pong ? 'Ping' : type === PacketType.Neighbors ? 'FindNode' : 'ENRRequest', node));
-      }, timeoutMs ?? this.respTimeoutMs);
+      const match = matcher(resolve, reject);
+      p.match = (msg, pkt, fromIp) => {
+        const ok = match(msg, pkt, fromIp);
+        if (ok) p.replies++;
+        return ok;
+      };
+      const armTimeout = (): void => {
+        clearTimeout(p.timer);
+        p.timer = setTimeout(() => {
+          p.timer = undefined;
+          if (onTimeout) onTimeout(resolve, reject);
+          else reject(new Discv4TimeoutError(type === PacketType.Pong ? 'Ping' : type === PacketType.Neighbors ? 'FindNode' : 'ENRRequest', node));
+        }, timeoutMs ?? this.respTimeoutMs);
+      };
+      armTimeout();
+      if (resend) {
+        p.resendTimer = setTimeout(() => {
+          p.resendTimer = undefined;
+          if (p.replies > 0 || this.state !== 'open') return;
+          // The resent request gets a full reply window, and its replies skip the rate limit too.
+          p.freeReplies += type === PacketType.Neighbors ? 4 : 1;
+          armTimeout();
+          this.send(resend.packet, node);
+        }, Math.max(0, resend.atMs - performance.now()));
+      }
       if (signal) {
         const onAbort = (): void => reject(signal.reason as Error);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -672,6 +725,8 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
   private removePending(p: Pending): void {
     clearTimeout(p.timer);
     p.timer = undefined;
+    clearTimeout(p.resendTimer);
+    p.resendTimer = undefined;
     p.cleanup?.();
     p.cleanup = undefined;
     const set = this.pending.get(p.key);
@@ -682,29 +737,91 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
   }
 
   /**
-   * geth ensureBond: if the node has not pinged us within the bond period (so it may not
-   * answer our FindNode), ping it and wait until it pings us back (at most one reply timeout).
+   * geth ensureBond: makes it likely that `node` holds our endpoint proof before we send it a
+   * FindNode or ENRRequest, which it would otherwise drop in silence.
+   *
+   * If the node has not pinged us within the bond period (or keeps failing our FindNodes), we
+   * ping it; a node without our proof then pings us back, and our Pong to that Ping is the
+   * proof. geth waits for all this blind: after its Ping's reply it always sleeps respTimeout
+   * "for them to ping back and process our pong". We wait for the signal instead: the node's
+   * Ping (at most respTimeout after its Pong, as geth's sleep), which handlePing answers at
+   * once. Our Pong can still be overtaken by the request sent right behind it; rather than a
+   * blind sleep for that, the request is resent once if it gets no reply in time
+   * ({@link resendAfterPong}).
    */
   private async ensureBond(node: DiscNode, signal?: AbortSignal): Promise<void> {
     const lastPing = this.db.lastPingReceived(node.idHex, node.ip);
     const tooOld = this.now() - lastPing > this.bondExpirationMs;
     if (!tooOld && this.db.findFails(node.idHex, node.ip) <= MAX_FINDNODE_FAILURES) return;
+    const asked = this.now();
     await this.ping(node, signal ? { signal } : {});
-    if (this.now() - this.db.lastPingReceived(node.idHex, node.ip) <= this.bondExpirationMs) return;
-    await new Promise<void>((resolve) => {
-      const k = keyOf(node.idHex, node.ip);
+    // A Ping that arrived after ours went out is its ping-back, already answered with our Pong.
+    if (this.db.lastPingReceived(node.idHex, node.ip) >= asked) return;
+    const k = keyOf(node.idHex, node.ip);
+    await this.bondWait(this.respTimeoutMs, signal, (wake) => {
       let set = this.bondWaiters.get(k);
       if (!set) this.bondWaiters.set(k, (set = new Set()));
-      const done = (): void => {
-        clearTimeout(timer);
-        this.bondWaitTimers.delete(timer);
-        set!.delete(done);
-        if (set!.size === 0) this.bondWaiters.delete(k);
-        resolve();
+      set.add(wake);
+      return () => {
+        set.delete(wake);
+        if (set.size === 0 && this.bondWaiters.get(k) === set) this.bondWaiters.delete(k);
       };
-      const timer = setTimeout(done, this.respTimeoutMs);
-      this.bondWaitTimers.add(timer);
-      set.add(done);
+    });
+  }
+
+  /**
+   * If we answered a Ping from `node` less than {@link pongSettleMs} ago, that Pong may be the
+   * endpoint proof the node needs to answer the request we are about to send, and on a network
+   * that reorders datagrams the request can overtake it and be dropped. The reply is the only
+   * signal that the Pong landed (nothing acknowledges a Pong), so: send at once, and if no reply
+   * has come when the Pong is pongSettleMs (respTimeout / 2) old, send the same request once
+   * more. Half a respTimeout is one leg of a round trip that is expected within respTimeout;
+   * geth sleeps a full respTimeout before every such request instead. The cost is nothing when
+   * the reply comes in time, one extra request when it was dropped, and a duplicate answer
+   * (ignored) from a node whose reply is merely slower than that.
+   */
+  private resendAfterPong(node: DiscNode, packet: Uint8Array): Resend | undefined {
+    const pongAt = this.recentPongs.get(keyOf(node.idHex, node.ip));
+    if (pongAt === undefined || performance.now() - pongAt >= this.pongSettleMs) return undefined;
+    return { atMs: pongAt + this.pongSettleMs, packet };
+  }
+
+  /** Records that we just answered a Ping from `k`; forgets Pongs older than {@link pongSettleMs}. */
+  private notePongSent(k: string): void {
+    const t = performance.now();
+    for (const [key, at] of this.recentPongs) {
+      if (t - at < this.pongSettleMs) break;
+      this.recentPongs.delete(key);
+    }
+    this.recentPongs.delete(k);
+    this.recentPongs.set(k, t);
+  }
+
+  /**
+   * Waits `ms` (a bond wait): ends early when `arm`'s wake function is called, rejects when
+   * `signal` aborts or the node closes. The timer is in {@link bondWaits} until it ends.
+   */
+  private bondWait(ms: number, signal: AbortSignal | undefined, arm?: (wake: () => void) => () => void): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(new Discv4ClosedError());
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      let ended = false;
+      let disarm: (() => void) | undefined;
+      const end = (err?: Error): void => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(timer);
+        this.bondWaits.delete(timer);
+        signal?.removeEventListener('abort', onAbort);
+        disarm?.();
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = (): void => end(signal!.reason as Error);
+      const timer = setTimeout(() => end(), ms);
+      this.bondWaits.set(timer, end);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      disarm = arm?.(() => end());
     });
   }
 

@@ -4,7 +4,9 @@
  * max peers 50 with a dial ratio of 3 (16 dialed / 34 inbound), 50 pending inbound handshakes,
  * 50 dials in flight, 15 s dial timeout, 35 s dial history, 30 s inbound throttle per IP
  * (LAN exempt), an optional netrestrict CIDR list. Trusted peers bypass the peer limits; static
- * and trusted peers are kept connected with backoff. No self-dial, one session per node ID.
+ * and trusted peers are kept connected with backoff. No self-dial, one session per node ID;
+ * when two nodes dial each other at once, both keep the connection dialed by the lower node ID
+ * (see {@link keepsNewSession}).
  */
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { bytesToHex } from '../common/bytes.js';
@@ -239,7 +241,10 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (!this.running) return DisconnectReason.ClientQuitting;
     if (id === this.id) return DisconnectReason.Self;
     if (this.reputation.isBanned(id)) return DisconnectReason.UselessPeer;
-    if (this.peersById.has(id)) return DisconnectReason.AlreadyConnected;
+    const existing = this.peersById.get(id);
+    if (existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction)) return DisconnectReason.AlreadyConnected;
+    // A session that replaces another for the same node takes no new slot.
+    if (existing !== undefined) return undefined;
     if (!trusted && this.peersById.size >= this.maxPeers) return DisconnectReason.TooManyPeers;
     if (!trusted && session.direction === 'inbound' && this.counts().inbound >= this.maxInbound) return DisconnectReason.TooManyPeers;
     // Dynamic dials run up to 2x the free outbound slots (many fail); the ones that succeed past
@@ -391,11 +396,13 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (session.currentState === 'closed') return;
     const id = bytesToHex(nodeIdOf(session.remotePublicKey!));
     // The Hello check ran before activation, but another session for the same node may have
-    // become active since (simultaneous dials): keep the first.
-    if (this.peersById.has(id) || !this.running) {
+    // become active since (simultaneous dials): both ends keep the same one.
+    const existing = this.peersById.get(id);
+    if (!this.running || (existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction))) {
       void session.disconnect(this.running ? DisconnectReason.AlreadyConnected : DisconnectReason.ClientQuitting);
       return;
     }
+    if (existing !== undefined) void existing.disconnect(DisconnectReason.AlreadyConnected, new Error('replaced by the connection the lower node ID dialed'));
     const peer = new Peer(session, this.cfg.protocols, { trusted: this.trusted.has(id), static: this.scheduler.isStatic(id) }, {
       penalize: (p, kind) => this.penalize(p, kind),
       traffic: (dir, proto, code, bytes) => this.emit('traffic', dir, proto, code, bytes),
@@ -406,6 +413,11 @@ export class Server extends TypedEmitter<ServerEvents> {
       if (!info.remote && (info.reason === DisconnectReason.ProtocolBreach || info.reason === DisconnectReason.SubprotocolError)) {
         this.reputation.penalize(id, this.peerIp(peer), 'protocol-breach');
       }
+      // A session replaced by a simultaneous dial's winner leaves the winner in place.
+      if (this.peersById.get(id) !== peer) {
+        this.emit('peer:removed', peer, info);
+        return;
+      }
       this.peersById.delete(id);
       this.scheduler.disconnected(id);
       this.emit('peer:removed', peer, info);
@@ -414,4 +426,18 @@ export class Server extends TypedEmitter<ServerEvents> {
     });
     this.emit('peer:added', peer);
   }
+}
+
+/**
+ * Whether a new session with a node replaces the one already active with it. Two nodes that
+ * dial each other at once each accept the other's dial after their own succeeded; keeping
+ * the first on both ends (geth, reth) drops both connections, since each end's first is the
+ * other's second. Both ends instead keep the connection dialed by the lower node ID, so they
+ * agree whatever the order. Two sessions in the same direction keep the first.
+ */
+export function keepsNewSession(selfId: string, remoteId: string, existing: 'inbound' | 'outbound', incoming: 'inbound' | 'outbound'): boolean {
+  if (existing === incoming) return false;
+  const newDialer = incoming === 'outbound' ? selfId : remoteId;
+  const oldDialer = existing === 'outbound' ? selfId : remoteId;
+  return newDialer < oldDialer;
 }

@@ -53,7 +53,9 @@ export class EthService extends TypedEmitter<EthServiceEvents> {
         ready = true;
         this.peers.set(peer.id, ethPeer);
         const removed = (info: CloseInfo) => {
-          this.peers.delete(peer.id);
+          // A session replaced by another with the same node (simultaneous dials) must not
+          // remove its successor.
+          if (this.peers.get(peer.id) === ethPeer) this.peers.delete(peer.id);
           this.emit('peer:removed', ethPeer, info);
         };
         ethPeer.once('close', removed);

@@ -11,6 +11,7 @@ import type { EthNetwork } from '../eth/chain-config.js';
 import type { EthPeer } from '../eth/peer.js';
 import type { DialCandidate } from '../server/dial-scheduler.js';
 import { Server } from '../server/server.js';
+import type { Peer } from '../server/peer.js';
 import { Discv4 } from '../discv4/discv4.js';
 import { makeNode } from '../discv4/node.js';
 import { EthService } from './eth-service.js';
@@ -102,9 +103,10 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   });
   eth.on('handshake:failed', (err, sp) => log.warn('peer refused at Status', { id: sp.id.slice(0, 16), err }));
   server.on('connection:failed', (dir, err, target) => log.debug('connection failed', { dir, target, err }));
-  const serverPeers = new Map<string, { penalize: (k: 'invalid-message' | 'timeout') => void }>();
-  server.on('peer:added', (p) => serverPeers.set(p.id, { penalize: (k) => server.penalize(p, k) }));
-  server.on('peer:removed', (p) => serverPeers.delete(p.id));
+  const serverPeers = new Map<string, { peer: Peer; penalize: (k: 'invalid-message' | 'timeout') => void }>();
+  server.on('peer:added', (p) => serverPeers.set(p.id, { peer: p, penalize: (k) => server.penalize(p, k) }));
+  // A session replaced by a simultaneous dial's winner is removed after the winner was added.
+  server.on('peer:removed', (p) => serverPeers.get(p.id)?.peer === p && serverPeers.delete(p.id));
   await server.start();
   try {
     const ok = await waitUntil(() => eth.peers.size > 0, opts.peerWaitMs ?? 30_000, opts.signal);

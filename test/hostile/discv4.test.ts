@@ -106,11 +106,11 @@ describe('discv4 under loss, reordering and duplication', () => {
   }, 120_000);
 
   // geth's ensureBond pings, then always sleeps respTimeout "for them to ping back and process
-  // our pong" before the FindNode. Ours returns as soon as their Ping has arrived, so our
-  // FindNode goes out right behind our Pong to that Ping; when the network reorders the two,
-  // the FindNode arrives unproven and is dropped. (With reordering alone, a 60-node simulation
-  // sees dozens of such failed queries.)
-  it.fails('a FindNode right after a fresh bond survives our Pong being overtaken (as geth)', async () => {
+  // our pong" before the FindNode. Ours sends the FindNode right behind our Pong to their Ping,
+  // and sends it once more if no reply has come when that Pong is respTimeout / 2 old; the
+  // resend arrives after the delayed Pong and is answered. (Before, with reordering alone, a
+  // 60-node simulation saw about 30 % of its bootstrap FindNodes fail this way.)
+  it('a FindNode right after a fresh bond survives our Pong being overtaken (as geth)', async () => {
     const net = new MemoryNetwork();
     const cfg = { revalidateIntervalMs: 0, refreshIntervalMs: 0, respTimeoutMs: 300 };
     const a = new Discv4({ privateKey: generatePrivateKey(), transport: net.bind('10.0.0.1', 30303), ...cfg });
