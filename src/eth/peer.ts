@@ -129,7 +129,11 @@ interface Pending {
   id: bigint;
   name: string;
   want: number;
+  /** Most items (headers, bodies, receipt lists, transactions) a valid response can hold. */
+  maxItems: number;
   deliver(value: unknown): void;
+  /** Fails the request with an invalid response, without decoding it. */
+  refuse(message: string): void;
 }
 
 /** A connected eth peer. Create with {@link EthPeer.connect}. */
@@ -217,7 +221,8 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   /** GetBlockHeaders; resolves with at most `amount` headers (fewer, or none, if the peer lacks them). */
   getBlockHeaders(req: HeadersRequest, opts: RequestOptions = {}): Promise<BlockHeader[]> {
     const q = { origin: req.origin, amount: req.amount, skip: req.skip ?? 0n, reverse: req.reverse ?? false };
-    return this.request<BlockHeader[]>('GetBlockHeaders', EthMessageCode.BlockHeaders, (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }), opts, (m) => {
+    const maxItems = q.amount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(q.amount);
+    return this.request<BlockHeader[]>('GetBlockHeaders', EthMessageCode.BlockHeaders, maxItems, (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }), opts, (m) => {
       if (m.name !== 'BlockHeaders') return undefined;
       return BigInt(m.value.headers.length) > q.amount ? bad(`${m.value.headers.length} headers for ${q.amount} asked`) : m.value.headers;
     });
@@ -225,7 +230,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   /** GetBlockBodies; bodies come in request order, unknown blocks left out. */
   getBlockBodies(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<BlockBody[]> {
-    return this.request<BlockBody[]>('GetBlockBodies', EthMessageCode.BlockBodies, (requestId) => ({ name: 'GetBlockBodies', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
+    return this.request<BlockBody[]>('GetBlockBodies', EthMessageCode.BlockBodies, hashes.length, (requestId) => ({ name: 'GetBlockBodies', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
       if (m.name !== 'BlockBodies') return undefined;
       return m.value.bodies.length > hashes.length ? bad(`${m.value.bodies.length} bodies for ${hashes.length} hashes`) : m.value.bodies;
     });
@@ -242,6 +247,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     return this.request<ReceiptsResponse>(
       'GetReceipts',
       EthMessageCode.Receipts,
+      hashes.length,
       (requestId) => (this.version === 70 ? { name: 'GetReceipts', value: { requestId, firstBlockReceiptIndex: first, hashes: [...hashes] } } : { name: 'GetReceipts', value: { requestId, hashes: [...hashes] } }) as AnyEthMessage,
       opts,
       (m) => {
@@ -257,7 +263,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   /** GetPooledTransactions; the peer returns those it has, in request order. */
   getPooledTransactions(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<Transaction[]> {
-    return this.request<Transaction[]>('GetPooledTransactions', EthMessageCode.PooledTransactions, (requestId) => ({ name: 'GetPooledTransactions', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
+    return this.request<Transaction[]>('GetPooledTransactions', EthMessageCode.PooledTransactions, hashes.length, (requestId) => ({ name: 'GetPooledTransactions', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
       if (m.name !== 'PooledTransactions') return undefined;
       return m.value.transactions.length > hashes.length ? bad(`${m.value.transactions.length} transactions for ${hashes.length} hashes`) : m.value.transactions;
     });
@@ -271,6 +277,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   private request<T>(
     name: string,
     want: number,
+    maxItems: number,
     build: (requestId: bigint) => AnyEthMessage,
     opts: RequestOptions,
     accept: (m: AnyEthMessage) => T | InvalidResponse | undefined,
@@ -307,11 +314,13 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
           id,
           name,
           want,
+          maxItems,
           deliver: (m) => {
             const r = accept(m as AnyEthMessage);
             if (r instanceof InvalidResponse) fail('invalid-response', r.message);
             else settle(undefined, r as T);
           },
+          refuse: (message) => fail('invalid-response', message),
         };
         this.pending.set(id, entry);
         let encoded: { code: number; data: Uint8Array };
@@ -430,16 +439,23 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     if (RESPONSE_CODES.has(msg.code)) {
       // Read only the request ID first: an unsolicited response is counted, not decoded (a peer
       // must not make us build 10 MiB worth of objects for an answer nobody asked for).
-      let requestId: bigint;
+      let summary: { requestId: bigint; items: number };
       try {
-        requestId = peekResponse(this.version, msg.code, msg.data).requestId;
+        summary = peekResponse(this.version, msg.code, msg.data);
       } catch (err) {
         this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }));
         return;
       }
-      const p = this.pending.get(requestId);
+      const p = this.pending.get(summary.requestId);
       if (p === undefined || p.want !== msg.code) {
-        this.onUnsolicited(requestId);
+        this.onUnsolicited(summary.requestId);
+        return;
+      }
+      // More items than were asked for (geth checks this before decoding too): the request
+      // fails as it would after decoding, without building up to 10 MiB worth of objects.
+      if (summary.items > p.maxItems) {
+        this.stats.responses++;
+        p.refuse(`${summary.items} items for ${p.maxItems} asked (${p.name})`);
         return;
       }
     }

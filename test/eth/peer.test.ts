@@ -271,6 +271,26 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     await expect(p).rejects.toMatchObject({ reason: 'invalid-response' });
   });
 
+  it('a response with more items than asked for fails its request before any item is decoded', async () => {
+    const [a, inbox] = await rawPair(69);
+    // Two garbage items for one asked: decoding them would breach; the count alone refuses them.
+    const junk = [Uint8Array.of(0x83, 0xff, 0xff, 0xff), Uint8Array.of(0xc1, 0x80)];
+    const cases: [string, () => Promise<unknown>, number][] = [
+      ['GetBlockHeaders', () => a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 2000 }), EthMessageCode.BlockHeaders],
+      ['GetBlockBodies', () => a.getBlockBodies([hashOf(1)], { timeoutMs: 2000 }), EthMessageCode.BlockBodies],
+      ['GetReceipts', () => a.getReceipts([hashOf(1)], { timeoutMs: 2000 }), EthMessageCode.Receipts],
+      ['GetPooledTransactions', () => a.getPooledTransactions([hashOf(1)], { timeoutMs: 2000 }), EthMessageCode.PooledTransactions],
+    ];
+    for (const [name, ask, code] of cases) {
+      const p = ask();
+      const req = await reply(inbox, name);
+      inbox.session.send('eth', code, encList([encUint(req.value.requestId), encList(junk)]));
+      await expect(p).rejects.toMatchObject({ reason: 'invalid-response' });
+    }
+    expect(a.closed).toBe(false);
+    expect(a.stats.responses).toBe(4);
+  });
+
   it('rejects requests in flight and new ones when the peer disconnects', async () => {
     const [a, inbox] = await rawPair(69);
     const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n });
