@@ -256,6 +256,9 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
         const err = tooMany(v.receipts.length);
         if (err) return err;
         if (this.version === 68) return { version: 68, receipts: v.receipts as Receipt68[][] };
+        // An incomplete response must move the caller forward by at least one receipt, or a peer
+        // could keep its continuation loop going forever (geth #35593).
+        if (v.lastBlockIncomplete === true && v.receipts.every((l) => l.length === 0)) return bad('lastBlockIncomplete without any receipt');
         return { version: this.version, receipts: v.receipts as Receipt69[][], lastBlockIncomplete: v.lastBlockIncomplete ?? false };
       },
     );

@@ -96,6 +96,15 @@ describe('EthPeer requests served by EthPeer', () => {
     expect(rest).toEqual({ version: 70, receipts: [b4.receipts.slice(1, 2)], lastBlockIncomplete: true });
   });
 
+  it('an eth/70 incomplete receipts response without any receipt is invalid (it would loop its caller)', async () => {
+    const [a, inbox] = await rawPair(70);
+    const p = a.getReceipts([hashOf(4), hashOf(5)], { timeoutMs: 2000 });
+    const req = await reply(inbox, 'GetReceipts');
+    inbox.send({ name: 'Receipts', value: { requestId: req.value.requestId, lastBlockIncomplete: true, receipts: [[]] } } as EthMessage);
+    await expect(p).rejects.toMatchObject({ reason: 'invalid-response' });
+    expect(a.closed).toBe(false);
+  });
+
   it('firstBlockReceiptIndex is refused before eth/70', async () => {
     const [a] = await peerPair(69);
     await expect(a.getReceipts([hashOf(4)], { firstBlockReceiptIndex: 1n })).rejects.toBeInstanceOf(EthUnsupportedMessageError);
