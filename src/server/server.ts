@@ -243,9 +243,11 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (this.reputation.isBanned(id)) return DisconnectReason.UselessPeer;
     const existing = this.peersById.get(id);
     if (existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction)) return DisconnectReason.AlreadyConnected;
-    // A session that replaces another for the same node takes no new slot.
-    if (existing !== undefined) return undefined;
-    if (!trusted && this.peersById.size >= this.maxPeers) return DisconnectReason.TooManyPeers;
+    // A session replacing the other direction's for the same node (simultaneous dials) takes no
+    // new peer slot, but must fit its direction's share (the one it replaces is not counted
+    // there). If it does not fit, the other end may already have dropped the one we keep: both
+    // are lost, as every simultaneous dial is in geth, only when that share is full.
+    if (!trusted && existing === undefined && this.peersById.size >= this.maxPeers) return DisconnectReason.TooManyPeers;
     if (!trusted && session.direction === 'inbound' && this.counts().inbound >= this.maxInbound) return DisconnectReason.TooManyPeers;
     // Dynamic dials run up to 2x the free outbound slots (many fail); the ones that succeed past
     // the outbound share are let go here, so the dial ratio holds. Static peers are exempt.
