@@ -12,19 +12,25 @@ import { ProtocolError } from '../rlpx/errors.js';
 import type { CloseInfo, Session, SessionMessage } from '../rlpx/session.js';
 import type { Protocol, ProtocolHandler, ProtocolPeer } from './protocol.js';
 import type { PenaltyKind } from './reputation.js';
+import { sharedTurnBudget, type TurnBudget } from './turn-budget.js';
 
 /** Queue depth at which we stop reading the socket until the handler catches up. */
 export const QUEUE_HIGH_WATER = 64;
 /** Queue bounds past which the peer is dropped (a burst in one read can overshoot high water). */
 export const MAX_QUEUED_MESSAGES = 4096;
 export const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
-/** Longest a peer's handler runs before yielding the event loop to other peers (ms). */
+/**
+ * Longest a peer's handler runs before yielding the event loop to other peers (ms). All peers
+ * together are bounded per event-loop turn by `turn-budget.ts TURN_BUDGET_MS`.
+ */
 export const DRAIN_SLICE_MS = 10;
 
 /** Callbacks the server gives each peer: reputation and per-protocol traffic accounting. */
 export interface PeerHooks {
   penalize?: (peer: Peer, kind: PenaltyKind, detail?: string) => void;
   traffic?: (direction: 'in' | 'out', protocol: string, code: number, bytes: number) => void;
+  /** Handler time per event-loop turn shared with other peers (default: one per process). */
+  turnBudget?: TurnBudget;
 }
 
 /** Per-peer information for an embedding client's status pages. */
@@ -54,6 +60,7 @@ class HandlerQueue {
   constructor(
     readonly handler: ProtocolHandler,
     private readonly peer: Peer,
+    private readonly budget: TurnBudget,
   ) {}
 
   get length(): number {
@@ -80,6 +87,14 @@ class HandlerQueue {
     try {
       let sliceStart = performance.now();
       while (this.queue.length > 0 && !this.peer.closed) {
+        // The turn's shared budget is spent: wait for the next turn (and check again, the peer
+        // may have closed meanwhile).
+        const later = this.budget.wait();
+        if (later) {
+          await later;
+          sliceStart = performance.now();
+          continue;
+        }
         const m = this.queue.shift()!;
         this.bytes -= m.data.length;
         this.peer.updateBackpressure();
@@ -135,7 +150,7 @@ export class Peer {
         penalize: (kind, detail) => hooks.penalize?.(this, kind, detail),
         disconnect: (reason, error) => this.disconnect(reason, error),
       };
-      this.queues.set(cap.name, new HandlerQueue(proto.create(peerView), this));
+      this.queues.set(cap.name, new HandlerQueue(proto.create(peerView), this, hooks.turnBudget ?? sharedTurnBudget));
     }
     session.on('message', (m) => {
       hooks.traffic?.('in', m.capability.name, m.code, m.data.length);

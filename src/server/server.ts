@@ -8,6 +8,7 @@
  * when two nodes dial each other at once, both keep the connection dialed by the lower node ID
  * (see {@link keepsNewSession}).
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { bytesToHex } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
@@ -80,8 +81,12 @@ export interface ServerStats {
   dialsSucceeded: number;
   dialsFailed: number;
   inboundAccepted: number;
-  /** Inbound sockets refused before the handshake, by cause. */
-  inboundRefused: { pending: number; throttled: number; netrestrict: number; banned: number; stopped: number };
+  /**
+   * Inbound sockets refused before the handshake, by cause. `gone`: the peer had already reset
+   * the connection when we accepted it (no remote address; e.g. it gave up while the connection
+   * waited in the kernel's accept queue).
+   */
+  inboundRefused: { pending: number; throttled: number; netrestrict: number; banned: number; stopped: number; gone: number };
   /** Peers refused after Hello, by Disconnect reason name. */
   refusedAfterHello: Record<string, number>;
 }
@@ -94,7 +99,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     dialsSucceeded: 0,
     dialsFailed: 0,
     inboundAccepted: 0,
-    inboundRefused: { pending: 0, throttled: 0, netrestrict: 0, banned: 0, stopped: 0 },
+    inboundRefused: { pending: 0, throttled: 0, netrestrict: 0, banned: 0, stopped: 0, gone: 0 },
     refusedAfterHello: {},
   };
   private readonly cfg: ServerConfig;
@@ -127,6 +132,9 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.maxDialed = config.noDial || this.maxPeers === 0 ? 0 : Math.max(1, Math.floor(this.maxPeers / ratio));
     this.maxInbound = this.maxPeers - this.maxDialed;
     this.throttle = new ExpiringSet(config.inboundThrottleMs ?? INBOUND_THROTTLE_MS);
+    // Every pending handshake and dial listens on the stop signal until it settles: that many
+    // listeners is expected, not a leak (Node warns past 10).
+    setMaxListeners((config.maxPendingPeers ?? DEFAULT_MAX_PENDING_PEERS) + (config.maxActiveDials ?? DEFAULT_MAX_ACTIVE_DIALS) + 16, this.abort.signal);
     this.reputation = new Reputation(config.banDurationMs ?? BAN_DURATION_MS);
     if (config.netrestrict) this.netrestrict = config.netrestrict instanceof NetList ? config.netrestrict : new NetList(config.netrestrict);
     this.scheduler = new DialScheduler(
@@ -278,12 +286,16 @@ export class Server extends TypedEmitter<ServerEvents> {
   // ---- inbound -----------------------------------------------------------------------------
 
   private onInbound(socket: Socket): void {
-    const ip = normalizeIp(socket.remoteAddress ?? '');
     const refuse = (why: keyof ServerStats['inboundRefused']) => {
       this.stats.inboundRefused[why]++;
       socket.destroy();
     };
     if (!this.running) return refuse('stopped');
+    // A connection reset before we accepted it has no peer address. It is not an address: it
+    // must neither take a pending slot nor be throttled as the "IP" '' (which is not LAN, so the
+    // next dead socket within 30 s was counted as throttled).
+    if (socket.remoteAddress === undefined) return refuse('gone');
+    const ip = normalizeIp(socket.remoteAddress);
     if (this.pendingSockets.size >= (this.cfg.maxPendingPeers ?? DEFAULT_MAX_PENDING_PEERS)) return refuse('pending');
     if (this.netrestrict && !this.netrestrict.contains(ip)) return refuse('netrestrict');
     if (this.reputation.isBanned(undefined, ip)) return refuse('banned');
@@ -433,7 +445,7 @@ export class Server extends TypedEmitter<ServerEvents> {
 /**
  * Whether a new session with a node replaces the one already active with it. Two nodes that
  * dial each other at once each accept the other's dial after their own succeeded; keeping
- * the first on both ends (geth, reth) drops both connections, since each end's first is the
+ * the first on both ends (geth) drops both connections, since each end's first is the
  * other's second. Both ends instead keep the connection dialed by the lower node ID, so they
  * agree whatever the order. Two sessions in the same direction keep the first.
  */
