@@ -59,6 +59,8 @@ export type NodeMessage =
 export interface NodeStats {
   inboundAccepted: number;
   inboundRefused: Record<string, number>;
+  /** Peers refused after their Hello, by Disconnect reason (e.g. TooManyPeers past the inbound share). */
+  refusedAfterHello: Record<string, number>;
   /** Disconnects by reason name and side. */
   disconnects: Record<string, number>;
   /** Inbound handshake failures by error name. */

@@ -20,7 +20,7 @@ export async function runNode(maxPeers: number, sampleMs: number): Promise<void>
   const devnet = generateDevnetChain({ length: CHAIN_LENGTH });
   const eth = new EthService({ network: devnet.network, chain: devnet.chain });
   const server = new Server({ privateKey: generatePrivateKey(), protocols: eth.protocols(), listen: { host: '127.0.0.1', port: 0 }, maxPeers, maxPendingPeers: 100 });
-  const stats: NodeStats = { inboundAccepted: 0, inboundRefused: {}, disconnects: {}, handshakeFailures: {}, served: 0, ethHandshakeFailures: 0 };
+  const stats: NodeStats = { inboundAccepted: 0, inboundRefused: {}, refusedAfterHello: {}, disconnects: {}, handshakeFailures: {}, served: 0, ethHandshakeFailures: 0 };
   server.on('peer:removed', (_p, info) => count(stats.disconnects, `${DisconnectReason[info.reason] ?? info.reason}/${info.remote ? 'remote' : 'local'}`));
   server.on('connection:failed', (_dir, err) => count(stats.handshakeFailures, err.name));
   eth.on('peer:removed', (p) => (stats.served += p.stats.served));
@@ -64,6 +64,7 @@ export async function runNode(maxPeers: number, sampleMs: number): Promise<void>
   await sleep(1_500); // Disconnect lingers are bounded at 1 s
   stats.inboundAccepted = server.stats.inboundAccepted;
   stats.inboundRefused = { ...server.stats.inboundRefused };
+  stats.refusedAfterHello = { ...server.stats.refusedAfterHello };
   const final = sample();
   send({ type: 'final', handles: openHandles(), sample: final, stats });
   process.disconnect();

@@ -139,7 +139,7 @@ function printCounters(run: SoakRun): void {
   console.log(`honest-peer errors: ${JSON.stringify(st.errors)}`);
   console.log(`hostile outcomes: ${JSON.stringify(st.hostile)}`);
   console.log(`node disconnects: ${JSON.stringify(final?.stats.disconnects ?? {})}`);
-  console.log(`node handshake failures: ${JSON.stringify(final?.stats.handshakeFailures ?? {})}; refused: ${JSON.stringify(final?.stats.inboundRefused ?? {})}`);
+  console.log(`node handshake failures: ${JSON.stringify(final?.stats.handshakeFailures ?? {})}; refused: ${JSON.stringify(final?.stats.inboundRefused ?? {})}; refused after Hello: ${JSON.stringify(final?.stats.refusedAfterHello ?? {})}`);
 }
 
 /** The last line's object. */
@@ -181,6 +181,7 @@ function summaryJson(o: ReportOptions, run: SoakRun, sum: Summary): Record<strin
     errors: st.errors,
     hostile: st.hostile,
     nodeDisconnects: final?.stats.disconnects ?? null,
+    nodeRefusedAfterHello: final?.stats.refusedAfterHello ?? null,
     crashes: run.nodeCrashes + run.driverCrashes,
   };
 }
