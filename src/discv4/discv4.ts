@@ -801,7 +801,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
    * Waits `ms` (a bond wait): ends early when `arm`'s wake function is called, rejects when
    * `signal` aborts or the node closes. The timer is in {@link bondWaits} until it ends.
    */
-  private bondWait(ms: number, signal: AbortSignal | undefined, arm?: (wake: () => void) => () => void): Promise<void> {
+  private bondWait(ms: number, signal: AbortSignal | undefined, arm: (wake: () => void) => () => void): Promise<void> {
     if (this.state !== 'open') return Promise.reject(new Discv4ClosedError());
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<void>((resolve, reject) => {
@@ -821,7 +821,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
       const timer = setTimeout(() => end(), ms);
       this.bondWaits.set(timer, end);
       signal?.addEventListener('abort', onAbort, { once: true });
-      disarm = arm?.(() => end());
+      disarm = arm(() => end());
     });
   }
 

@@ -211,7 +211,11 @@ function timeForked(config: Record<string, unknown>, key: string, time: bigint):
   return isSet(v) && parseUint(v, `config.${key}`, 64) <= time;
 }
 
-/** Throws GenesisError if the genesis uses something whose effect on the block is not implemented. */
+/**
+ * Refuses (GenesisError 'unsupported'), by design, a genesis whose block we cannot compute
+ * exactly: a verkle genesis, or a time-based fork we do not know that is active at genesis
+ * (it may add header fields). A wrong genesis hash would be worse than a clear error.
+ */
 function checkSupported(spec: GenesisSpec): void {
   const c = spec.config;
   if (c['enableVerkleAtGenesis'] === true) throw new GenesisError('unsupported', 'verkle (binary trie) genesis state');

@@ -224,7 +224,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     const maxItems = q.amount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(q.amount);
     return this.request<BlockHeader[]>('GetBlockHeaders', EthMessageCode.BlockHeaders, maxItems, (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }), opts, (m) => {
       if (m.name !== 'BlockHeaders') return undefined;
-      return BigInt(m.value.headers.length) > q.amount ? bad(`${m.value.headers.length} headers for ${q.amount} asked`) : m.value.headers;
+      return m.value.headers;
     });
   }
 
@@ -232,7 +232,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   getBlockBodies(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<BlockBody[]> {
     return this.request<BlockBody[]>('GetBlockBodies', EthMessageCode.BlockBodies, hashes.length, (requestId) => ({ name: 'GetBlockBodies', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
       if (m.name !== 'BlockBodies') return undefined;
-      return m.value.bodies.length > hashes.length ? bad(`${m.value.bodies.length} bodies for ${hashes.length} hashes`) : m.value.bodies;
+      return m.value.bodies;
     });
   }
 
@@ -243,7 +243,6 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   getReceipts(hashes: readonly Uint8Array[], opts: RequestOptions & { firstBlockReceiptIndex?: bigint } = {}): Promise<ReceiptsResponse> {
     const first = opts.firstBlockReceiptIndex ?? 0n;
     if (first !== 0n && this.version < 70) return Promise.reject(new EthUnsupportedMessageError('GetReceipts with firstBlockReceiptIndex', this.version));
-    const tooMany = (n: number) => (n > hashes.length ? bad(`${n} receipt lists for ${hashes.length} hashes`) : undefined);
     return this.request<ReceiptsResponse>(
       'GetReceipts',
       EthMessageCode.Receipts,
@@ -253,8 +252,6 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
       (m) => {
         if (m.name !== 'Receipts') return undefined;
         const v = m.value as { receipts: unknown[][]; lastBlockIncomplete?: boolean };
-        const err = tooMany(v.receipts.length);
-        if (err) return err;
         if (this.version === 68) return { version: 68, receipts: v.receipts as Receipt68[][] };
         // An incomplete response must move the caller forward by at least one receipt, or a peer
         // could keep its continuation loop going forever (geth #35593).
@@ -268,13 +265,14 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   getPooledTransactions(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<Transaction[]> {
     return this.request<Transaction[]>('GetPooledTransactions', EthMessageCode.PooledTransactions, hashes.length, (requestId) => ({ name: 'GetPooledTransactions', value: { requestId, hashes: [...hashes] } }), opts, (m) => {
       if (m.name !== 'PooledTransactions') return undefined;
-      return m.value.transactions.length > hashes.length ? bad(`${m.value.transactions.length} transactions for ${hashes.length} hashes`) : m.value.transactions;
+      return m.value.transactions;
     });
   }
 
   /**
-   * Sends a request and waits for its response. `accept` maps the decoded response to the
-   * result, returns an InvalidResponse for a response that breaks the request's bounds, or
+   * Sends a request and waits for its response. A response with more than `maxItems` items is
+   * refused before decoding (in onMessage). `accept` maps the decoded response to the result,
+   * returns an InvalidResponse for a response that breaks another of the request's rules, or
    * undefined for a message of the wrong type (which leaves the request pending).
    */
   private request<T>(

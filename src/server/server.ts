@@ -250,7 +250,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (id === this.id) return DisconnectReason.Self;
     if (this.reputation.isBanned(id)) return DisconnectReason.UselessPeer;
     const existing = this.peersById.get(id);
-    if (existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction)) return DisconnectReason.AlreadyConnected;
+    if (this.losesToExisting(existing, id, session)) return DisconnectReason.AlreadyConnected;
     // A session replacing the other direction's for the same node (simultaneous dials) takes no
     // new peer slot, but must fit its direction's share (the one it replaces is not counted
     // there). If it does not fit, the other end may already have dropped the one we keep: both
@@ -406,13 +406,18 @@ export class Server extends TypedEmitter<ServerEvents> {
     }
   }
 
+  /** Whether `session` with node `id` must give way to the session already active with it. */
+  private losesToExisting(existing: Peer | undefined, id: string, session: Session): boolean {
+    return existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction);
+  }
+
   private addPeer(session: Session): void {
     if (session.currentState === 'closed') return;
     const id = bytesToHex(nodeIdOf(session.remotePublicKey!));
     // The Hello check ran before activation, but another session for the same node may have
     // become active since (simultaneous dials): both ends keep the same one.
     const existing = this.peersById.get(id);
-    if (!this.running || (existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction))) {
+    if (!this.running || this.losesToExisting(existing, id, session)) {
       void session.disconnect(this.running ? DisconnectReason.AlreadyConnected : DisconnectReason.ClientQuitting);
       return;
     }
