@@ -11,29 +11,37 @@ import { discv4Bench } from './discv4.js';
 import { serverHeapPerPeer } from './server.js';
 import { headerCodecBench, headersServedBench } from './eth.js';
 import { syncBench } from './sync.js';
+import { gethRlpxBench } from './geth.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
-const rows: [string, number, number | undefined, string][] = [];
+const rows: [string, number, number | undefined, string, number | undefined][] = [];
 const result: Record<string, number> = {};
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function row(name: string, ours: number, ejs: number | undefined, unit: string): void {
-  rows.push([name, ours, ejs, unit]);
-  process.stderr.write(`  ${name}: ours ${ours.toFixed(2)} ${unit}${ejs === undefined ? '' : `, ejs ${ejs.toFixed(2)} ${unit}`}\n`);
+/** One table row; `geth` is go-ethereum at GOMAXPROCS=1 in the same run (bench/geth.ts). */
+function row(name: string, ours: number, ejs: number | undefined, unit: string, geth?: number): void {
+  rows.push([name, ours, ejs, unit, geth]);
+  const peers = `${ejs === undefined ? '' : `, ejs ${ejs.toFixed(2)} ${unit}`}${geth === undefined ? '' : `, geth ${geth.toFixed(2)} ${unit}`}`;
+  process.stderr.write(`  ${name}: ours ${ours.toFixed(2)} ${unit}${peers}\n`);
 }
 
 process.stderr.write('measuring primitive ceilings...\n');
 const ceil = measureCeilings();
 
+process.stderr.write('geth (go-ethereum p2p/rlpx, GOMAXPROCS=1 and 2)...\n');
+const gethRun = await gethRlpxBench({ quick });
+const geth = 'skipped' in gethRun ? undefined : gethRun;
+if ('skipped' in gethRun) process.stderr.write(`  ${gethRun.skipped}\n`);
+
 process.stderr.write('handshakes...\n');
 const hsSeq = await ourHandshakes({ count: scale(200), concurrency: 1 });
 const ejsHsSeq = await ejsHandshakes({ count: scale(200), concurrency: 1 });
-row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s');
+row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s', geth?.cpu1.handshakes_per_s);
 const hsConc = await ourHandshakes({ count: scale(200), concurrency: 50 });
 const ejsHsConc = await ejsHandshakes({ count: scale(200), concurrency: 50 });
-row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s');
+row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s', geth?.cpu1.handshakes_concurrent_per_s);
 
 process.stderr.write('throughput...\n');
 const sizes = [
@@ -44,9 +52,15 @@ const sizes = [
 for (const [label, size, ourCount, ejsCount] of sizes) {
   const ours = await ourThroughput({ messageSize: size, messages: scale(ourCount) });
   const ejs = await ejsThroughput({ messageSize: size, messages: scale(ejsCount) });
-  row(`throughput ${label} messages`, ours.MBps, ejs.MBps, 'MB/s');
+  const gethMBps = geth?.cpu1[`rlpx_${label}_MBps`];
+  row(`throughput ${label} messages`, ours.MBps, ejs.MBps, 'MB/s', gethMBps);
   result[`rlpx_${label}_MBps`] = r1(ours.MBps);
   result[`ejs_rlpx_${label}_MBps`] = r1(ejs.MBps);
+  if (geth && gethMBps !== undefined) {
+    result[`geth_rlpx_${label}_MBps`] = r1(gethMBps);
+    result[`geth_rlpx_${label}_MBps_2cpu`] = r1(geth.cpu2[`rlpx_${label}_MBps`]);
+    result[`rlpx_${label}_of_geth`] = r3(ours.MBps / gethMBps);
+  }
 }
 
 process.stderr.write('round trip...\n');
@@ -143,9 +157,24 @@ const ratios = {
   server_heap_per_peer_of_ejs: r3(srv.kib / ejsSrv.kib),
 };
 Object.assign(result, ratios);
+if (geth) {
+  Object.assign(result, {
+    geth_handshakes_per_s: r1(geth.cpu1.handshakes_per_s),
+    geth_handshakes_per_s_2cpu: r1(geth.cpu2.handshakes_per_s),
+    geth_handshakes_concurrent_per_s: r1(geth.cpu1.handshakes_concurrent_per_s),
+    geth_handshakes_concurrent_per_s_2cpu: r1(geth.cpu2.handshakes_concurrent_per_s),
+    handshakes_of_geth: r3(hsSeq.perSecond / geth.cpu1.handshakes_per_s),
+  });
+}
 
-process.stdout.write(`\n${'scenario'.padEnd(58)}${'ours'.padStart(12)}${'ejs'.padStart(12)}  unit\n`);
-for (const [name, ours, ejs, unit] of rows) {
-  process.stdout.write(`${name.padEnd(58)}${ours.toFixed(2).padStart(12)}${(ejs === undefined ? '-' : ejs.toFixed(2)).padStart(12)}  ${unit}\n`);
+const cell = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2)).padStart(12);
+process.stdout.write(`\n${'scenario'.padEnd(58)}${'ours'.padStart(12)}${'ejs'.padStart(12)}${'geth'.padStart(12)}  unit\n`);
+for (const [name, ours, ejs, unit, gethValue] of rows) {
+  process.stdout.write(`${name.padEnd(58)}${cell(ours)}${cell(ejs)}${cell(gethValue)}  ${unit}\n`);
+}
+if (geth) {
+  process.stdout.write(`geth: go-ethereum v1.17.10 p2p/rlpx (bench/geth), GOMAXPROCS=1; at GOMAXPROCS=2: ` +
+    `${geth.cpu2.rlpx_1kib_MBps.toFixed(1)} / ${geth.cpu2.rlpx_64kib_MBps.toFixed(1)} / ${geth.cpu2.rlpx_1mib_MBps.toFixed(1)} MB/s (1 KiB / 64 KiB / 1 MiB), ` +
+    `${geth.cpu2.handshakes_per_s.toFixed(0)} handshakes/s\n`);
 }
 process.stdout.write(`\n${JSON.stringify(result)}\n`);
