@@ -82,8 +82,10 @@ const NEGATIVE_NUMBER = /^-\d/;
 export function parseCommand<F extends FlagSpecs>(spec: CommandSpec<F>, args: readonly string[]): { values: FlagValues<F>; positionals: string[] } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}) };
+  // Scanned in the raw words, so that help wins even where parseArgs would take it as a value.
+  const end = args.indexOf('--');
+  if ((end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h')) throw new HelpRequested(spec as CommandSpec);
   const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
-  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) throw new HelpRequested(spec as CommandSpec);
 
   const values: Record<string, unknown> = {};
   const positionals: string[] = [];
