@@ -1,4 +1,5 @@
 /** The discv4 CLI commands against in-process nodes on 127.0.0.1 (no external network). */
+import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,15 @@ describe('discv4 CLI', () => {
     // The remote's Ping makes the node bond with it and take it into its table: logged at info.
     for (let i = 0; i < 100 && !io.errText().includes('node added'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(io.errText()).toMatch(new RegExp(`INFO  \\[discv4\\] node added id=${remote.self.idHex.slice(0, 16)} addr=127\\.0\\.0\\.1:${remote.localAddress.port}`));
+    // Leaving the table is logged too.
+    served!.table.remove(remote.self.idHex);
+    expect(io.errText()).toMatch(new RegExp(`INFO  \\[discv4\\] node removed id=${remote.self.idHex.slice(0, 16)} addr=127\\.0\\.0\\.1:${remote.localAddress.port}`));
+    // A datagram it refuses is logged with the reason.
+    const junk = createSocket('udp4');
+    await new Promise<void>((r) => junk.send(Buffer.alloc(200, 7), served!.localAddress.port, '127.0.0.1', () => r()));
+    junk.close();
+    for (let i = 0; i < 100 && !io.errText().includes('packet refused'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(io.errText()).toMatch(/INFO {2}\[discv4\] packet refused reason=\S+ from=127\.0\.0\.1:\d+/);
     ac.abort();
     await run;
     expect(served!.activeTimers).toBe(0);

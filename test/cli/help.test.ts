@@ -96,6 +96,16 @@ describe('--help', () => {
   });
 });
 
+describe('README', () => {
+  it("the command list in README's Command line section is devp2p-ts --help's", async () => {
+    const help = (await cli(['--help'])).stdout;
+    const commands = help.slice(help.indexOf('commands:\n') + 'commands:\n'.length, help.indexOf('\n\n', help.indexOf('commands:\n')) + 1);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('## Library'));
+    expect(section).toContain('```\n' + commands + '```\n');
+  });
+});
+
 describe('--version', () => {
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 

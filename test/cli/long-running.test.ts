@@ -112,6 +112,16 @@ describe('serve logs its peers', () => {
     expect(log).toMatch(new RegExp(`INFO  \\[serve\\] peer disconnected id=${ID} reason="(client quitting|subprotocol error)" by=(remote|local)`, 'm'));
   }, 30_000);
 
+  it('a connection that never reaches Hello is logged at debug (--verbosity 4), not at info', async () => {
+    const serve = await start(['serve', '--devnet-blocks', '10', '--addr', '127.0.0.1:0', '--verbosity', '4']);
+    const junk = connect(parseEnode(serve.firstLine).tcpPort, '127.0.0.1');
+    junk.on('error', () => {});
+    junk.end(Buffer.alloc(400, 1));
+    const log = await serve.waitForStderr(/connection failed/);
+    expect(log).toMatch(/DEBUG \[serve\] connection failed dir=inbound addr=127\.0\.0\.1:\d+ err=/);
+    expect(log).not.toMatch(/INFO {2}\[serve\] peer/);
+  }, 30_000);
+
   it('--verbosity 0 logs nothing', async () => {
     const serve = await start(['serve', '--devnet-blocks', '10', '--addr', '127.0.0.1:0', '--verbosity', '0']);
     const ping = await cli(['rlpx', 'ping', serve.firstLine]);
