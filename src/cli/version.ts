@@ -1,10 +1,22 @@
 /** `devp2p-ts --version`: the package version, the Node version and the crypto backend. */
 import { readFileSync } from 'node:fs';
 
-/** The version in package.json (dist/src/cli/ is three levels below the package root). */
+/** How many directories up from this module package.json may be (dist/src/cli/ is three). */
+const MAX_PACKAGE_DEPTH = 4;
+
+/** The version in this package's package.json (found by walking up from this module). */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  for (let depth = 1, dir = new URL('./', import.meta.url); depth <= MAX_PACKAGE_DEPTH; depth++) {
+    dir = new URL('../', dir);
+    let pkg: { name?: unknown; version?: unknown };
+    try {
+      pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as typeof pkg;
+    } catch {
+      continue;
+    }
+    if (pkg.name === 'devp2p-ts' && typeof pkg.version === 'string') return pkg.version;
+  }
+  return 'unknown';
 }
 
 /**

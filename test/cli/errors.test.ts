@@ -81,6 +81,24 @@ describe('usage errors: one line naming the flag, exit 2', () => {
     expectErrorLine(await cli(args), 2, line);
   });
 
+  it.concurrent.each([
+    [['demo', 'rlpx', '--nodes', '33'], '--nodes must be between 1 and 32, got "33"'],
+    [['demo', 'rlpx', '--messages', '1001'], '--messages must be between 1 and 1000, got "1001"'],
+    [['serve', '--devnet-blocks', '1000001'], '--devnet-blocks must be between 0 and 1000000, got "1000001"'],
+    [['node', '--maxpeers', '10001'], '--maxpeers must be between 0 and 10000, got "10001"'],
+    [['crawl', '--parallel', '1025'], '--parallel must be between 1 and 1024, got "1025"'],
+    [['discv4', 'crawl', '--parallel', '1025'], '--parallel must be between 1 and 1024, got "1025"'],
+    [['devnet-chain', '--blocks', '1000001', '--out', 'unused.rlp'], '--blocks must be between 0 and 1000000, got "1000001"'],
+  ] as [string[], string][])('bound: %j', async (args, message) => {
+    expectErrorLine(await cli(args), 2, `error: ${message}`);
+  });
+
+  it('a long bad input is quoted by its first 40 characters, to stay on one line', async () => {
+    const enr = `enr:${'A'.repeat(60)}`;
+    const r = await cli(['enrdump', enr]);
+    expectErrorLine(r, 2, new RegExp(`^error: invalid ENR ${JSON.stringify(`${enr.slice(0, 40)}...`).replace(/[.]/g, '\\.')}: `));
+  });
+
   it('under --json a usage error is the JSON object with code "usage"', async () => {
     expectJsonError(await cli(['rlpx', 'ping', 'enode://xyz', '--json']), 2, { code: 'usage', message: 'invalid enode URL: missing @host:port' });
     expectJsonError(await cli(['demo', '--json', '--nodes', '99']), 2, { code: 'usage', message: '--nodes must be between 1 and 16, got "99"' });
