@@ -170,7 +170,7 @@ export function parseEnrArg(text: string, flag?: string): Enr {
 }
 
 /** Why an ENR did not decode, without the decoder's internals. */
-export function enrErrorCause(err: unknown): string {
+function enrErrorCause(err: unknown): string {
   if (!(err instanceof DecodeError)) return (err as Error).message;
   if (err.field === 'rlp') return 'the record is not valid RLP (truncated or malformed)';
   const prefix = `${err.what}: `;

@@ -5,8 +5,7 @@
  */
 import { jsonLine, ReportedFailure } from './output.js';
 
-/** Exit codes, the same for every command. */
-export const EXIT_OK = 0;
+/** Exit codes, the same for every command (0 is success). */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 

@@ -104,6 +104,18 @@ describe('usage errors: one line naming the flag, exit 2', () => {
     expectJsonError(await cli(['demo', '--json', '--nodes', '99']), 2, { code: 'usage', message: '--nodes must be between 1 and 16, got "99"' });
   });
 
+  it('a port in use: exit 1, "cannot listen on" with the address and the errno', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const addr = `127.0.0.1:${(busy.address() as { port: number }).port}`;
+      expectErrorLine(await cli(['serve', '--devnet-blocks', '1', '--addr', addr]), 1, `error: cannot listen on ${addr}: EADDRINUSE`);
+      expectErrorLine(await cli(['node', '--network', 'devnet', '--nodiscover', '--addr', addr, '--datadir', join(dir, 'busy'), '--verbosity', '0']), 1, `error: cannot listen on ${addr}: EADDRINUSE`);
+    } finally {
+      await new Promise<void>((r) => busy.close(() => r()));
+    }
+  });
+
   it('--crypto is accepted by every command, anywhere before --', async () => {
     const r = await cli(['key', 'generate', '--crypto', 'pure']);
     expect(r.code, r.stderr).toBe(0);
