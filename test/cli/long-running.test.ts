@@ -122,6 +122,17 @@ describe('serve logs its peers', () => {
     expect(log).not.toMatch(/INFO {2}\[serve\] peer/);
   }, 30_000);
 
+  it('--log-json writes each log line as one JSON object', async () => {
+    const serve = await start(['serve', '--devnet-blocks', '10', '--addr', '127.0.0.1:0', '--log-json']);
+    const ping = await cli(['rlpx', 'ping', serve.firstLine]);
+    expect(ping.code, ping.stderr).toBe(0);
+    await serve.waitForStderr(/"peer disconnected"/);
+    const lines = serve.stderr().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // rlpx ping leaves before eth Status, so serve also logs that Status never happened.
+    expect(lines.map((l) => l['msg']).sort()).toEqual(['peer connected', 'peer disconnected', 'peer refused at Status', 'serving']);
+    expect(lines.find((l) => l['msg'] === 'peer disconnected')).toMatchObject({ level: 'info', component: 'serve', reason: 'disconnect requested', by: 'remote' });
+  }, 30_000);
+
   it('--verbosity 0 logs nothing', async () => {
     const serve = await start(['serve', '--devnet-blocks', '10', '--addr', '127.0.0.1:0', '--verbosity', '0']);
     const ping = await cli(['rlpx', 'ping', serve.firstLine]);
