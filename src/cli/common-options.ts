@@ -8,9 +8,17 @@ import { generateDevnetChain } from '../eth/devnet-chain.js';
 import { networkFromGenesisJson } from '../eth/chain-config.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import { findNetwork } from '../eth/networks.js';
+import { ETH_VERSIONS, type EthVersion } from '../eth/protocol.js';
 import { parseEnode, type Enode } from '../enode/enode-url.js';
 import { generateNodeKey, loadNodeKey } from '../enode/key.js';
+import { enrFromText, type Enr } from '../enode/enr.js';
+import { DecodeError } from '../common/errors.js';
+import { createLogger, parseVerbosity, type Logger } from '../common/log.js';
+import { defineFlags } from './command.js';
 import { UsageError } from './output.js';
+
+/** An enode URL for help examples (the EIP-8 test vectors' key A at 127.0.0.1:30303). */
+export const EXAMPLE_ENODE = 'enode://a979fb575495b8d6db44f750317d0f4622bf4c2aa3365d6af7c284339968eef29b69ad0dce72a4d8db5ebb4968de0e3bec910127f134779fbcb0cb6d3331163c@127.0.0.1:30303';
 
 /** The devnet that `serve --devnet` and `demo` run: its genesis does not depend on its length. */
 export const DEVNET_SEED = 'devp2p-ts devnet';
@@ -23,7 +31,7 @@ export async function resolveNetwork(v: NetworkOptionValues): Promise<EthNetwork
   return (await resolveNetworkAndGenesis(v)).network;
 }
 
-/** Values of the {@link NETWORK_OPTIONS} flags. */
+/** Values of the {@link NETWORK_FLAGS}. */
 export interface NetworkOptionValues {
   network?: string | undefined;
   genesis?: string | undefined;
@@ -86,13 +94,7 @@ export function parseAddr(name: string, v: string): { host: string; port: number
 /** Parses a comma-separated (or repeated) list of enode URLs. */
 export function parseEnodeList(name: string, values: readonly string[] | string | undefined): Enode[] {
   const list = (Array.isArray(values) ? values : values ? [values] : []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  return list.map((s) => {
-    try {
-      return parseEnode(s);
-    } catch (err) {
-      throw new UsageError(`--${name}: ${(err as Error).message}`);
-    }
-  });
+  return list.map((s) => parseEnodeArg(s, name));
 }
 
 /** Resolves when SIGINT or SIGTERM arrives (or the signal aborts); removes its handlers. */
@@ -111,9 +113,77 @@ export function untilStopped(signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** parseArgs options of {@link resolveNetwork}, for the commands that join a network. */
-export const NETWORK_OPTIONS = {
-  network: { type: 'string' },
-  genesis: { type: 'string' },
-  'genesis-hash': { type: 'string' },
-} as const;
+/** The flags of {@link resolveNetwork}, for the commands that join a network. */
+export const NETWORK_FLAGS = defineFlags({
+  network: { type: 'string', value: 'NAME', help: 'network: mainnet, sepolia, holesky, hoodi or devnet', defaultText: 'mainnet' },
+  genesis: { type: 'string', value: 'FILE', help: "a geth genesis.json instead of --network (its config gives the forks)" },
+  'genesis-hash': { type: 'string', value: 'HASH', help: 'the genesis block hash (checked against --genesis; needed when it cannot be computed)' },
+});
+
+/** --nodekey: a geth nodekey file (the private key). */
+export const NODEKEY_FLAG = defineFlags({
+  nodekey: { type: 'string', value: 'FILE', help: 'node key file (64 hex characters, as geth writes it)', defaultText: 'a fresh key' },
+});
+
+/** --verbosity and --log-json, for the commands that log. */
+export function logFlags<const D extends string>(dflt: D) {
+  return defineFlags({
+    verbosity: { type: 'string', value: '0-5', help: 'log level: 0 silent, 1 error, 2 warn, 3 info, 4 debug, 5 trace (or the name)', default: dflt },
+    'log-json': { type: 'boolean', help: 'log one JSON object per line' },
+  });
+}
+
+/** The logger of a command's --verbosity and --log-json (on stderr unless `write` is given). */
+export function commandLogger(values: { verbosity: string; 'log-json': boolean }, component: string, write?: (line: string) => void): Logger {
+  const level = parseVerbosity(values.verbosity);
+  if (level === undefined) throw new UsageError(`--verbosity takes 0-5 (0 silent, 1 error, 2 warn, 3 info, 4 debug, 5 trace) or a level name, got "${values.verbosity}"`);
+  return createLogger({ level, format: values['log-json'] ? 'json' : 'text', component, ...(write ? { write } : {}) });
+}
+
+/** An enode URL given on the command line (`flag` names it in errors; else it is an argument). */
+export function parseEnodeArg(text: string, flag?: string): Enode {
+  try {
+    return parseEnode(text);
+  } catch (err) {
+    throw new UsageError(`${flag ? `--${flag}: ` : ''}${(err as Error).message}`);
+  }
+}
+
+/** Inputs longer than this are shortened in error messages, to keep them on one line. */
+const MAX_ECHOED_INPUT = 40;
+
+/** `text` as an error message quotes it: whole, or its start. */
+export function echoInput(text: string): string {
+  return JSON.stringify(text.length > MAX_ECHOED_INPUT ? `${text.slice(0, MAX_ECHOED_INPUT)}...` : text);
+}
+
+/**
+ * An ENR given on the command line. Its errors name the input and the cause in words: the
+ * decoder's "rlp: invalid RLP (safeSlice)..." becomes "not valid RLP (truncated or malformed)".
+ */
+export function parseEnrArg(text: string, flag?: string): Enr {
+  try {
+    return enrFromText(text);
+  } catch (err) {
+    throw new UsageError(`${flag ? `--${flag}: ` : ''}invalid ENR ${echoInput(text)}: ${enrErrorCause(err)}`);
+  }
+}
+
+/** Why an ENR did not decode, without the decoder's internals. */
+function enrErrorCause(err: unknown): string {
+  if (!(err instanceof DecodeError)) return (err as Error).message;
+  if (err.field === 'rlp') return 'the record is not valid RLP (truncated or malformed)';
+  const prefix = `${err.what}: `;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
+
+/** --eth: a comma-separated list of eth versions we speak (duplicates dropped). */
+export function parseEthVersions(v: string, flag = 'eth'): EthVersion[] {
+  const out: EthVersion[] = [];
+  for (const s of v.split(',').map((x) => x.trim())) {
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || !(ETH_VERSIONS as readonly number[]).includes(n)) throw new UsageError(`--${flag} takes versions from ${ETH_VERSIONS.join(',')}, got "${v}"`);
+    if (!out.includes(n as EthVersion)) out.push(n as EthVersion);
+  }
+  return out;
+}

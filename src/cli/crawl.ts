@@ -3,23 +3,42 @@
  * Status), keep the results in a nodes file and print a summary (src/sync/crawler.ts).
  */
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import { Discv4 } from '../discv4/discv4.js';
 import { Crawler, type CrawlResult, DEFAULT_CRAWL_DURATION_MS, DEFAULT_CRAWL_PARALLEL } from '../sync/crawler.js';
 import { formatCrawlSummary } from '../sync/crawl-summary.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from '../sync/node-check.js';
 import { loadNodesFile, type NodeSet } from '../sync/nodes-file.js';
-import { NETWORK_OPTIONS, parseAddr, resolveNetwork, resolveNodeKey } from './common-options.js';
-import { parseBootnodes, parseDuration, signalOnProcessStop } from './discv4.js';
-import { parseIntOption, printJson, UsageError } from './output.js';
+import { defineCommand, parseCommand } from './command.js';
+import type { Command } from './command-tree.js';
+import { NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, resolveNetwork, resolveNodeKey } from './common-options.js';
+import { parseBootnodes, signalOnProcessStop } from './discv4.js';
+import { formatDuration, MIN_TIMEOUT_MS, parseDurationFlag } from './duration.js';
+import { jsonLine, ListenError, parseIntInRange, parseIntOption, UsageError } from './output.js';
 
-export const CRAWL_USAGE = `usage:
-  devp2p-ts crawl [--bootnodes ENODES] [--network NAME | --genesis FILE --genesis-hash HASH] [--nodes FILE]
-                  [--parallel 16] [--timeout MS] [--duration S] [--max-nodes N] [--addr HOST:PORT]
-                  [--nodekey FILE] [--json]
-      crawl the network: discv4 walk + RLPx Hello + eth Status per node; a summary by client,
-      network and eth version; --nodes keeps results in a geth-style nodes.json and resumes from it.
-      Without --duration the crawl ends when discovery finds nothing new (or after 30 min).`;
+/** The shortest --duration: a crawl shorter than this cannot even finish its first lookup. */
+export const MIN_CRAWL_DURATION_MS = 1_000;
+/** Most node checks in flight. */
+export const MAX_CRAWL_PARALLEL = 1024;
+
+const CRAWL = defineCommand({
+  name: 'crawl',
+  summary: 'crawl a network: discv4 walk, then RLPx Hello and eth Status per node; print a summary by client, network and eth version',
+  description:
+    `--nodes keeps the results in a geth-style nodes.json and resumes from it. Without --duration the crawl ends when discovery finds nothing new (or after ${formatDuration(DEFAULT_CRAWL_DURATION_MS)}).`,
+  flags: {
+    bootnodes: { type: 'string', value: 'ENODES', help: 'comma-separated enode/ENR URLs, or a network name; "" for none', defaultText: "the network's" },
+    ...NETWORK_FLAGS,
+    nodes: { type: 'string', value: 'FILE', help: 'nodes file to resume from and save to' },
+    parallel: { type: 'string', value: 'N', help: `node checks in flight (1-${MAX_CRAWL_PARALLEL})`, default: String(DEFAULT_CRAWL_PARALLEL) },
+    timeout: { type: 'string', value: 'DURATION', help: 'bound on each node check (dial, Hello, Status): 500ms, 10s (a bare number is milliseconds)', default: formatDuration(DEFAULT_CHECK_TIMEOUT_MS) },
+    duration: { type: 'string', value: 'DURATION', help: `crawl this long: 90s, 5m, 1h (a bare number is milliseconds; at least ${formatDuration(MIN_CRAWL_DURATION_MS)})` },
+    'max-nodes': { type: 'string', value: 'N', help: 'stop after checking this many nodes (0: no limit)', default: '0' },
+    addr: { type: 'string', value: 'IP:PORT', help: 'UDP address for discovery', default: '0.0.0.0:0' },
+    ...NODEKEY_FLAG,
+    json: { type: 'boolean', help: 'print one JSON summary (errors too)' },
+  },
+  examples: ['devp2p-ts crawl --network sepolia --nodes sepolia-nodes.json --duration 10m'],
+});
 
 /** How often progress goes to stderr. */
 const PROGRESS_INTERVAL_MS = 5_000;
@@ -35,34 +54,14 @@ const stdio: CrawlIo = { out: (t) => process.stdout.write(t), err: (t) => proces
 
 /** Entry point for `devp2p-ts crawl ...`. */
 export async function crawlCommand(args: string[], io: CrawlIo = stdio): Promise<CrawlResult> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...NETWORK_OPTIONS,
-      bootnodes: { type: 'string' },
-      nodes: { type: 'string' },
-      parallel: { type: 'string' },
-      timeout: { type: 'string' },
-      duration: { type: 'string' },
-      'max-nodes': { type: 'string' },
-      addr: { type: 'string' },
-      nodekey: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`crawl takes no positional arguments (got "${positionals[0]}")\n${CRAWL_USAGE}`);
+  const { values } = parseCommand(CRAWL, args);
   const network = await resolveNetwork(values);
   const bootnodes = parseBootnodes(values.bootnodes, network.bootnodes);
-  const parallel = parseIntOption('parallel', values.parallel, DEFAULT_CRAWL_PARALLEL);
-  if (parallel < 1) throw new UsageError('--parallel must be at least 1');
-  const timeoutMs = parseIntOption('timeout', values.timeout, DEFAULT_CHECK_TIMEOUT_MS);
-  if (timeoutMs < 1) throw new UsageError('--timeout must be at least 1 ms');
-  // --duration is in seconds unless it carries a unit (90s, 5m, 1h, 500ms).
-  const durationMs = values.duration === undefined ? undefined : parseDuration(/^\d+(\.\d+)?$/.test(values.duration.trim()) ? `${values.duration.trim()}s` : values.duration);
-  const maxNodes = values['max-nodes'] === undefined ? undefined : parseIntOption('max-nodes', values['max-nodes'], 0);
-  const addr = values.addr ? parseAddr('addr', values.addr) : { host: '0.0.0.0', port: 0 };
+  const parallel = parseIntInRange('parallel', values.parallel, DEFAULT_CRAWL_PARALLEL, 1, MAX_CRAWL_PARALLEL);
+  const timeoutMs = parseDurationFlag('timeout', values.timeout, MIN_TIMEOUT_MS);
+  const durationMs = values.duration === undefined ? undefined : parseDurationFlag('duration', values.duration, MIN_CRAWL_DURATION_MS);
+  const maxNodes = parseIntOption('max-nodes', values['max-nodes'], 0);
+  const addr = parseAddr('addr', values.addr);
   let nodes: NodeSet = new Map();
   if (values.nodes) nodes = await loadNodesFile(values.nodes);
   if (bootnodes.length === 0 && nodes.size === 0) throw new UsageError('no bootnodes: give --bootnodes ENODES (or a --nodes file of known nodes)');
@@ -72,7 +71,7 @@ export async function crawlCommand(args: string[], io: CrawlIo = stdio): Promise
   try {
     discv4 = await Discv4.listen({ ip: addr.host, port: addr.port }, { privateKey, bootnodes, ...(isIP(addr.host) === 4 && addr.host !== '0.0.0.0' ? { externalIp: addr.host } : {}) });
   } catch (err) {
-    throw new Error(`cannot listen on ${addr.host}:${addr.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ListenError(`${addr.host}:${addr.port}`, err);
   }
   const onStop = signalOnProcessStop();
   const signal = io.signal ? AbortSignal.any([io.signal, onStop.signal]) : onStop.signal;
@@ -91,7 +90,7 @@ export async function crawlCommand(args: string[], io: CrawlIo = stdio): Promise
       timeoutMs,
       durationMs: durationMs ?? DEFAULT_CRAWL_DURATION_MS,
       stopWhenIdle: durationMs === undefined,
-      ...(maxNodes !== undefined && maxNodes > 0 ? { maxNodes } : {}),
+      ...(maxNodes > 0 ? { maxNodes } : {}),
       signal,
     });
     crawler.on('save:failed', (err) => io.err(`crawl: cannot save ${values.nodes}: ${err.message}\n`));
@@ -108,8 +107,7 @@ export async function crawlCommand(args: string[], io: CrawlIo = stdio): Promise
   }
   if (values.json) {
     const v = { endedBy: result.endedBy, ms: Math.round(result.ms), checks: result.checks, ...(values.nodes ? { nodesFile: values.nodes } : {}), network: network.name, ...result.summary };
-    if (io === stdio) printJson(v);
-    else io.out(JSON.stringify(v) + '\n');
+    io.out(jsonLine(v));
   } else {
     io.out(`crawled ${network.name} for ${(result.ms / 1000).toFixed(1)} s (ended: ${result.endedBy}), ${result.checks} checks\n`);
     io.out(formatCrawlSummary(result.summary));
@@ -117,3 +115,5 @@ export async function crawlCommand(args: string[], io: CrawlIo = stdio): Promise
   }
   return result;
 }
+
+export const CRAWL_COMMAND: Command = { spec: CRAWL, run: async (a) => void (await crawlCommand(a)) };

@@ -4,7 +4,6 @@
  * negotiation, an echo exchange of large messages verified by hash, keepalive pings and clean
  * disconnects. It exits non-zero if any check fails.
  */
-import { parseArgs } from 'node:util';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { generatePrivateKey, publicKeyOf } from '../crypto/secp256k1.js';
@@ -14,7 +13,25 @@ import { DisconnectReason, disconnectReasonName } from '../rlpx/disconnect-reaso
 import { RlpxListener } from '../rlpx/listener.js';
 import type { Session } from '../rlpx/session.js';
 import type { CapabilityDef } from '../rlpx/capabilities.js';
-import { parseIntOption, printJson } from './output.js';
+import { defineCommand, parseCommand } from './command.js';
+import type { Command } from './command-tree.js';
+import { parseIntInRange, printJson, ReportedFailure } from './output.js';
+
+/** Most listening nodes the RLPx demo starts. */
+export const MAX_RLPX_DEMO_NODES = 32;
+/** Most 1 MiB echo messages per node. */
+export const MAX_RLPX_DEMO_MESSAGES = 1000;
+
+const RLPX_DEMO = defineCommand({
+  name: 'demo rlpx',
+  summary: 'RLPx-only loopback demo: nodes on 127.0.0.1, one client dialing each, 1 MiB echoes checked by hash, pings, disconnects',
+  flags: {
+    nodes: { type: 'string', value: 'N', help: `listening nodes (1-${MAX_RLPX_DEMO_NODES})`, default: '3' },
+    messages: { type: 'string', value: 'N', help: `1 MiB messages echoed per node (1-${MAX_RLPX_DEMO_MESSAGES})`, default: '8' },
+    json: { type: 'boolean', help: 'print one JSON summary instead of the report (errors too)' },
+  },
+  examples: ['devp2p-ts demo rlpx --nodes 4 --messages 16'],
+});
 
 /** A two-message demo protocol: 0 = payload, 1 = keccak256 of the payload received. */
 const DEMO_CAP: CapabilityDef = { name: 'demo', version: 1, length: 2 };
@@ -46,13 +63,9 @@ function request(session: Session, payload: Uint8Array, timeoutMs: number): Prom
 }
 
 export async function rlpxDemoCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { nodes: { type: 'string' }, messages: { type: 'string' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  const nodeCount = Math.max(1, Math.min(parseIntOption('nodes', values.nodes, 3), 32));
-  const messages = Math.max(1, Math.min(parseIntOption('messages', values.messages, 8), 1000));
+  const { values } = parseCommand(RLPX_DEMO, args);
+  const nodeCount = parseIntInRange('nodes', values.nodes, 3, 1, MAX_RLPX_DEMO_NODES);
+  const messages = parseIntInRange('messages', values.messages, 8, 1, MAX_RLPX_DEMO_MESSAGES);
   const log = (s: string) => {
     if (!values.json) process.stdout.write(s + '\n');
   };
@@ -100,5 +113,7 @@ export async function rlpxDemoCommand(args: string[]): Promise<void> {
     await Promise.all(listeners.map((l) => l.close()));
   }
   if (values.json) printJson({ ok: failures === 0, nodes: results });
-  if (failures > 0) throw new Error(`demo failed on ${failures} node(s)`);
+  if (failures > 0) throw new ReportedFailure(`demo failed on ${failures} node(s)`);
 }
+
+export const RLPX_DEMO_COMMAND: Command = { spec: RLPX_DEMO, run: rlpxDemoCommand };

@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
 import { Discv4 } from '../discv4/discv4.js';
@@ -25,8 +24,27 @@ import { isReachable, speaksEth } from '../sync/crawled-node.js';
 import { formatCrawlSummary } from '../sync/crawl-summary.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import { DEVNET_SEED } from './common-options.js';
-import { rlpxDemoCommand } from './demo-rlpx.js';
-import { parseIntOption, printJson } from './output.js';
+import { defineCommand, parseCommand } from './command.js';
+import type { Group } from './command-tree.js';
+import { RLPX_DEMO_COMMAND } from './demo-rlpx.js';
+import { parseIntInRange, printJson, ReportedFailure } from './output.js';
+
+/** Most serving nodes the demo starts. */
+export const MAX_DEMO_NODES = 16;
+/** Longest devnet chain the demo generates (in memory). */
+export const MAX_DEMO_BLOCKS = 200_000;
+
+const DEMO = defineCommand({
+  name: 'demo',
+  summary: 'offline devnet demo: a bootnode and serving nodes on 127.0.0.1, header sync through discovery, then a crawl',
+  description: 'Checks that the synced head equals the served head and that the crawl reaches every serving node; exit code 1 otherwise.',
+  flags: {
+    nodes: { type: 'string', value: 'N', help: `serving nodes (1-${MAX_DEMO_NODES})`, default: '3' },
+    blocks: { type: 'string', value: 'N', help: `length of the devnet chain in blocks (1-${MAX_DEMO_BLOCKS})`, default: '5000' },
+    json: { type: 'boolean', help: 'print one JSON summary instead of the report (errors too)' },
+  },
+  examples: ['devp2p-ts demo --nodes 4 --blocks 20000'],
+});
 
 /** Bounds of the demo's crawl: a few seconds on a devnet this small. */
 const DEMO_CRAWL = { timeoutMs: 3_000, durationMs: 20_000, idleMs: 1_500 } as const;
@@ -62,14 +80,9 @@ async function crawlDevnet(network: EthNetwork, boot: Discv4, servers: readonly 
 }
 
 export async function demoCommand(args: string[]): Promise<void> {
-  if (args[0] === 'rlpx') return rlpxDemoCommand(args.slice(1));
-  const { values } = parseArgs({
-    args,
-    options: { nodes: { type: 'string' }, blocks: { type: 'string' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  const nodeCount = Math.max(1, Math.min(parseIntOption('nodes', values.nodes, 3), 16));
-  const blocks = Math.max(1, Math.min(parseIntOption('blocks', values.blocks, 5000), 200_000));
+  const { values } = parseCommand(DEMO, args);
+  const nodeCount = parseIntInRange('nodes', values.nodes, 3, 1, MAX_DEMO_NODES);
+  const blocks = parseIntInRange('blocks', values.blocks, 5000, 1, MAX_DEMO_BLOCKS);
   const say = (s: string) => {
     if (!values.json) process.stdout.write(s + '\n');
   };
@@ -108,7 +121,7 @@ export async function demoCommand(args: string[]): Promise<void> {
       if (tty) process.stderr.write(`\r${line}`);
       else if (!values.json && Date.now() - lastLine > 1000) {
         lastLine = Date.now();
-        process.stdout.write(line + '\n');
+        process.stderr.write(line + '\n');
       }
     };
     say(`syncing headers through discovery (the syncing node knows only the bootnode)...`);
@@ -151,8 +164,8 @@ export async function demoCommand(args: string[]): Promise<void> {
         crawl: { ok: crawlOk, endedBy: crawled.endedBy, ms: Math.round(crawled.ms), devnet: crawled.devnet, ...crawled.summary },
       });
     }
-    if (!ok) throw new Error('demo failed: synced head differs from the served head');
-    if (!crawlOk) throw new Error('demo failed: the crawl did not reach every serving node');
+    if (!ok) throw new ReportedFailure('demo failed: synced head differs from the served head');
+    if (!crawlOk) throw new ReportedFailure('demo failed: the crawl did not reach every serving node');
   } finally {
     store?.close();
     await Promise.all(servers.map((s) => s.stop()));
@@ -160,3 +173,10 @@ export async function demoCommand(args: string[]): Promise<void> {
     rmSync(datadir, { recursive: true, force: true });
   }
 }
+
+export const DEMO_GROUP: Group = {
+  name: 'demo',
+  summary: 'Offline demos on 127.0.0.1.',
+  default: { spec: DEMO, run: demoCommand },
+  commands: { rlpx: RLPX_DEMO_COMMAND },
+};

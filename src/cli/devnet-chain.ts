@@ -4,38 +4,37 @@
  * geth genesis.json, for `serve --chain FILE --network devnet` (or `--genesis FILE`) or other tools.
  */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { bytesToHex } from '../common/bytes.js';
 import { writeChainFile } from '../eth/chain-file.js';
 import { devnetGenesisJson, generateDevnetChain } from '../eth/devnet-chain.js';
 import { writeReceiptsFile } from '../eth/receipts-file.js';
 import { DEVNET_SEED } from './common-options.js';
-import { parseIntOption, printJson, UsageError } from './output.js';
-
-export const DEVNET_CHAIN_USAGE = `usage:
-  devp2p-ts devnet-chain --blocks N --out FILE [--receipts-out FILE] [--genesis-out FILE] [--json]
-      write the deterministic devnet chain (blocks 0..N) as a geth chain file (+ receipts file,
-      + its geth genesis.json)`;
+import { defineCommand, parseCommand } from './command.js';
+import type { Command } from './command-tree.js';
+import { parseIntInRange, printJson, UsageError } from './output.js';
 
 /** Most blocks generated (the chain is built in memory first). */
 export const MAX_DEVNET_CHAIN_BLOCKS = 1_000_000;
 
+const DEVNET_CHAIN = defineCommand({
+  name: 'devnet-chain',
+  summary: 'write the deterministic devnet chain (blocks 0..N) as a geth chain file, with its receipts file and genesis.json if asked',
+  description: 'For `serve --chain FILE --network devnet` (or --genesis FILE) and other tools.',
+  flags: {
+    blocks: { type: 'string', value: 'N', help: `the head block number (0-${MAX_DEVNET_CHAIN_BLOCKS}); required` },
+    out: { type: 'string', value: 'FILE', help: 'the chain file to write; required' },
+    'receipts-out': { type: 'string', value: 'FILE', help: 'also write the receipts file' },
+    'genesis-out': { type: 'string', value: 'FILE', help: 'also write its geth genesis.json' },
+    json: { type: 'boolean', help: 'print one JSON summary (errors too)' },
+  },
+  examples: ['devp2p-ts devnet-chain --blocks 1000 --out devnet.rlp --receipts-out devnet.receipts --genesis-out devnet-genesis.json'],
+});
+
 export async function devnetChainCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      blocks: { type: 'string' },
-      out: { type: 'string' },
-      'receipts-out': { type: 'string' },
-      'genesis-out': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(DEVNET_CHAIN, args);
   if (values.blocks === undefined) throw new UsageError('--blocks N is required');
   if (values.out === undefined) throw new UsageError('--out FILE is required');
-  const blocks = parseIntOption('blocks', values.blocks, 0);
-  if (blocks > MAX_DEVNET_CHAIN_BLOCKS) throw new UsageError(`--blocks is at most ${MAX_DEVNET_CHAIN_BLOCKS}`);
+  const blocks = parseIntInRange('blocks', values.blocks, 0, 0, MAX_DEVNET_CHAIN_BLOCKS);
   const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
   const written = await writeChainFile(values.out, devnet.blocks.map((b) => ({ header: b.header, ...b.body })));
   const receipts = values['receipts-out'] === undefined ? undefined : await writeReceiptsFile(values['receipts-out'], devnet.blocks.map((b) => ({ blockHash: b.header.hash, receipts: b.receipts })));
@@ -60,3 +59,5 @@ export async function devnetChainCommand(args: string[]): Promise<void> {
     process.stdout.write(`head ${summary.headHash}, genesis ${summary.genesisHash}: serve with --network devnet${values['genesis-out'] === undefined ? '' : ` or --genesis ${values['genesis-out']}`}\n`);
   }
 }
+
+export const DEVNET_CHAIN_COMMAND: Command = { spec: DEVNET_CHAIN, run: devnetChainCommand };

@@ -6,9 +6,8 @@
  * runs the exchange from the eth building blocks (makeStatus, decodeStatus, checkStatus) so the
  * remote Status is printed in every case: a wrong network is exactly when one wants to see it.
  */
-import { parseArgs } from 'node:util';
 import { bytesToHex } from '../common/bytes.js';
-import { parseEnode, type Enode } from '../enode/enode-url.js';
+import type { Enode } from '../enode/enode-url.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
 import { ethCapabilities, negotiatedEthVersion } from '../eth/capabilities.js';
 import { networkForkFilter, type EthNetwork } from '../eth/chain-config.js';
@@ -21,15 +20,30 @@ import { DisconnectReason, disconnectReasonName } from '../rlpx/disconnect-reaso
 import { TimeoutError } from '../rlpx/errors.js';
 import type { Capability } from '../rlpx/hello.js';
 import type { CloseInfo, Session, SessionMessage } from '../rlpx/session.js';
-import { NETWORK_OPTIONS, resolveNetwork } from './common-options.js';
-import { parseIntOption, printJson, UsageError } from './output.js';
-
-export const ETH_USAGE = `usage:
-  devp2p-ts eth status <enode> [--network NAME | --genesis FILE [--genesis-hash HASH]] [--eth 68,69,70] [--timeout MS] [--json]
-      exchange eth Status with the node (as a fresh node of our network) and print its Status`;
+import { defineCommand, parseCommand } from './command.js';
+import type { Group } from './command-tree.js';
+import { EXAMPLE_ENODE, NETWORK_FLAGS, parseEnodeArg, parseEthVersions, resolveNetwork } from './common-options.js';
+import { formatDuration, MIN_TIMEOUT_MS, parseDurationFlag } from './duration.js';
+import { printJson, ReportedFailure } from './output.js';
 
 /** Default bound on the whole command (dial, handshake, Hello, Status). */
 export const ETH_STATUS_TIMEOUT_MS = 10_000;
+
+const STATUS = defineCommand({
+  name: 'eth status',
+  args: '<enode>',
+  argsName: 'an enode URL',
+  positionals: [1, 1],
+  summary: "exchange eth Status with a node (as a fresh node of our network) and print the node's",
+  description: 'Exit code 1 when its Status does not fit our network (the reason is printed).',
+  flags: {
+    ...NETWORK_FLAGS,
+    eth: { type: 'string', value: 'LIST', help: 'eth versions to offer, comma-separated', default: ETH_VERSIONS.join(',') },
+    timeout: { type: 'string', value: 'DURATION', help: 'bound on dial, handshake and Status: 500ms, 10s, 2m (a bare number is milliseconds)', default: formatDuration(ETH_STATUS_TIMEOUT_MS) },
+    json: { type: 'boolean', help: 'print one JSON object (errors too)' },
+  },
+  examples: [`devp2p-ts eth status ${EXAMPLE_ENODE} --network sepolia`],
+});
 
 /** What `eth status` learned about a node. */
 export interface EthStatusReport {
@@ -45,33 +59,18 @@ export interface EthStatusReport {
 }
 
 /** Raised (after the Status was printed) when the node's Status does not fit our network: exit code 1. */
-export class StatusMismatchError extends Error {
+export class StatusMismatchError extends ReportedFailure {
   constructor(readonly mismatch: StatusMismatch) {
     super(`Status mismatch: ${mismatch.reason}: ${mismatch.message}`);
     this.name = 'StatusMismatchError';
   }
 }
 
-export async function ethCommand(args: string[]): Promise<void> {
-  const [sub, ...rest] = args;
-  if (sub !== 'status') throw new UsageError(sub ? `unknown eth command "${sub}"\n${ETH_USAGE}` : ETH_USAGE);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { ...NETWORK_OPTIONS, eth: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (!positionals[0]) throw new UsageError(`eth status needs an enode URL\n${ETH_USAGE}`);
-  if (positionals.length > 1) throw new UsageError(`eth status takes one enode URL, got ${positionals.length} arguments`);
-  let target: Enode;
-  try {
-    target = parseEnode(positionals[0]);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const versions = parseVersions(values.eth);
-  const timeoutMs = parseIntOption('timeout', values.timeout, ETH_STATUS_TIMEOUT_MS);
-  if (timeoutMs === 0) throw new UsageError('--timeout must be positive');
+export async function ethStatus(args: string[]): Promise<void> {
+  const { values, positionals } = parseCommand(STATUS, args);
+  const target: Enode = parseEnodeArg(positionals[0]!);
+  const versions = parseEthVersions(values.eth);
+  const timeoutMs = parseDurationFlag('timeout', values.timeout, MIN_TIMEOUT_MS);
   const network = await resolveNetwork(values);
   const report = await queryEthStatus(target, network, { versions, timeoutMs });
   if (values.json) printJson(reportJson(report, network));
@@ -79,17 +78,11 @@ export async function ethCommand(args: string[]): Promise<void> {
   if (report.mismatch) throw new StatusMismatchError(report.mismatch);
 }
 
-function parseVersions(v: string | undefined): EthVersion[] {
-  if (v === undefined) return [...ETH_VERSIONS];
-  const list = v.split(',').map((s) => s.trim());
-  const out: EthVersion[] = [];
-  for (const s of list) {
-    const n = Number(s);
-    if (!/^\d+$/.test(s) || !(ETH_VERSIONS as readonly number[]).includes(n)) throw new UsageError(`--eth takes versions from ${ETH_VERSIONS.join(',')}, got "${v}"`);
-    if (!out.includes(n as EthVersion)) out.push(n as EthVersion);
-  }
-  return out;
-}
+export const ETH_GROUP: Group = {
+  name: 'eth',
+  summary: 'eth wire protocol commands.',
+  commands: { status: { spec: STATUS, run: ethStatus } },
+};
 
 /**
  * Dials `target`, negotiates eth (the highest of `versions` it also speaks), sends the Status

@@ -1,91 +1,113 @@
 /**
  * `devp2p-ts node`: a full discovery + RLPx + eth node. Prints its enode at start, joins the
- * network, keeps peers, prints a status line periodically (peers in/out, dials, clients seen),
- * optionally serves Prometheus metrics, and stops cleanly on SIGINT/SIGTERM.
+ * network, keeps peers (each arrival, refusal and departure logged), logs a status line
+ * periodically (peers in/out, dials, clients seen), optionally serves Prometheus metrics, and
+ * stops cleanly on SIGINT/SIGTERM.
  */
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { createLogger } from '../common/log.js';
 import { parseEnode } from '../enode/enode-url.js';
 import { enrToText } from '../enode/enr.js';
 import { serveMetrics, serverMetrics } from '../server/metrics.js';
+import { DEFAULT_MAX_PEERS } from '../server/server.js';
 import { HeaderStore } from '../sync/header-store.js';
 import { P2PNode } from '../sync/p2p-node.js';
 import { StoreChain } from '../sync/store-chain.js';
-import { NETWORK_OPTIONS, parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
-import { parseIntOption, UsageError } from './output.js';
+import { defineCommand, parseCommand } from './command.js';
+import type { Command } from './command-tree.js';
+import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
+import { defaultDataDir } from './datadir.js';
+import { formatDuration, parseDurationFlag } from './duration.js';
+import { ListenError, parseIntInRange, UsageError } from './output.js';
+import { logServerPeers } from './peer-log.js';
 
-export const NODE_USAGE = `usage:
-  devp2p-ts node [--network NAME | --genesis FILE --genesis-hash HASH] [--addr IP:PORT] [--maxpeers N]
-                 [--nodekey FILE] [--bootnodes ENODES] [--nodiscover] [--static ENODES] [--trusted ENODES]
-                 [--nat none|extip:IP] [--netrestrict CIDRS] [--metrics IP:PORT] [--datadir DIR]
-                 [--status-interval SEC] [--verbosity LEVEL] [--log-json]
-      run a discovery + RLPx + eth node until stopped (bootnodes default to the network's)`;
+/** How often the status line is logged by default. */
+export const NODE_STATUS_INTERVAL_MS = 30_000;
+/** The shortest status interval (0 turns it off): more often only floods the log. */
+export const MIN_NODE_STATUS_INTERVAL_MS = 1_000;
+/** The most --maxpeers accepts. */
+export const MAX_NODE_MAX_PEERS = 10_000;
+
+const NODE = defineCommand({
+  name: 'node',
+  summary: 'run a discovery + RLPx + eth node until SIGINT/SIGTERM',
+  description:
+    'Prints its enode and ENR on stdout, logs its data directory, each peer that connects, is refused (with the reason) or leaves ' +
+    '(with the Disconnect reason and who sent it), and a status line. Bootnodes default to the network\'s.',
+  flags: {
+    ...NETWORK_FLAGS,
+    addr: { type: 'string', value: 'IP:PORT', help: 'TCP (RLPx) and UDP (discv4) address to listen on', default: '0.0.0.0:30303' },
+    maxpeers: { type: 'string', value: 'N', help: `most connected peers (0-${MAX_NODE_MAX_PEERS})`, default: String(DEFAULT_MAX_PEERS) },
+    ...NODEKEY_FLAG,
+    bootnodes: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to bootstrap from; "" for none', defaultText: "the network's" },
+    nodiscover: { type: 'boolean', help: 'do not run discovery (dial only static nodes and bootnodes)' },
+    static: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to keep connected' },
+    trusted: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs admitted above the peer limit' },
+    nat: { type: 'string', value: 'none|extip:IP', help: 'the address to advertise: none (the listening one) or extip:IP', default: 'none' },
+    netrestrict: { type: 'string', value: 'CIDRS', help: 'only accept, dial and discover peers in these networks, comma-separated' },
+    metrics: { type: 'string', value: 'IP:PORT', help: 'serve Prometheus metrics at http://IP:PORT/metrics' },
+    datadir: { type: 'string', value: 'DIR', help: 'where the header store lives', defaultText: '$XDG_DATA_HOME/devp2p-ts/NETWORK or ~/.local/share/devp2p-ts/NETWORK' },
+    'status-interval': { type: 'string', value: 'DURATION', help: `how often to log the status line: 10s, 1m (a bare number is milliseconds; 0 for never; at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)})`, default: formatDuration(NODE_STATUS_INTERVAL_MS) },
+    ...logFlags('3'),
+  },
+  examples: ['devp2p-ts node --network sepolia --addr 0.0.0.0:30303 --metrics 127.0.0.1:6060', `devp2p-ts node --network devnet --nodiscover --static ${EXAMPLE_ENODE} --datadir ./devnet-data`],
+});
 
 export async function nodeCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...NETWORK_OPTIONS,
-      addr: { type: 'string', default: '0.0.0.0:30303' },
-      maxpeers: { type: 'string' },
-      nodekey: { type: 'string' },
-      bootnodes: { type: 'string' },
-      nodiscover: { type: 'boolean', default: false },
-      static: { type: 'string' },
-      trusted: { type: 'string' },
-      nat: { type: 'string', default: 'none' },
-      netrestrict: { type: 'string' },
-      metrics: { type: 'string' },
-      datadir: { type: 'string' },
-      'status-interval': { type: 'string' },
-      verbosity: { type: 'string', default: 'info' },
-      'log-json': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(NODE, args);
+  const log = commandLogger(values, 'node');
   const network = await resolveNetwork(values);
-  const addr = parseAddr('addr', values.addr!);
+  const addr = parseAddr('addr', values.addr);
   let advertisedIp: string | undefined;
   if (values.nat !== 'none') {
-    const m = /^extip:(.+)$/.exec(values.nat!);
-    if (!m || !isIP(m[1]!)) throw new UsageError('--nat takes none or extip:IP');
+    const m = /^extip:(.+)$/.exec(values.nat);
+    if (!m || !isIP(m[1]!)) throw new UsageError(`--nat takes none or extip:IP, got "${values.nat}"`);
     advertisedIp = m[1]!;
   }
   const bootnodes = values.bootnodes !== undefined ? parseEnodeList('bootnodes', values.bootnodes) : network.bootnodes.map((b) => parseEnode(b));
-  const level = values.verbosity as 'info';
-  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError('--verbosity takes error, warn, info or debug');
-  const log = createLogger({ level, format: values['log-json'] ? 'json' : 'text', component: 'node' });
-  const store = HeaderStore.open(values.datadir ?? `devp2p-ts-data/${network.name}`);
-  const node = await P2PNode.start({
-    network,
-    chain: new StoreChain(network, store),
-    privateKey: await resolveNodeKey(values.nodekey),
-    addr,
-    ...(advertisedIp ? { advertisedIp } : {}),
-    bootnodes,
-    staticNodes: parseEnodeList('static', values.static),
-    trustedNodes: parseEnodeList('trusted', values.trusted),
-    discovery: !values.nodiscover,
-    ...(values.netrestrict ? { netrestrict: values.netrestrict.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-    ...(values.maxpeers !== undefined ? { maxPeers: parseIntOption('maxpeers', values.maxpeers, 50) } : {}),
-    logger: log,
-  });
+  const staticNodes = parseEnodeList('static', values.static);
+  const trustedNodes = parseEnodeList('trusted', values.trusted);
+  const maxPeers = parseIntInRange('maxpeers', values.maxpeers, DEFAULT_MAX_PEERS, 0, MAX_NODE_MAX_PEERS);
+  const every = parseDurationFlag('status-interval', values['status-interval']);
+  if (every !== 0 && every < MIN_NODE_STATUS_INTERVAL_MS) {
+    throw new UsageError(`--status-interval must be 0 or at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)}, got "${values['status-interval']}"${/^\d+$/.test(values['status-interval'].trim()) ? ' (a bare number is milliseconds)' : ''}`);
+  }
+  const metricsAddr = values.metrics ? parseAddr('metrics', values.metrics) : undefined;
+  const datadir = values.datadir ?? defaultDataDir(network.name);
+  log.info('data directory', { path: datadir, network: network.name });
+  const store = HeaderStore.open(datadir);
+  let node: P2PNode;
+  try {
+    // No logger for P2PNode: its peer lines (debug) would repeat logServerPeers' (info).
+    node = await P2PNode.start({
+      network,
+      chain: new StoreChain(network, store),
+      privateKey: await resolveNodeKey(values.nodekey),
+      addr,
+      ...(advertisedIp ? { advertisedIp } : {}),
+      bootnodes,
+      staticNodes,
+      trustedNodes,
+      discovery: !values.nodiscover,
+      ...(values.netrestrict ? { netrestrict: values.netrestrict.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      maxPeers,
+    });
+  } catch (err) {
+    store.close();
+    throw typeof (err as NodeJS.ErrnoException).code === 'string' ? new ListenError(values.addr, err) : err;
+  }
+  logServerPeers(node.server, log, node.eth);
   const clients = new Map<string, number>();
   node.server.on('peer:added', (p) => {
     const name = (p.session.remoteHello?.clientId ?? '?').split('/')[0]!;
     clients.set(name, (clients.get(name) ?? 0) + 1);
   });
-  node.eth.on('peer', (p, sp) => log.info('eth peer', { id: sp.id.slice(0, 16), client: sp.session.remoteHello?.clientId, eth: p.version }));
   process.stdout.write(`${advertisedIp || !['0.0.0.0', '::'].includes(addr.host) ? node.enode : node.enodeAt('127.0.0.1')}\n`);
   if (node.discv4) process.stdout.write(`${enrToText(node.discv4.localEnr)}\n`);
   let metrics: { close(): Promise<void> } | undefined;
-  if (values.metrics) {
-    const m = parseAddr('metrics', values.metrics);
-    metrics = await serveMetrics(serverMetrics(node.server), m.host, m.port);
+  if (metricsAddr) {
+    metrics = await serveMetrics(serverMetrics(node.server), metricsAddr.host, metricsAddr.port);
     log.info('metrics', { url: `http://${values.metrics}/metrics` });
   }
-  const every = parseIntOption('status-interval', values['status-interval'], 30) * 1000;
   const timer = every > 0 ? setInterval(() => {
     const c = node.server.counts();
     const s = node.server.stats;
@@ -107,3 +129,5 @@ export async function nodeCommand(args: string[]): Promise<void> {
   await node.stop();
   store.close();
 }
+
+export const NODE_COMMAND: Command = { spec: NODE, run: nodeCommand };

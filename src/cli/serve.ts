@@ -3,25 +3,43 @@
  * geth chain file (with an optional receipts file) on the network given by --network or
  * --genesis.
  */
-import { parseArgs } from 'node:util';
 import { bytesToHex } from '../common/bytes.js';
-import { createLogger } from '../common/log.js';
 import type { ChainReader } from '../eth/chain.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import { generateDevnetChain } from '../eth/devnet-chain.js';
 import { FileChain } from '../eth/file-chain.js';
-import { ETH_VERSIONS, type EthVersion } from '../eth/protocol.js';
+import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
 import { EthService } from '../sync/eth-service.js';
-import { DEVNET_SEED, NETWORK_OPTIONS, parseAddr, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
-import { parseIntOption, UsageError } from './output.js';
+import { defineCommand, parseCommand } from './command.js';
+import type { Command } from './command-tree.js';
+import { commandLogger, DEVNET_SEED, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEthVersions, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
+import { ListenError, parseIntInRange, UsageError } from './output.js';
+import { logServerPeers } from './peer-log.js';
 
-export const SERVE_USAGE = `usage:
-  devp2p-ts serve [--devnet-blocks N] [--addr 127.0.0.1:30303] [--nodekey FILE] [--eth 68,69,70]
-      serve the deterministic devnet chain of N blocks (default 2048) over eth until stopped
-  devp2p-ts serve --chain FILE [--receipts FILE] (--network NAME | --genesis FILE [--genesis-hash HASH])
-                  [--addr 127.0.0.1:30303] [--nodekey FILE] [--eth 68,69,70]
-      serve a geth chain file (geth export, or ethtest chain.rlp with its genesis.json)`;
+/** Default length of the served devnet chain. */
+export const SERVE_DEVNET_BLOCKS = 2048;
+/** Longest devnet chain `serve` generates (in memory). */
+export const MAX_SERVE_DEVNET_BLOCKS = 1_000_000;
+
+const SERVE = defineCommand({
+  name: 'serve',
+  summary: 'serve a chain over eth until SIGINT/SIGTERM: the deterministic devnet, or a geth chain file',
+  description:
+    'Prints its enode on stdout; logs each peer that connects, is refused (with the reason) or leaves (with the Disconnect reason and who sent it). ' +
+    'Peers join with --network devnet for the devnet; a chain file (geth export, or ethtest chain.rlp) needs --network or --genesis.',
+  flags: {
+    'devnet-blocks': { type: 'string', value: 'N', help: `serve the devnet chain of N blocks (0-${MAX_SERVE_DEVNET_BLOCKS})`, defaultText: String(SERVE_DEVNET_BLOCKS) },
+    chain: { type: 'string', value: 'FILE', help: 'serve this geth chain file instead of the devnet' },
+    receipts: { type: 'string', value: 'FILE', help: 'receipts file of --chain (docs/chain-files.md)' },
+    ...NETWORK_FLAGS,
+    addr: { type: 'string', value: 'IP:PORT', help: 'TCP address to listen on', default: '127.0.0.1:30303' },
+    ...NODEKEY_FLAG,
+    eth: { type: 'string', value: 'LIST', help: 'eth versions to serve, comma-separated', default: ETH_VERSIONS.join(',') },
+    ...logFlags('3'),
+  },
+  examples: ['devp2p-ts serve --devnet-blocks 10000 --addr 127.0.0.1:30303', 'devp2p-ts serve --chain chain.rlp --genesis genesis.json --addr 0.0.0.0:30303'],
+});
 
 /** What `serve` serves: the network for Status and the chain. */
 interface Served {
@@ -35,7 +53,7 @@ interface Served {
 }
 
 async function devnet(blocksOption: string | undefined): Promise<Served> {
-  const blocks = parseIntOption('devnet-blocks', blocksOption, 2048);
+  const blocks = parseIntInRange('devnet-blocks', blocksOption, SERVE_DEVNET_BLOCKS, 0, MAX_SERVE_DEVNET_BLOCKS);
   const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
   return { network: devnet.network, chain: devnet.chain, what: { chain: 'devnet', blocks } };
 }
@@ -59,35 +77,24 @@ async function chainFile(values: { chain: string; receipts?: string | undefined;
 }
 
 export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'devnet-blocks': { type: 'string' },
-      chain: { type: 'string' },
-      receipts: { type: 'string' },
-      ...NETWORK_OPTIONS,
-      addr: { type: 'string', default: '127.0.0.1:30303' },
-      nodekey: { type: 'string' },
-      eth: { type: 'string' },
-      verbosity: { type: 'string', default: 'info' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(SERVE, args);
   if (values.chain !== undefined && values['devnet-blocks'] !== undefined) throw new UsageError('--chain and --devnet-blocks are exclusive');
   if (values.chain === undefined && (values.receipts !== undefined || values.network !== undefined || values.genesis !== undefined)) {
     throw new UsageError('--receipts, --network and --genesis go with --chain (without it, serve runs the devnet)');
   }
-  const versions = (values.eth ?? ETH_VERSIONS.join(',')).split(',').map((v) => Number(v)) as EthVersion[];
-  if (versions.some((v) => !ETH_VERSIONS.includes(v))) throw new UsageError(`--eth takes versions from ${ETH_VERSIONS.join(',')}`);
-  const listen = parseAddr('addr', values.addr!);
-  const log = createLogger({ level: values.verbosity as 'info', component: 'serve' });
+  const versions = parseEthVersions(values.eth);
+  const listen = parseAddr('addr', values.addr);
+  const log = commandLogger(values, 'serve');
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
     const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: 'devp2p-ts/v0.1.0/serve' });
-    eth.on('peer', (p, sp) => log.info('eth peer', { id: sp.id.slice(0, 16), client: sp.session.remoteHello?.clientId, eth: p.version }));
-    eth.on('handshake:failed', (err, sp) => log.info('peer refused at Status', { id: sp.id.slice(0, 16), err }));
-    await server.start();
+    logServerPeers(server, log, eth);
+    try {
+      await server.start();
+    } catch (err) {
+      throw typeof (err as NodeJS.ErrnoException).code === 'string' ? new ListenError(values.addr, err) : err;
+    }
     process.stdout.write(`${server.enode}\n`);
     const head = served.chain.head();
     log.info('serving', { ...served.what, head: head.number, hash: `0x${bytesToHex(head.hash)}`, network: served.network.networkId, genesis: `0x${bytesToHex(served.network.genesisHash)}` });
@@ -97,3 +104,5 @@ export async function serveCommand(args: string[]): Promise<void> {
     served.close?.();
   }
 }
+
+export const SERVE_COMMAND: Command = { spec: SERVE, run: serveCommand };

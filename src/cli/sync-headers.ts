@@ -1,17 +1,38 @@
 /** `devp2p-ts sync-headers`: header sync from peers into a data directory. */
-import { parseArgs } from 'node:util';
 import { hexToBytes } from '../common/bytes.js';
-import { createLogger } from '../common/log.js';
 import type { SyncProgress } from '../sync/header-sync.js';
 import { runSyncNode } from '../sync/sync-node.js';
-import { NETWORK_OPTIONS, parseEnodeList, resolveNetwork, resolveNodeKey } from './common-options.js';
-import { parseIntOption, printJson, UsageError } from './output.js';
+import { defineCommand, parseCommand } from './command.js';
+import type { Command } from './command-tree.js';
+import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseEnodeList, resolveNetwork, resolveNodeKey } from './common-options.js';
+import { defaultDataDir } from './datadir.js';
+import { parseDurationFlag } from './duration.js';
+import { InterruptedError, parseIntOption, printJson, UsageError } from './output.js';
 
-export const SYNC_USAGE = `usage:
-  devp2p-ts sync-headers [--network NAME | --genesis FILE --genesis-hash HASH] --peer ENODE[,ENODE...]
-                         [--bootnodes ENODES] [--datadir DIR] [--from N] [--checkpoint HASH] [--to N]
-                         [--timeout MS] [--json]
-      sync headers from the given peers; the target is --checkpoint or the highest head they announce`;
+/** How often progress goes to stderr when it is not a terminal. */
+const PROGRESS_LINE_INTERVAL_MS = 5_000;
+
+const SYNC = defineCommand({
+  name: 'sync-headers',
+  summary: 'sync block headers from the given peers into a data directory (a rerun resumes)',
+  description:
+    'The target is --checkpoint, or the highest head the peers announce. Progress goes to stderr. ' +
+    'When the given peers are the only ones and none can be reached (or all are refused), it fails at once with their errors.',
+  flags: {
+    ...NETWORK_FLAGS,
+    peer: { type: 'string', value: 'ENODE', help: 'a peer to sync from (repeat, or comma-separate)', multiple: true },
+    bootnodes: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to dial as well' },
+    datadir: { type: 'string', value: 'DIR', help: 'where the header store lives', defaultText: '$XDG_DATA_HOME/devp2p-ts/NETWORK or ~/.local/share/devp2p-ts/NETWORK' },
+    from: { type: 'string', value: 'N', help: 'lowest block number to sync down to', default: '0' },
+    checkpoint: { type: 'string', value: 'HASH', help: 'trusted hash of the target block (32 bytes of hex)' },
+    to: { type: 'string', value: 'N', help: 'the number of the --checkpoint block (checked)' },
+    timeout: { type: 'string', value: 'DURATION', help: 'give up after this long: 30s, 10m (a bare number is milliseconds; 0 for never)', default: '0' },
+    ...NODEKEY_FLAG,
+    json: { type: 'boolean', help: 'print one JSON summary (errors too)' },
+    ...logFlags('2'),
+  },
+  examples: [`devp2p-ts sync-headers --network sepolia --peer ${EXAMPLE_ENODE} --timeout 10m`],
+});
 
 function bar(p: SyncProgress): string {
   const frac = p.total > 0n ? Number(p.verified) / Number(p.total) : 1;
@@ -22,23 +43,8 @@ function bar(p: SyncProgress): string {
 }
 
 export async function syncHeadersCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...NETWORK_OPTIONS,
-      peer: { type: 'string', multiple: true },
-      bootnodes: { type: 'string' },
-      datadir: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      checkpoint: { type: 'string' },
-      timeout: { type: 'string' },
-      nodekey: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      verbosity: { type: 'string', default: 'warn' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(SYNC, args);
+  const log = commandLogger(values, 'sync');
   const network = await resolveNetwork(values);
   const peers = parseEnodeList('peer', values.peer);
   const bootnodes = parseEnodeList('bootnodes', values.bootnodes);
@@ -53,28 +59,31 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
     if (!checkpoint || checkpoint.length !== 32) throw new UsageError('--checkpoint must be a 32-byte block hash in hex');
   }
   if (values.to && !checkpoint) throw new UsageError('--to needs --checkpoint (the hash of block --to): a header is only trusted when a peer announced it or you gave its hash');
-  const timeoutMs = parseIntOption('timeout', values.timeout, 0);
-  const log = createLogger({ level: values.verbosity as 'warn', component: 'sync' });
+  if (values.to !== undefined) parseIntOption('to', values.to, 0);
+  const from = BigInt(parseIntOption('from', values.from, 0));
+  const timeoutMs = parseDurationFlag('timeout', values.timeout);
   const tty = process.stderr.isTTY && !values.json;
   let lastLine = 0;
+  const datadir = values.datadir ?? defaultDataDir(network.name);
+  log.info('data directory', { path: datadir, network: network.name });
   const ac = new AbortController();
-  const timer = timeoutMs > 0 ? setTimeout(() => ac.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs) : undefined;
-  const onSignal = () => ac.abort(new Error('interrupted'));
+  const timer = timeoutMs > 0 ? setTimeout(() => ac.abort(new SyncTimeoutError(values.timeout)), timeoutMs) : undefined;
+  const onSignal = () => ac.abort(new InterruptedError());
   process.once('SIGINT', onSignal);
   try {
     const summary = await runSyncNode({
       network,
-      datadir: values.datadir ?? `devp2p-ts-data/${network.name}`,
+      datadir,
       privateKey: await resolveNodeKey(values.nodekey),
       peers,
       bootnodes,
-      from: BigInt(parseIntOption('from', values.from, 0)),
+      from,
       ...(checkpoint ? { checkpoint } : {}),
       signal: ac.signal,
       logger: log,
       onProgress: (p) => {
         if (tty) process.stderr.write(`\r${bar(p)}`);
-        else if (!values.json && Date.now() - lastLine > 5_000) {
+        else if (!values.json && Date.now() - lastLine > PROGRESS_LINE_INTERVAL_MS) {
           lastLine = Date.now();
           process.stderr.write(`${bar(p)}\n`);
         }
@@ -88,8 +97,21 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
       process.stdout.write(`${summary.headersFetched} headers in ${(summary.ms / 1000).toFixed(1)} s (${summary.headersPerSecond.toFixed(0)}/s) from ${summary.peers.length} peers\n`);
       for (const p of summary.peers) process.stdout.write(`  ${p.id.slice(0, 16)} ${p.clientId} eth/${p.version}: ${p.requests} requests, ${p.rejected} rejected, ${p.timeouts} timeouts\n`);
     }
+  } catch (err) {
+    // Whatever failed after --timeout or Ctrl-C failed because of it: report that.
+    throw ac.signal.aborted && ac.signal.reason instanceof Error ? ac.signal.reason : err;
   } finally {
     clearTimeout(timer);
     process.off('SIGINT', onSignal);
   }
 }
+
+/** --timeout passed before the sync finished. */
+class SyncTimeoutError extends Error {
+  constructor(given: string) {
+    super(`sync-headers: --timeout ${given} passed before the sync finished`);
+    this.name = 'TimeoutError';
+  }
+}
+
+export const SYNC_HEADERS_COMMAND: Command = { spec: SYNC, run: syncHeadersCommand };

@@ -3,8 +3,26 @@
  * (`LEVEL [component] message key=value ...`) for terminals or as one JSON object per line for
  * log pipelines. Libraries take a Logger and default to a silent one; the CLI makes a real one.
  */
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** The lowest level a logger writes, or `silent` for none. */
+export type LogThreshold = LogLevel | 'silent';
+const ORDER: Record<LogThreshold, number> = { silent: -1, error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
+
+/**
+ * geth's `--verbosity` numbers: index = verbosity (0 silent, 1 error, 2 warn, 3 info, 4 debug,
+ * 5 trace).
+ */
+export const VERBOSITY_LEVELS: readonly LogThreshold[] = ['silent', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/**
+ * The threshold of a geth-style verbosity: a number 0-5 or a level name. Undefined when the
+ * text is neither.
+ */
+export function parseVerbosity(text: string): LogThreshold | undefined {
+  const t = text.trim().toLowerCase();
+  if (/^[0-5]$/.test(t)) return VERBOSITY_LEVELS[Number(t)];
+  return (VERBOSITY_LEVELS as readonly string[]).includes(t) ? (t as LogThreshold) : undefined;
+}
 
 export type LogFields = Record<string, unknown>;
 
@@ -13,12 +31,16 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   info(msg: string, fields?: LogFields): void;
   debug(msg: string, fields?: LogFields): void;
+  /** Per-message detail (geth's trace): off unless asked for. */
+  trace(msg: string, fields?: LogFields): void;
+  /** Whether a line at `level` would be written (to skip building costly fields). */
+  enabled(level: LogLevel): boolean;
   /** A logger for a sub-component, sharing level and output. */
   child(component: string): Logger;
 }
 
 export interface LoggerOptions {
-  level?: LogLevel;
+  level?: LogThreshold;
   format?: 'text' | 'json';
   /** Where lines go (default: stderr). */
   write?: (line: string) => void;
@@ -54,6 +76,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       warn: (m, f) => log('warn', m, f),
       info: (m, f) => log('info', m, f),
       debug: (m, f) => log('debug', m, f),
+      trace: (m, f) => log('trace', m, f),
+      enabled: (lvl) => ORDER[lvl] <= level,
       child: (c) => make(component ? `${component}/${c}` : c),
     };
   };
@@ -66,5 +90,7 @@ export const silentLogger: Logger = {
   warn() {},
   info() {},
   debug() {},
+  trace() {},
+  enabled: () => false,
   child: () => silentLogger,
 };

@@ -20,6 +20,7 @@ import { announcedHead, ethSyncPeer } from './eth-sync-peer.js';
 import { HeaderStore, type SyncTarget } from './header-store.js';
 import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from './header-sync.js';
 import { StoreChain } from './store-chain.js';
+import { GivenPeerFailures } from './given-peer-failures.js';
 
 export interface SyncNodeOptions {
   network: EthNetwork;
@@ -31,7 +32,11 @@ export interface SyncNodeOptions {
   from?: bigint;
   /** Trusted target hash; otherwise the highest head announced by the connected peers. */
   checkpoint?: Uint8Array;
-  /** How long to wait for the first usable peer (default 30 s). */
+  /**
+   * How long to wait for the first usable peer (default 30 s). When `peers` are the only source
+   * of peers (no bootnodes, discovery or listener) and each has failed (dial, handshake or
+   * Status), the sync fails at once with their errors instead.
+   */
   peerWaitMs?: number;
   /** Wait this long for more peers after the first (default 1 s). */
   settleMs?: number;
@@ -103,14 +108,21 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   });
   eth.on('handshake:failed', (err, sp) => log.warn('peer refused at Status', { id: sp.id.slice(0, 16), err }));
   server.on('connection:failed', (dir, err, target) => log.debug('connection failed', { dir, target, err }));
+  const failures = new GivenPeerFailures(server, eth, opts.peers ?? []);
+  const onlyGivenPeers = (opts.bootnodes ?? []).length === 0 && !discovery && !opts.listen;
   const serverPeers = new Map<string, { peer: Peer; penalize: (k: 'invalid-message' | 'timeout') => void }>();
   server.on('peer:added', (p) => serverPeers.set(p.id, { peer: p, penalize: (k) => server.penalize(p, k) }));
   // A session replaced by a simultaneous dial's winner is removed after the winner was added.
   server.on('peer:removed', (p) => serverPeers.get(p.id)?.peer === p && serverPeers.delete(p.id));
   await server.start();
   try {
-    const ok = await waitUntil(() => eth.peers.size > 0, opts.peerWaitMs ?? 30_000, opts.signal);
-    if (!ok) throw new SyncError('no eth peer with a matching Status', opts.signal?.aborted ? 'aborted' : 'no-peers');
+    const givenPeersFailed = () => onlyGivenPeers && failures.allFailed;
+    await waitUntil(() => eth.peers.size > 0 || givenPeersFailed(), opts.peerWaitMs ?? 30_000, opts.signal);
+    if (eth.peers.size === 0) {
+      if (givenPeersFailed()) throw new SyncError(`no usable peer: ${failures.describe()}`, 'no-peers', { cause: failures.first });
+      const last = failures.last ? ` (last failure: ${failures.last.message})` : '';
+      throw new SyncError(`no eth peer with a matching Status${last}`, opts.signal?.aborted ? 'aborted' : 'no-peers', failures.last ? { cause: failures.last } : {});
+    }
     await waitUntil(() => false, opts.settleMs ?? 1_000, opts.signal);
     const syncPeers = (): SyncPeer[] =>
       [...eth.peers.entries()].map(([id, p]: [string, EthPeer]) => ethSyncPeer(p, id, (kind) => serverPeers.get(id)?.penalize(kind)));
@@ -149,6 +161,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
       })),
     };
   } finally {
+    failures.close();
     stopDiscovery.abort(new Error('sync finished'));
     await server.stop();
     await discv4?.close();

@@ -1,16 +1,12 @@
 /**
- * Runs the built CLI (dist/src/cli/main.js; `npm test` runs tsc first) as a child process.
- * Every child runs under execFile's timeout with SIGKILL, so a hung command fails the test
- * and never outlives it; every server started here is closed in afterEach.
+ * The built CLI end to end (run-cli.ts): key files, rlpx ping against in-process listeners,
+ * usage errors, the demos. Every server started here is closed in afterEach.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
@@ -21,70 +17,22 @@ import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { DisconnectError } from '../../src/rlpx/errors.js';
 import type { SessionConfig } from '../../src/rlpx/session.js';
 import { loadVectors } from '../support/vectors.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'dist/src/cli/main.js');
-/** Hard limit for any one CLI run; commands here take well under a second (demo: ~3 s). */
-const CHILD_TIMEOUT_MS = 20_000;
+import { cli, closedPort, expectErrorLine, expectJsonError, requireBuild, type RunResult } from './run-cli.js';
 
 const vectors = loadVectors('rlpx-handshake.json');
 const KEY_A: string = vectors.keys.static_key_a;
 const PUB_A: string = vectors.derived_public_keys.static_pubkey_a;
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI; resolves (never rejects) with its exit status and output. */
-function cli(args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<RunResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { cwd: ROOT, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: { ...process.env, NO_COLOR: '1' } },
-      (err, stdout, stderr) => {
-        const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-        resolve({
-          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-          signal: e?.signal ?? null,
-          stdout,
-          stderr,
-          ms: performance.now() - started,
-        });
-      },
-    );
-  });
-}
-
 /** The run failed with one `error:` line on stderr and nothing on stdout. */
 function expectOneLineError(r: RunResult, code: number, message?: RegExp): string {
-  expect(r.signal, `killed: ${r.stderr}`).toBeNull();
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  if (message) expect(lines[0]).toMatch(message);
-  return lines[0]!;
-}
-
-/** A usage error: exit 2, first stderr line `error: ...` (a usage text may follow). */
-function expectUsageError(r: RunResult, message?: RegExp): void {
-  expect(r.signal, `killed: ${r.stderr}`).toBeNull();
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
+  expectErrorLine(r, code, message ?? /^error: /);
   expect(r.stderr).toMatch(/^error: /);
-  if (message) expect(r.stderr.split('\n')[0]).toMatch(message);
+  return r.stderr.trimEnd();
 }
 
 let dir: string;
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -p .)`);
+  requireBuild();
   dir = await mkdtemp(join(tmpdir(), 'devp2p-ts-cli-'));
 });
 afterAll(async () => {
@@ -116,15 +64,6 @@ async function startListener(extra: Partial<SessionConfig> = {}, privateKey = ge
   cleanups.push(() => listener.close());
   const publicKey = publicKeyOf(privateKey);
   return { listener, port, publicKey, enode: formatEnode({ publicKey, ip: '127.0.0.1', tcpPort: port, udpPort: port }) };
-}
-
-/** A TCP port on 127.0.0.1 with nothing listening (bound, then released). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 describe('key', () => {
@@ -188,7 +127,7 @@ describe('key', () => {
 });
 
 describe('rlpx ping', () => {
-  it('prints the remote Hello: client, version, caps, node key and node ID', async () => {
+  it('prints the remote Hello: client, version, caps, public key and node ID', async () => {
     const l = await startListener();
     const r = await cli(['rlpx', 'ping', l.enode]);
     expect(r.code, r.stderr).toBe(0);
@@ -198,7 +137,9 @@ describe('rlpx ping', () => {
     expect(out).toMatch(/^version: +5$/m);
     expect(out).toMatch(/^caps: +eth\/68, eth\/69, snap\/1$/m);
     expect(out).toMatch(new RegExp(`^port: +${l.port}$`, 'm'));
-    expect(out).toMatch(new RegExp(`^node key: +${bytesToHex(l.publicKey)}$`, 'm'));
+    // "public key": in geth a nodekey is the private key.
+    expect(out).toMatch(new RegExp(`^public key: +${bytesToHex(l.publicKey)}$`, 'm'));
+    expect(out).not.toMatch(/node key/);
     expect(out).toMatch(new RegExp(`^node ID: +${bytesToHex(keccak_256(l.publicKey))}$`, 'm'));
     expect(out).toMatch(/^handshake: +\d+(\.\d+)? ms$/m);
   });
@@ -241,8 +182,8 @@ describe('rlpx ping', () => {
     const enode = formatEnode({ publicKey: hexToBytes(PUB_A), ip: '127.0.0.1', tcpPort: port, udpPort: port });
     const line = expectOneLineError(await cli(['rlpx', 'ping', enode]), 1, /ECONNREFUSED/);
     expect(line).toContain(`127.0.0.1:${port}`);
-    // --json does not change how failures are reported
-    expectOneLineError(await cli(['rlpx', 'ping', enode, '--json']), 1, /ECONNREFUSED/);
+    // Under --json the failure is one JSON object on stdout.
+    expectJsonError(await cli(['rlpx', 'ping', enode, '--json']), 1, { code: 'dial', message: `dial 127.0.0.1:${port}: ECONNREFUSED` });
   });
 
   it('listener refusing with TooManyPeers really refuses (setup check for the next test)', async () => {
@@ -277,17 +218,14 @@ describe('rlpx ping', () => {
     );
     const port = (silent.address() as { port: number }).port;
     const enode = formatEnode({ publicKey: hexToBytes(PUB_A), ip: '127.0.0.1', tcpPort: port, udpPort: port });
-    const r = await cli(['rlpx', 'ping', enode, '--timeout', '500'], 10_000);
+    const r = await cli(['rlpx', 'ping', enode, '--timeout', '500'], { timeoutMs: 10_000 });
     expectOneLineError(r, 1, /time(d)? ?out/i);
     expect(r.ms).toBeLessThan(5_000);
   });
 
-  it('a malformed enode URL fails with one line naming the bad part', async () => {
+  it('a malformed enode URL is a usage error: exit 2, one line naming the bad part', async () => {
     const r = await cli(['rlpx', 'ping', `enode://${PUB_A}@localhost:30303`]);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error: invalid enode URL: "localhost" is not an IP address/);
+    expectErrorLine(r, 2, 'error: invalid enode URL: "localhost" is not an IP address');
   });
 });
 
@@ -296,8 +234,8 @@ describe.concurrent('usage errors exit 2', () => {
     ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
     ['unknown key subcommand', ['key', 'frob'], /unknown key command "frob"/],
     ['unknown rlpx subcommand', ['rlpx', 'pong'], /unknown rlpx command "pong"/],
-    ['key without subcommand', ['key'], /usage/],
-    ['rlpx without subcommand', ['rlpx'], /usage/],
+    ['key without subcommand', ['key'], /^error: key needs a command: generate, to-id, to-enode, to-enr \(see devp2p-ts key --help\)$/],
+    ['rlpx without subcommand', ['rlpx'], /^error: rlpx needs a command: ping \(see devp2p-ts rlpx --help\)$/],
     ['rlpx ping without enode', ['rlpx', 'ping'], /needs an enode URL/],
     ['key to-id without file', ['key', 'to-id'], /needs a key FILE/],
     ['key to-enode without file', ['key', 'to-enode', '--tcp', '1'], /needs a key FILE/],
@@ -311,7 +249,8 @@ describe.concurrent('usage errors exit 2', () => {
     ['--tcp out of range', ['key', 'to-enode', 'F', '--tcp', '70000'], /--tcp must be a port number/],
     ['--udp not a number', ['key', 'to-enode', 'F', '--udp', 'x'], /--udp must be a port number/],
   ])('%s', async (_name, args, message) => {
-    expectUsageError(await cli(args), message);
+    // A usage error is one line too: exit 2.
+    expectOneLineError(await cli(args), 2, message);
   });
 
   it('no command at all prints the usage and exits 2; help exits 0', async () => {
@@ -338,7 +277,7 @@ describe('demo', () => {
   });
 
   it('demo (devnet: bootnode, serving nodes, header sync through discovery) checks the synced head, then crawls the devnet', async () => {
-    const r = await cli(['demo', '--nodes', '2', '--blocks', '300', '--json'], 60_000);
+    const r = await cli(['demo', '--nodes', '2', '--blocks', '300', '--json'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, blocks: 300, to: '300' });

@@ -1,12 +1,9 @@
 /**
- * Runs the built CLI (dist/) for the chain file tests: one-shot commands under a hard timeout,
- * and `serve` as a long-running child whose enode is read from stdout, stopped by PID; and
- * an eth client (our EthPeer over RLPx) that downloads a served chain.
+ * The chain file tests' harness: the built CLI (run-cli.ts) with a longer timeout, `serve` as a
+ * long-running child whose enode is read from stdout, and an eth client (our EthPeer over RLPx)
+ * that downloads a served chain.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { BlockBody } from '../../src/eth/block.js';
 import { ethCapability } from '../../src/eth/capabilities.js';
 import type { ChainReader } from '../../src/eth/chain.js';
@@ -17,32 +14,15 @@ import type { EthVersion } from '../../src/eth/protocol.js';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { dial } from '../../src/rlpx/connect.js';
+import { MAIN, runScript, startLongRunning, type RunResult } from './run-cli.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const MAIN = join(ROOT, 'dist/src/cli/main.js');
-/** Hard limit for one CLI run. */
+export { requireBuild, ROOT } from './run-cli.js';
+
+/** Hard limit for one CLI run (chain files take longer than the other commands). */
 export const CHILD_TIMEOUT_MS = 60_000;
 
-export function requireBuild(): void {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -p tsconfig.json)`);
-}
-
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `node <script> args` to completion (SIGKILL at the timeout); never rejects. */
-export function runNode(script: string, args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { cwd: ROOT, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
-    });
-  });
-}
+export const runNode = (script: string, args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<RunResult> => runScript(script, args, { timeoutMs });
 
 export const cli = (args: string[], timeoutMs?: number) => runNode(MAIN, args, timeoutMs);
 
@@ -58,37 +38,9 @@ export interface ServeProcess {
  * Starts `devp2p-ts serve ARGS --addr 127.0.0.1:0` and resolves with its enode (its first
  * stdout line); rejects with its stderr if it exits first or prints nothing in time.
  */
-export function startServe(args: string[], timeoutMs = 30_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [MAIN, 'serve', ...args, '--addr', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(hard);
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`serve printed no enode within ${timeoutMs} ms: ${err}`));
-    }, timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve({ enode: out.slice(0, nl), child, stderr: () => err, stop });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}) before printing its enode: ${err}`));
-    });
-  });
+export async function startServe(args: string[], timeoutMs = 30_000): Promise<ServeProcess> {
+  const s = await startLongRunning(['serve', ...args, '--addr', '127.0.0.1:0'], { timeoutMs });
+  return { enode: s.firstLine, child: s.child, stderr: s.stderr, stop: async () => void (await s.stop()) };
 }
 
 /** Dials `enode` speaking only eth/`version` and runs Status with `chain` as our side. */

@@ -66,7 +66,7 @@ function capture(): CrawlIo & { text: () => string } {
   return { out: (t) => void (out += t), err: () => undefined, text: () => out };
 }
 
-const BASE = ['--network', 'devnet', '--addr', '127.0.0.1:0', '--timeout', '2000', '--duration', '3'];
+const BASE = ['--network', 'devnet', '--addr', '127.0.0.1:0', '--timeout', '2000', '--duration', '3s'];
 
 describe('devp2p-ts crawl', () => {
   it('--json prints one summary object: every node found, reachable, on eth, grouped by client version', async () => {
