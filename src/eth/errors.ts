@@ -91,7 +91,7 @@ export class EthUnsupportedMessageError extends Error {
 export type EthProtocolFailure =
   /** A message whose body does not decode (Disconnect ProtocolBreach, as geth's errInvalidMsg). */
   | 'decode'
-  /** A message over 10 MiB (geth's errMsgTooLarge). */
+  /** A message over 10 MiB (geth's errMsgTooLarge), or Transactions with more than 5000 (geth: "too many transactions"). */
   | 'too-large'
   /** A message code the negotiated version does not define (geth's errInvalidMsgCode). */
   | 'unknown-code'

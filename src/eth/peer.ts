@@ -10,7 +10,7 @@
  *
  * Misbehaviour ends the session with an {@link EthProtocolError} in its CloseInfo, with geth's
  * Disconnect reason: a message that does not decode (ProtocolBreach, geth's errInvalidMsg); one
- * over 10 MiB, a code the version lacks, a second Status, an invalid BlockRangeUpdate
+ * over 10 MiB or with more than 5000 transactions, a code the version lacks, a second Status, an invalid BlockRangeUpdate
  * (earliest > latest or zero hash; a range in the future or already expired is fine), or a
  * response to a request we never sent (SubprotocolError). A late answer to a request of ours
  * that timed out or was aborted is dropped, as geth drops it.
@@ -35,6 +35,7 @@ import { decodeEthMessage, encodeEthMessage, peekResponse, type EthMessage } fro
 import type { BlockAnnouncement } from './messages/new-block-hashes.js';
 import type { NewBlock } from './messages/new-block.js';
 import type { NewPooledTransactionHashes } from './messages/pooled-transactions.js';
+import { countTransactions } from './messages/transactions.js';
 import { ETH_PROTOCOL_NAME, EthMessageCode, MAX_MESSAGE_SIZE, messageNameForCode, type EthVersion } from './protocol.js';
 import type { Receipt68, Receipt69 } from './receipt.js';
 import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, SOFT_RESPONSE_LIMIT, toReceipt68 } from './serve.js';
@@ -493,6 +494,11 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     if (msg.code === EthMessageCode.Status) {
       // geth has no handler for Status after the handshake: an invalid code, not decoded.
       this.breach(new EthProtocolError('unexpected-status', 'Status after the handshake'), DisconnectReason.SubprotocolError);
+      return;
+    }
+    if (msg.code === EthMessageCode.Transactions && (countTransactions(msg.data) ?? 0) > MAX_TRANSACTIONS_PER_MESSAGE) {
+      // geth decodes them, then refuses "too many transactions" as a subprotocol error.
+      this.breach(new EthProtocolError('too-large', `more than ${MAX_TRANSACTIONS_PER_MESSAGE} transactions in one message`), DisconnectReason.SubprotocolError);
       return;
     }
     if (REQUEST_CODES.has(msg.code)) {

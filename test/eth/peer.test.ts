@@ -480,6 +480,14 @@ describe('EthPeer BlockRangeUpdate and announcements', () => {
     expect((a.closeInfo!.error as EthProtocolError).reason).toBe('decode');
   });
 
+  it('a Transactions message with more than 5000 transactions: SubprotocolError (as geth), counted before decoding', async () => {
+    const [a, inbox] = await rawPair(69);
+    const tx = blocks.find((b) => b.body.transactions.length > 0)!.body.transactions[0]!;
+    inbox.session.send('eth', EthMessageCode.Transactions, encodeEthMessage(69, { name: 'Transactions', value: Array.from({ length: 5001 }, () => tx) }).data);
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('too-large');
+  });
+
   it('bytes after the message\'s RLP value are ignored (as geth): the request is answered', async () => {
     const [a, inbox] = await rawPair(69);
     const body = encList([encUint(5n), encList([encUint(3n), encUint(2n), encUint(0n), encUint(0n)])]);
