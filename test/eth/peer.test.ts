@@ -11,7 +11,7 @@ import type { BlockRangeUpdate } from '../../src/eth/messages/block-range-update
 import { encodeBlockRangeUpdate } from '../../src/eth/messages/block-range-update.js';
 import { encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
 import type { Session } from '../../src/rlpx/session.js';
-import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, EXPIRED_ID_LIFETIME_MS, SERVE_QUEUE_HIGH_WATER, type EthPeerOptions } from '../../src/eth/peer.js';
+import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES, type EthPeerOptions } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/eth/serve.js';
 import { encList, encUint } from '../../src/eth/rlp-raw.js';
@@ -245,6 +245,39 @@ describe('EthPeer serves at the pace the peer reads', () => {
     expect(a.closed).toBe(false);
   });
 
+  it(`stops reading the peer once ${SERVE_QUEUE_HIGH_WATER_BYTES / 1024} KiB of requests wait, though fewer than ${SERVE_QUEUE_HIGH_WATER}`, async () => {
+    // The EthPeer's session as a peer that reads nothing would leave it: the queue for the peer
+    // stays over the bound until released (the real session underneath carries the messages).
+    const [sa, sb] = await sessionPair(CAPS[69], CAPS[69], cleanups);
+    let stalled = true;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const view = new Proxy(sa, {
+      get(target, prop) {
+        if (prop === 'writableLength') return stalled ? Number.MAX_SAFE_INTEGER : target.writableLength;
+        if (prop === 'drained') return () => released;
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const head = chain.head();
+    const [a] = await Promise.all([EthPeer.connect(view, { network, chain }), ethHandshake(sb, { network, head: { number: head.number, hash: head.hash, time: head.time } })]);
+    const inbox = new Inbox(sb, 69);
+    // Distinct random hashes (~33 KB a request, snappy cannot shrink them): 1 MiB is ~32 requests.
+    const request = (i: number) => ({ name: 'GetBlockBodies', value: { requestId: BigInt(i), hashes: Array.from({ length: 1000 }, () => crypto.getRandomValues(new Uint8Array(32))) } }) as const;
+    const requestBytes = encodeEthMessage(69, request(0)).data.length;
+    for (let i = 0; i < 60; i++) inbox.send(request(i));
+    await until(() => sa.readingPaused, 10_000);
+    await sleep(300);
+    expect(a.stats.served).toBe(0);
+    expect(a.stats.servePaused).toBeLessThan(SERVE_QUEUE_HIGH_WATER);
+    expect(a.stats.servePaused).toBeLessThanOrEqual(Math.ceil(SERVE_QUEUE_HIGH_WATER_BYTES / requestBytes) + 1);
+    stalled = false;
+    release();
+    for (let i = 0; i < 60; i++) expect((await reply(inbox, 'BlockBodies')).value.requestId).toBe(BigInt(i));
+    expect(sa.readingPaused).toBe(false);
+  });
+
   it('answers at once while the peer reads (nothing waits)', async () => {
     const [a, b] = await peerPair(69);
     for (let i = 0; i < 20; i++) expect(nums(await a.getBlockHeaders({ origin: { number: 1n }, amount: 64n }))).toHaveLength(64);
@@ -287,6 +320,22 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     await stillAnswers(a, inbox);
     inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [] } });
     expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
+  });
+
+  it(`remembers the last ${EXPIRED_ID_MEMORY} expired requests: an answer to an older one disconnects`, async () => {
+    const [a, inbox] = await rawPair(69, { maxInFlight: EXPIRED_ID_MEMORY + 1, requestTimeoutMs: 200 });
+    const asked = Array.from({ length: EXPIRED_ID_MEMORY + 1 }, (_, i) => a.getBlockHeaders({ origin: { number: BigInt(i % 64) }, amount: 1n }).catch((e: unknown) => e));
+    const ids: bigint[] = [];
+    for (let i = 0; i < asked.length; i++) ids.push((await reply(inbox, 'GetBlockHeaders')).value.requestId);
+    for (const r of await Promise.all(asked)) expect(r).toMatchObject({ reason: 'timeout' });
+    // The second is still remembered: its late answer is dropped...
+    inbox.send({ name: 'BlockHeaders', value: { requestId: ids[1]!, headers: [] } });
+    await until(() => a.stats.late === 1);
+    expect(a.closed).toBe(false);
+    // ...the first was forgotten when the 1025th expired: an answer to it is unsolicited.
+    inbox.send({ name: 'BlockHeaders', value: { requestId: ids[0]!, headers: [] } });
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
     expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
   });
 
