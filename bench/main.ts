@@ -10,6 +10,7 @@ import { measureCeilings } from './ceiling.js';
 import { discv4Bench } from './discv4.js';
 import { serverHeapPerPeer } from './server.js';
 import { headerCodecBench, headersServedBench } from './eth.js';
+import { stalledPeerBench } from './stalled-peer.js';
 import { syncBench } from './sync.js';
 import { gethRlpxBench } from './geth.js';
 
@@ -113,6 +114,12 @@ Object.assign(result, {
   sync_cpu_ms_per_1k_headers: r1(synced.cpuMsPer1kHeaders),
 });
 Object.assign(result, disc);
+
+process.stderr.write('a peer that floods requests and never reads (default 20 s write deadline)...\n');
+const stalled = await stalledPeerBench();
+row(`stalled peer: cut after (${stalled.cause})`, stalled.cutS, undefined, 's');
+row('stalled peer: most bytes queued for it', stalled.peakQueueKib, undefined, 'KiB');
+Object.assign(result, { stalled_peer_cut_s: r1(stalled.cutS), stalled_peer_peak_queue_kib: Math.round(stalled.peakQueueKib) });
 
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so
 // load on this shared machine during one of the two readings does not lower the bound.

@@ -3,7 +3,7 @@
  * place the soak's driver keeps module-level mutable state.
  */
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
-import { quantile } from './meters.js';
+import { quantile, type StalledClose } from './meters.js';
 
 export interface DriverStats {
   sessions: number;
@@ -45,4 +45,36 @@ export function errorKind(err: unknown): string {
   if (e?.name === 'DialError') return `DialError:${e.code ?? '?'}`;
   if (e?.name === 'TimeoutError') return `TimeoutError:${e.phase ?? '?'}`;
   return e?.name ?? 'unknown';
+}
+
+/** never-reads peers the node cut: seconds from the flood to the cut, and bytes queued for each (max). */
+export const stalled = { cutS: [] as number[], maxQueuedBytes: [] as number[], causes: {} as Record<string, number> };
+
+/** never-reads peers waiting for the node to close them, by node ID. */
+const stallWatch = new Map<string, { floodAt: number; done: (c: StalledClose | undefined) => void }>();
+
+/**
+ * Waits (at most `ms`) for the node to report closing peer `id`, whose flood started at
+ * `floodAt`; records the cut time and queued bytes. Resolves undefined if it was not closed.
+ */
+export function watchStalled(id: string, floodAt: number, ms: number): Promise<StalledClose | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), ms);
+    const done = (c: StalledClose | undefined) => {
+      clearTimeout(timer);
+      stallWatch.delete(id);
+      if (c) {
+        stalled.cutS.push((c.at - floodAt) / 1000);
+        stalled.maxQueuedBytes.push(c.maxQueuedBytes);
+        stalled.causes[c.cause] = (stalled.causes[c.cause] ?? 0) + 1;
+      }
+      resolve(c);
+    };
+    stallWatch.set(id, { floodAt, done });
+  });
+}
+
+/** The node closed a peer that had much queued (or stopped reading): settles its watch, if any. */
+export function onStalledClose(c: StalledClose): void {
+  stallWatch.get(c.id)?.done(c);
 }

@@ -16,8 +16,10 @@ import { dial } from '../../src/rlpx/connect.js';
 import { FrameCodec, HEADER_LENGTH } from '../../src/rlpx/frame.js';
 import { handshakePacketLength, InitiatorHandshake } from '../../src/rlpx/handshake.js';
 import { BASE_PROTOCOL_VERSION, encodeHello } from '../../src/rlpx/hello.js';
-import type { Session } from '../../src/rlpx/session.js';
-import { errorKind, st } from './driver-stats.js';
+import { WRITE_TIMEOUT_MS, type Session } from '../../src/rlpx/session.js';
+import { bytesToHex } from '../../src/common/bytes.js';
+import { nodeIdOf } from '../../src/enode/key.js';
+import { errorKind, st, watchStalled } from './driver-stats.js';
 import { count, sleep } from './meters.js';
 import type { Target } from './target.js';
 
@@ -100,9 +102,17 @@ async function rawHandshake(to: Target): Promise<{ socket: Socket; codec: FrameC
   return { socket, codec, key };
 }
 
-/** A session past the eth Status, for the hostile kinds that abuse eth. */
-async function ethSession(to: Target, devnet: DevnetChain): Promise<Session> {
-  const s = await dial({ publicKey: to.publicKey, host: '127.0.0.1', port: to.port }, { privateKey: generatePrivateKey(), capabilities: ethCapabilities([69]) }, { signal: AbortSignal.timeout(20_000) });
+/**
+ * A session past the eth Status, for the hostile kinds that abuse eth. Its own read and write
+ * deadlines are pushed out of the way: an attacker does not time itself out, and what the soak
+ * checks is that the node's deadlines end it.
+ */
+async function ethSession(to: Target, devnet: DevnetChain, privateKey = generatePrivateKey()): Promise<Session> {
+  const s = await dial(
+    { publicKey: to.publicKey, host: '127.0.0.1', port: to.port },
+    { privateKey, capabilities: ethCapabilities([69]), idleTimeoutMs: ATTACKER_DEADLINE_MS, writeTimeoutMs: ATTACKER_DEADLINE_MS },
+    { signal: AbortSignal.timeout(20_000) },
+  );
   const head = devnet.chain.head();
   await ethHandshake(s, { network: devnet.network, head: { number: head.number, hash: head.hash, time: head.time } });
   return s;
@@ -113,7 +123,14 @@ function send69(s: Session, m: EthMessage<69>): void {
   s.send('eth', code, data);
 }
 
-export const HOSTILE = ['garbage', 'bad-mac', 'slowloris', 'half-handshake', 'unsolicited', 'request-flood', 'oversized'] as const;
+export const HOSTILE = ['garbage', 'bad-mac', 'slowloris', 'half-handshake', 'unsolicited', 'request-flood', 'never-reads', 'oversized'] as const;
+
+/** How long a never-reads peer waits for the node to cut it: the write deadline and a margin. */
+const NEVER_READS_WAIT_MS = WRITE_TIMEOUT_MS + 40_000;
+/** never-reads: requests sent; their replies (~50 KB each from the 256-block chain, compressed) are more than the kernel and the node's serving bound hold. */
+const NEVER_READS_REQUESTS = 300;
+/** The hostile eth sessions' own deadlines: longer than any wait here. */
+const ATTACKER_DEADLINE_MS = 10 * 60_000;
 export type HostileKind = (typeof HOSTILE)[number];
 
 /** One hostile attempt; records whether the node cut it off. */
@@ -178,6 +195,22 @@ export async function hostile(kind: HostileKind, to: Target, devnet: DevnetChain
           if (i % 50 === 0) await sleep(10);
         }
         cut = await cutWithin(s.socket, 25_000, s);
+        break;
+      }
+      case 'never-reads': {
+        // Requests for all the headers there are, then nothing read: the node must stop building
+        // replies at its serving bound and cut the peer at its write deadline.
+        const key = generatePrivateKey();
+        const s = await ethSession(to, devnet, key);
+        s.socket.pause();
+        const floodAt = Date.now();
+        const closedByNode = watchStalled(bytesToHex(nodeIdOf(publicKeyOf(key))), floodAt, NEVER_READS_WAIT_MS);
+        for (let i = 0; i < NEVER_READS_REQUESTS && s.currentState === 'active'; i++) {
+          send69(s, { name: 'GetBlockHeaders', value: { requestId: BigInt(i), origin: { number: 0n }, amount: 1024n, skip: 0n, reverse: false } });
+        }
+        const c = await closedByNode;
+        s.socket.destroy();
+        cut = c === undefined ? 'NOT-CUT' : 'cut';
         break;
       }
       case 'oversized': {

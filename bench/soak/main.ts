@@ -2,7 +2,7 @@
  * `npm run soak`: a bounded soak of one of our nodes under churn on loopback.
  *
  *   npm run soak -- [--minutes 10] [--peers 200] [--hostile 0.15] [--sample-seconds 10] [--max-peers 250]
- *                   [--kinds garbage,bad-mac,slowloris,half-handshake,unsolicited,request-flood,oversized]
+ *                   [--kinds garbage,bad-mac,slowloris,half-handshake,unsolicited,request-flood,never-reads,oversized]
  *
  * The node under test (server + eth serving a devnet chain, default limits) runs in a child
  * process, so its memory and handles are its own (extra Node flags for it, e.g. `--cpu-prof`, in
@@ -12,7 +12,9 @@
  * fifth of the honest peers use a few hub nodes in this process instead, so peers also churn
  * among themselves. A `--hostile` share of the slots misbehaves instead: garbage instead of auth,
  * a bad frame MAC, slowloris, a half handshake then a reset, unsolicited responses, a request
- * flood without reading, an oversized message; each is checked to be cut off (`cut`; `cut-late`
+ * flood without reading, 100 header requests then never reading (`never-reads`: the node must
+ * cut it at its 20 s write deadline; the report gives the cut times and the bytes the node
+ * queued for each), an oversized message; each is checked to be cut off (`cut`; `cut-late`
  * when the node cut it only after the driver's wait, which starts at this side's connect while
  * the node's deadline starts at its accept; `driver-ended:...` when this side's own session
  * ended it first; `backpressured` when the node stopped reading it).
@@ -38,7 +40,7 @@ import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { generateDevnetChain, type DevnetChain } from '../../src/eth/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
-import { errorKind, st, takeHandshakeStats } from './driver-stats.js';
+import { errorKind, onStalledClose, st, takeHandshakeStats } from './driver-stats.js';
 import { honest } from './honest.js';
 import { HOSTILE, hostile, type HostileKind } from './hostile.js';
 import { CHAIN_LENGTH, count, cpuMeter, loopDelay, openHandles, sleep, type NodeMessage, type Sample } from './meters.js';
@@ -102,6 +104,7 @@ function startNode(o: Options, run: SoakRun) {
     child.on('message', (m: NodeMessage) => {
       if (m.type === 'ready') resolve(m.enode);
       else if (m.type === 'sample') onSample(m.sample);
+      else if (m.type === 'stalled-close') onStalledClose(m.close);
       else run.final = m;
     });
     child.once('exit', (code, signal) => {

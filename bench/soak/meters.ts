@@ -51,9 +51,26 @@ export interface Sample {
   overdueHandshakes: number;
 }
 
+/**
+ * A peer the node closed after queuing at least {@link STALL_REPORT_BYTES} for it, or for not
+ * reading (write deadline): the driver matches it to its never-reads peers by node ID.
+ */
+export interface StalledClose {
+  id: string;
+  /** When the node closed it (ms since epoch; both processes share the clock). */
+  at: number;
+  /** The error's name and phase, e.g. TimeoutError:write. */
+  cause: string;
+  maxQueuedBytes: number;
+}
+
+/** Peers that had at least this many bytes queued are reported to the driver as they close. */
+export const STALL_REPORT_BYTES = 1024 * 1024;
+
 export type NodeMessage =
   | { type: 'ready'; enode: string }
   | { type: 'sample'; sample: Sample }
+  | { type: 'stalled-close'; close: StalledClose }
   | { type: 'final'; handles: Record<string, number>; sample: Sample; stats: NodeStats };
 
 export interface NodeStats {
@@ -68,6 +85,8 @@ export interface NodeStats {
   /** Requests the node answered. */
   served: number;
   ethHandshakeFailures: number;
+  /** The most bytes the node ever had queued for one peer (session stats.maxQueuedBytes). */
+  maxQueuedBytes: number;
 }
 
 export function count(map: Record<string, number>, key: string, n = 1): void {

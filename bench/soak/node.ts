@@ -11,7 +11,7 @@ import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { DISCONNECT_LINGER_MS, HANDSHAKE_TIMEOUT_MS } from '../../src/rlpx/session.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
-import { CHAIN_LENGTH, count, cpuMeter, loopDelay, openHandles, rssParts, sleep, wasmMemories, type NodeMessage, type NodeStats, type Sample } from './meters.js';
+import { CHAIN_LENGTH, count, cpuMeter, loopDelay, openHandles, rssParts, sleep, STALL_REPORT_BYTES, wasmMemories, type NodeMessage, type NodeStats, type Sample } from './meters.js';
 
 export async function runNode(maxPeers: number, sampleMs: number): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -20,8 +20,15 @@ export async function runNode(maxPeers: number, sampleMs: number): Promise<void>
   const devnet = generateDevnetChain({ length: CHAIN_LENGTH });
   const eth = new EthService({ network: devnet.network, chain: devnet.chain });
   const server = new Server({ privateKey: generatePrivateKey(), protocols: eth.protocols(), listen: { host: '127.0.0.1', port: 0 }, maxPeers, maxPendingPeers: 100 });
-  const stats: NodeStats = { inboundAccepted: 0, inboundRefused: {}, refusedAfterHello: {}, disconnects: {}, handshakeFailures: {}, served: 0, ethHandshakeFailures: 0 };
-  server.on('peer:removed', (_p, info) => count(stats.disconnects, `${DisconnectReason[info.reason] ?? info.reason}/${info.remote ? 'remote' : 'local'}`));
+  const stats: NodeStats = { inboundAccepted: 0, inboundRefused: {}, refusedAfterHello: {}, disconnects: {}, handshakeFailures: {}, served: 0, ethHandshakeFailures: 0, maxQueuedBytes: 0 };
+  server.on('peer:removed', (p, info) => {
+    count(stats.disconnects, `${DisconnectReason[info.reason] ?? info.reason}/${info.remote ? 'remote' : 'local'}`);
+    const queued = p.session.stats.maxQueuedBytes;
+    stats.maxQueuedBytes = Math.max(stats.maxQueuedBytes, queued);
+    const err = info.error as { name?: string; phase?: string } | undefined;
+    const cause = `${err?.name ?? 'none'}${err?.phase ? `:${err.phase}` : ''}`;
+    if (queued >= STALL_REPORT_BYTES || cause === 'TimeoutError:write') send({ type: 'stalled-close', close: { id: p.id, at: Date.now(), cause, maxQueuedBytes: queued } });
+  });
   server.on('connection:failed', (_dir, err) => count(stats.handshakeFailures, err.name));
   eth.on('peer:removed', (p) => (stats.served += p.stats.served));
   eth.on('handshake:failed', () => stats.ethHandshakeFailures++);
@@ -60,6 +67,7 @@ export async function runNode(maxPeers: number, sampleMs: number): Promise<void>
   clearInterval(timer);
   loop.disable();
   for (const p of eth.peers.values()) stats.served += p.stats.served;
+  for (const p of server.peers) stats.maxQueuedBytes = Math.max(stats.maxQueuedBytes, p.session.stats.maxQueuedBytes);
   await server.stop();
   await sleep(1_500); // Disconnect lingers are bounded at 1 s
   stats.inboundAccepted = server.stats.inboundAccepted;

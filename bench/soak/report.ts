@@ -3,7 +3,7 @@
  * and RSS slopes after warm-up and over the second half of the churn, CPU, handshakes) and, as
  * the last line, one JSON object.
  */
-import { handshakes, st, type HandshakeStats } from './driver-stats.js';
+import { handshakes, st, stalled, type HandshakeStats } from './driver-stats.js';
 import { mib, quantile, type CpuReading, type NodeMessage, type Sample } from './meters.js';
 
 /** What the driver collected during a run. Index i of the per-sample arrays belongs to `samples[i]`. */
@@ -138,6 +138,11 @@ function printCounters(run: SoakRun): void {
   console.log(`traffic: ${st.sessions} honest sessions, ${st.requests} requests, ${st.responses} responses, node served ${final?.stats.served ?? '?'}`);
   console.log(`honest-peer errors: ${JSON.stringify(st.errors)}`);
   console.log(`hostile outcomes: ${JSON.stringify(st.hostile)}`);
+  const cuts = [...stalled.cutS].sort((a, b) => a - b);
+  console.log(
+    `never-reads peers: ${cuts.length} cut (${JSON.stringify(stalled.causes)}) after ${cuts.map((c) => c.toFixed(1)).join(', ') || '-'} s; ` +
+      `bytes queued for each (max) ${stalled.maxQueuedBytes.map((b) => Math.round(b / 1024)).join(', ') || '-'} KiB; most queued for any peer ${Math.round((final?.stats.maxQueuedBytes ?? 0) / 1024)} KiB`,
+  );
   console.log(`node disconnects: ${JSON.stringify(final?.stats.disconnects ?? {})}`);
   console.log(`node handshake failures: ${JSON.stringify(final?.stats.handshakeFailures ?? {})}; refused: ${JSON.stringify(final?.stats.inboundRefused ?? {})}; refused after Hello: ${JSON.stringify(final?.stats.refusedAfterHello ?? {})}`);
 }
@@ -180,6 +185,9 @@ function summaryJson(o: ReportOptions, run: SoakRun, sum: Summary): Record<strin
     served: final?.stats.served ?? null,
     errors: st.errors,
     hostile: st.hostile,
+    neverReadsCutS: stalled.cutS.map((c) => Math.round(c * 10) / 10),
+    neverReadsMaxQueuedKiB: stalled.maxQueuedBytes.map((b) => Math.round(b / 1024)),
+    peerMaxQueuedKiB: final ? Math.round(final.stats.maxQueuedBytes / 1024) : null,
     nodeDisconnects: final?.stats.disconnects ?? null,
     nodeRefusedAfterHello: final?.stats.refusedAfterHello ?? null,
     crashes: run.nodeCrashes + run.driverCrashes,

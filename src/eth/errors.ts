@@ -89,13 +89,17 @@ export class EthUnsupportedMessageError extends Error {
 
 /** What a peer did wrong after the handshake; set as the CloseInfo error when we disconnect it. */
 export type EthProtocolFailure =
-  /** A message that does not decode, or a code the version does not define. */
+  /** A message whose body does not decode (Disconnect ProtocolBreach, as geth's errInvalidMsg). */
   | 'decode'
+  /** A message over 10 MiB (geth's errMsgTooLarge), or Transactions with more than 5000 (geth: "too many transactions"). */
+  | 'too-large'
+  /** A message code the negotiated version does not define (geth's errInvalidMsgCode). */
+  | 'unknown-code'
   /** A second Status. */
   | 'unexpected-status'
   /** BlockRangeUpdate with earliest > latest or a zero latest hash. */
   | 'block-range'
-  /** More unsolicited (unknown or late) responses than the peer's limit. */
+  /** A response to a request we never sent, or of the wrong type for its request ID. */
   | 'unsolicited';
 
 /** A protocol breach by the remote peer. */

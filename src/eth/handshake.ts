@@ -3,7 +3,7 @@
  * once; the remote's must be the first eth message, in the form of the negotiated version
  * (eth/68 with TD and head; eth/69+ with the served block range), and agree on version,
  * network ID, genesis and (by the EIP-2124 filter) fork ID. Any mismatch ends the session with
- * Disconnect(SubprotocolError); no Status within {@link STATUS_TIMEOUT_MS} ends it with
+ * Disconnect(SubprotocolError), a Status that does not decode with ProtocolBreach; no Status within {@link STATUS_TIMEOUT_MS} ends it with
  * ReadTimeout, as geth does. Failures reject with a typed {@link EthHandshakeError}.
  */
 import { equalBytes, bytesToHex } from '../common/bytes.js';
@@ -16,7 +16,8 @@ import { EthHandshakeError, type EthHandshakeFailure } from './errors.js';
 import type { ForkIdFilter } from './forkid.js';
 import { isValidBlockRange } from './messages/block-range-update.js';
 import { decodeStatus68, decodeStatus69, encodeStatus68, encodeStatus69, type Status68, type Status69 } from './messages/status.js';
-import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from './protocol.js';
+import { topLevelValue } from './messages/top-level.js';
+import { ETH_PROTOCOL_NAME, EthMessageCode, MAX_MESSAGE_SIZE, type EthVersion } from './protocol.js';
 
 /** geth's handshakeTimeout for the Status exchange. */
 export const STATUS_TIMEOUT_MS = 5_000;
@@ -85,9 +86,10 @@ export function encodeStatus(version: EthVersion, s: AnyStatus): Uint8Array {
   return encodeStatus69(s);
 }
 
-/** Decodes a Status in the form of `version`. */
+/** Decodes a Status in the form of `version` (bytes after its RLP value ignored, as geth). */
 export function decodeStatus(version: EthVersion, data: Uint8Array): AnyStatus {
-  return version === 68 ? decodeStatus68(data) : decodeStatus69(data);
+  const value = topLevelValue(data);
+  return version === 68 ? decodeStatus68(value) : decodeStatus69(value);
 }
 
 /** A failed check: the reason and a message; undefined means the Status is acceptable. */
@@ -154,7 +156,9 @@ export function ethHandshake(session: MessageSession, opts: EthHandshakeOptions)
       try {
         remote = decodeStatus(version, msg.data);
       } catch (err) {
-        fail('decode', (err as Error).message, DisconnectReason.SubprotocolError, { cause: err });
+        // geth: a Status over 10 MiB is errMsgTooLarge (SubprotocolError), one that does not
+        // decode is errInvalidMsg (ProtocolBreach).
+        fail('decode', (err as Error).message, msg.data.length > MAX_MESSAGE_SIZE ? DisconnectReason.SubprotocolError : DisconnectReason.ProtocolBreach, { cause: err });
         return;
       }
       const mismatch = checkStatus(version, remote, opts, filter);

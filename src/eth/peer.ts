@@ -8,10 +8,17 @@
  *   const peer = await EthPeer.connect(session, { network, chain });
  *   const headers = await peer.getBlockHeaders({ origin: { number: 1n }, amount: 16n });
  *
- * Misbehaviour ends the session with Disconnect(SubprotocolError) and an {@link EthProtocolError}
- * in its CloseInfo: a message that does not decode or that the version lacks, a second Status,
- * an invalid BlockRangeUpdate (earliest > latest or zero hash; a range in the future or
- * already expired is fine), or more than `maxUnsolicited` responses nobody asked for.
+ * Misbehaviour ends the session with an {@link EthProtocolError} in its CloseInfo, with geth's
+ * Disconnect reason: a message that does not decode (ProtocolBreach, geth's errInvalidMsg); one
+ * over 10 MiB or with more than 5000 transactions, a code the version lacks, a second Status, an invalid BlockRangeUpdate
+ * (earliest > latest or zero hash; a range in the future or already expired is fine), or a
+ * response to a request we never sent (SubprotocolError). A late answer to a request of ours
+ * that timed out or was aborted is dropped, as geth drops it.
+ *
+ * Requests are answered at the pace the peer reads: a reply is built only while at most
+ * {@link SERVE_BACKLOG_BYTES} are queued for the peer; requests wait (undecoded) meanwhile, and
+ * past {@link SERVE_QUEUE_HIGH_WATER} of them the session stops reading the peer. A peer that
+ * never reads holds one backlog and one reply, and its session's write deadline ends it.
  */
 import { TypedEmitter } from '../common/emitter.js';
 import { DisconnectReason } from '../rlpx/disconnect-reason.js';
@@ -28,30 +35,47 @@ import { decodeEthMessage, encodeEthMessage, peekResponse, type EthMessage } fro
 import type { BlockAnnouncement } from './messages/new-block-hashes.js';
 import type { NewBlock } from './messages/new-block.js';
 import type { NewPooledTransactionHashes } from './messages/pooled-transactions.js';
-import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from './protocol.js';
+import { countTransactions } from './messages/transactions.js';
+import { ETH_PROTOCOL_NAME, EthMessageCode, MAX_MESSAGE_SIZE, messageNameForCode, type EthVersion } from './protocol.js';
 import type { Receipt68, Receipt69 } from './receipt.js';
-import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, toReceipt68 } from './serve.js';
+import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, SOFT_RESPONSE_LIMIT, toReceipt68 } from './serve.js';
 import { MAX_TRANSACTIONS_PER_MESSAGE, type Transaction } from './transaction.js';
-
 
 /** Message codes of responses (matched to a request by ID). */
 const RESPONSE_CODES: ReadonlySet<number> = new Set([EthMessageCode.BlockHeaders, EthMessageCode.BlockBodies, EthMessageCode.Receipts, EthMessageCode.PooledTransactions]);
+/** Message codes of requests we serve. */
+const REQUEST_CODES: ReadonlySet<number> = new Set([EthMessageCode.GetBlockHeaders, EthMessageCode.GetBlockBodies, EthMessageCode.GetReceipts, EthMessageCode.GetPooledTransactions]);
 /** Default per-request timeout. geth's downloader adapts its timeout to the peer's measured RTT (2-20 s target, at most 1 min); 10 s is a fixed middle. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Default bound on our requests in flight to one peer; more wait for a slot (their timeout runs while waiting). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
-/**
- * Default number of unsolicited responses tolerated: responses whose request ID matches no
- * request in flight (unknown, or late after a timeout or abort), or whose message type does
- * not match the request. The next one disconnects the peer with SubprotocolError. (geth's
- * request tracker drops a peer at the first response it cannot match; we allow a few, since
- * late replies to requests we gave up on are our timeout's doing as much as the peer's.)
- */
-export const DEFAULT_MAX_UNSOLICITED = 16;
 /** geth `blockRangeState.shouldSend`: announce the range again once the head moved this many blocks (or went back). */
 export const BLOCK_RANGE_UPDATE_INTERVAL = 32n;
-/** How many request IDs of timed-out or aborted requests are remembered to tell late responses from unknown ones. */
-const EXPIRED_ID_MEMORY = 1024;
+/**
+ * How long the ID of a request of ours that timed out or was aborted stays known, counted from
+ * when it was sent: a response to it within this is late and dropped; after it, or to an ID
+ * never sent, the response is unsolicited and ends the session. geth's request tracker keeps
+ * every request this long (`tracker.New(..., 5*time.Minute)` in eth/protocols/eth/peer.go).
+ */
+export const EXPIRED_ID_LIFETIME_MS = 5 * 60_000;
+/** Most expired request IDs remembered per peer (the oldest is forgotten first; geth tracks up to 10000 requests). */
+export const EXPIRED_ID_MEMORY = 1024;
+/**
+ * Serving pauses while more than this many bytes are queued for the peer (not yet taken by the
+ * kernel), and resumes as it reads. Twice geth's softResponseLimit: a reply stops growing once
+ * past that limit, so what one peer makes us hold is at most this plus one reply.
+ */
+export const SERVE_BACKLOG_BYTES = 2 * SOFT_RESPONSE_LIMIT;
+/**
+ * Requests waiting to be served (while serving is paused) past which the session stops reading
+ * the peer, by count or by their bytes. Well above the requests an honest peer keeps in flight
+ * (ours: {@link DEFAULT_MAX_IN_FLIGHT}), so reading, and with it the answers to our own
+ * requests, never stalls on an honest peer's queue.
+ */
+export const SERVE_QUEUE_HIGH_WATER = 64;
+export const SERVE_QUEUE_HIGH_WATER_BYTES = 1024 * 1024;
+/** Our name for the hold on the session's reading while requests pile up. */
+const SERVE_READ_HOLD = 'eth-serve';
 
 export interface EthPeerOptions {
   network: EthHandshakeOptions['network'];
@@ -70,10 +94,10 @@ export interface EthPeerOptions {
   requestTimeoutMs?: number;
   /** {@link DEFAULT_MAX_IN_FLIGHT}. */
   maxInFlight?: number;
-  /** {@link DEFAULT_MAX_UNSOLICITED}. */
-  maxUnsolicited?: number;
   /** Soft size limit of our responses (default geth's 2 MiB). */
   softResponseLimit?: number;
+  /** {@link SERVE_BACKLOG_BYTES}. */
+  serveBacklogBytes?: number;
 }
 
 /** Per-request options. */
@@ -119,16 +143,20 @@ export interface EthPeerStats {
   aborts: number;
   /** Responses matching no request in flight (includes `late`). */
   unsolicited: number;
-  /** Unsolicited responses whose ID belonged to a request that timed out or was aborted. */
+  /** Responses to a request of ours that had timed out or been aborted (dropped). */
   late: number;
   /** Requests from the peer we answered. */
   served: number;
+  /** Requests that had to wait because serving was paused (the peer was not reading). */
+  servePaused: number;
 }
 
 interface Pending {
   id: bigint;
   name: string;
   want: number;
+  /** When it was sent (ms since epoch). */
+  sentAt: number;
   /** Most items (headers, bodies, receipt lists, transactions) a valid response can hold. */
   maxItems: number;
   deliver(value: unknown): void;
@@ -138,7 +166,7 @@ interface Pending {
 
 /** A connected eth peer. Create with {@link EthPeer.connect}. */
 export class EthPeer extends TypedEmitter<EthPeerEvents> {
-  readonly stats: EthPeerStats = { requests: 0, responses: 0, timeouts: 0, aborts: 0, unsolicited: 0, late: 0, served: 0 };
+  readonly stats: EthPeerStats = { requests: 0, responses: 0, timeouts: 0, aborts: 0, unsolicited: 0, late: 0, served: 0, servePaused: 0 };
   /** The peer's served range (eth/69+): from its Status, then its BlockRangeUpdates. */
   remoteRange?: BlockRangeUpdate;
   /** How the session ended, once closed. */
@@ -146,11 +174,18 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   private readonly pending = new Map<bigint, Pending>();
   private readonly waiting: (() => void)[] = [];
-  private readonly expired = new Set<bigint>();
+  /** Timed-out or aborted requests by ID, oldest first: their late answers are dropped. */
+  private readonly expired = new Map<bigint, { want: number; sentAt: number }>();
   private lastRangeSent?: BlockRangeUpdate;
   private readonly requestTimeoutMs: number;
   private readonly maxInFlight: number;
-  private readonly maxUnsolicited: number;
+  private readonly serveBacklogBytes: number;
+  /** Requests waiting for serving to resume, in arrival order; decoded when served. */
+  private serveQueue: SessionMessage[] = [];
+  private serveQueueBytes = 0;
+  /** A later turn is set to serve the queue (after a drain, or after yielding). */
+  private serveScheduled = false;
+  private readingHeld = false;
   private readonly onSessionMessage = (m: SessionMessage) => this.onMessage(m);
   private readonly onSessionClose = (info: CloseInfo) => this.onClose(info);
 
@@ -182,7 +217,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     super();
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.maxUnsolicited = opts.maxUnsolicited ?? DEFAULT_MAX_UNSOLICITED;
+    this.serveBacklogBytes = opts.serveBacklogBytes ?? SERVE_BACKLOG_BYTES;
     if (!isStatus68(remoteStatus)) {
       this.remoteRange = { earliestBlock: remoteStatus.earliestBlock, latestBlock: remoteStatus.latestBlock, latestBlockHash: remoteStatus.latestBlockHash };
     }
@@ -301,7 +336,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
         if (queued >= 0) this.waiting.splice(queued, 1);
         if (entry !== undefined) {
           this.pending.delete(entry.id);
-          if (err instanceof EthRequestError && (err.reason === 'timeout' || err.reason === 'aborted')) this.rememberExpired(entry.id);
+          if (err instanceof EthRequestError && (err.reason === 'timeout' || err.reason === 'aborted')) this.rememberExpired(entry);
           this.startWaiting();
         }
         if (err) reject(err);
@@ -315,6 +350,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
           id,
           name,
           want,
+          sentAt: Date.now(),
           maxItems,
           deliver: (m) => {
             const r = accept(m as AnyEthMessage);
@@ -370,9 +406,17 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     }
   }
 
-  private rememberExpired(id: bigint): void {
-    this.expired.add(id);
-    if (this.expired.size > EXPIRED_ID_MEMORY) this.expired.delete(this.expired.values().next().value!);
+  private rememberExpired(p: Pending): void {
+    this.expired.set(p.id, { want: p.want, sentAt: p.sentAt });
+    if (this.expired.size > EXPIRED_ID_MEMORY) this.expired.delete(this.expired.keys().next().value!);
+  }
+
+  /** The expired request `id`, forgotten as it is taken (one late answer each); undefined if unknown or too old. */
+  private takeExpired(id: bigint): { want: number; sentAt: number } | undefined {
+    const e = this.expired.get(id);
+    if (e === undefined) return undefined;
+    this.expired.delete(id);
+    return Date.now() - e.sentAt <= EXPIRED_ID_LIFETIME_MS ? e : undefined;
   }
 
   // ---- sending ----------------------------------------------------------------------------
@@ -437,46 +481,34 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   private onMessage(msg: SessionMessage): void {
     if (msg.capability.name !== ETH_PROTOCOL_NAME || this.closed) return;
-    if (RESPONSE_CODES.has(msg.code)) {
-      // Read only the request ID first: an unsolicited response is counted, not decoded (a peer
-      // must not make us build 10 MiB worth of objects for an answer nobody asked for).
-      let summary: { requestId: bigint; items: number };
-      try {
-        summary = peekResponse(this.version, msg.code, msg.data);
-      } catch (err) {
-        this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }));
-        return;
-      }
-      const p = this.pending.get(summary.requestId);
-      if (p === undefined || p.want !== msg.code) {
-        this.onUnsolicited(summary.requestId);
-        return;
-      }
-      // More items than were asked for (geth checks this before decoding too): the request
-      // fails as it would after decoding, without building up to 10 MiB worth of objects.
-      if (summary.items > p.maxItems) {
-        this.stats.responses++;
-        p.refuse(`${summary.items} items for ${p.maxItems} asked (${p.name})`);
-        return;
-      }
-    }
-    let m: AnyEthMessage;
-    try {
-      m = decodeEthMessage(this.version, msg.code, msg.data) as AnyEthMessage;
-    } catch (err) {
-      this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }));
+    // geth's order and reasons (eth/protocols/eth/handler.go handleMessage): the size, then the
+    // code, both SubprotocolError; a body that does not decode is ProtocolBreach (errInvalidMsg).
+    if (msg.data.length > MAX_MESSAGE_SIZE) {
+      this.breach(new EthProtocolError('too-large', `message 0x${msg.code.toString(16)} of ${msg.data.length} bytes exceeds ${MAX_MESSAGE_SIZE}`), DisconnectReason.SubprotocolError);
       return;
     }
+    if (messageNameForCode(this.version, msg.code) === undefined) {
+      this.breach(new EthProtocolError('unknown-code', `eth/${this.version} has no message 0x${msg.code.toString(16)}`), DisconnectReason.SubprotocolError);
+      return;
+    }
+    if (msg.code === EthMessageCode.Status) {
+      // geth has no handler for Status after the handshake: an invalid code, not decoded.
+      this.breach(new EthProtocolError('unexpected-status', 'Status after the handshake'), DisconnectReason.SubprotocolError);
+      return;
+    }
+    if (msg.code === EthMessageCode.Transactions && (countTransactions(msg.data) ?? 0) > MAX_TRANSACTIONS_PER_MESSAGE) {
+      // geth decodes them, then refuses "too many transactions" as a subprotocol error.
+      this.breach(new EthProtocolError('too-large', `more than ${MAX_TRANSACTIONS_PER_MESSAGE} transactions in one message`), DisconnectReason.SubprotocolError);
+      return;
+    }
+    if (REQUEST_CODES.has(msg.code)) {
+      this.onRequest(msg);
+      return;
+    }
+    if (RESPONSE_CODES.has(msg.code) && !this.admitResponse(msg)) return;
+    const m = this.decode(msg);
+    if (m === undefined) return;
     switch (m.name) {
-      case 'Status':
-        this.breach(new EthProtocolError('unexpected-status', 'Status after the handshake'));
-        return;
-      case 'GetBlockHeaders':
-      case 'GetBlockBodies':
-      case 'GetReceipts':
-      case 'GetPooledTransactions':
-        this.serve(m);
-        return;
       case 'BlockHeaders':
       case 'BlockBodies':
       case 'Receipts':
@@ -486,7 +518,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
       case 'BlockRangeUpdate': {
         const r = m.value as BlockRangeUpdate;
         if (!isValidBlockRange(r)) {
-          this.breach(new EthProtocolError('block-range', `BlockRangeUpdate ${r.earliestBlock}..${r.latestBlock} is invalid`));
+          this.breach(new EthProtocolError('block-range', `BlockRangeUpdate ${r.earliestBlock}..${r.latestBlock} is invalid`), DisconnectReason.SubprotocolError);
           return;
         }
         this.remoteRange = r;
@@ -508,26 +540,131 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     }
   }
 
+  /** Decodes a message; one that does not decode ends the session (ProtocolBreach, as geth's errInvalidMsg). */
+  private decode(msg: SessionMessage): AnyEthMessage | undefined {
+    try {
+      return decodeEthMessage(this.version, msg.code, msg.data) as AnyEthMessage;
+    } catch (err) {
+      this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }), DisconnectReason.ProtocolBreach);
+      return undefined;
+    }
+  }
+
+  /**
+   * Checks a response against our requests from its request ID and item count alone, before
+   * decoding its items (a peer must not make us build 10 MiB worth of objects for an answer
+   * nobody asked for). True if it answers a request in flight and should be decoded.
+   */
+  private admitResponse(msg: SessionMessage): boolean {
+    let summary: { requestId: bigint; items: number };
+    try {
+      summary = peekResponse(this.version, msg.code, msg.data);
+    } catch (err) {
+      this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }), DisconnectReason.ProtocolBreach);
+      return false;
+    }
+    const p = this.pending.get(summary.requestId);
+    if (p === undefined || p.want !== msg.code) {
+      this.onUnsolicited(summary.requestId, msg.code, p);
+      return false;
+    }
+    // More items than were asked for (geth checks this before decoding too): the request
+    // fails as it would after decoding, without building up to 10 MiB worth of objects.
+    if (summary.items > p.maxItems) {
+      this.stats.responses++;
+      p.refuse(`${summary.items} items for ${p.maxItems} asked (${p.name})`);
+      return false;
+    }
+    return true;
+  }
+
   private onResponse(code: number, requestId: bigint, m: AnyEthMessage): void {
     const p = this.pending.get(requestId);
     if (p !== undefined && p.want === code) {
       this.stats.responses++;
       p.deliver(m);
-      return;
     }
-    this.onUnsolicited(requestId);
   }
 
-  /** A response whose request ID matches nothing in flight (late, repeated or made up). */
-  private onUnsolicited(requestId: bigint): void {
+  /**
+   * A response that answers no request in flight. As geth: a late answer to a request of ours
+   * that timed out or was aborted (sent at most {@link EXPIRED_ID_LIFETIME_MS} ago) is dropped;
+   * any other (an ID we never sent, or the wrong message type for the ID) ends the session with
+   * SubprotocolError at once.
+   */
+  private onUnsolicited(requestId: bigint, code: number, inFlight: Pending | undefined): void {
     this.stats.unsolicited++;
-    if (this.expired.has(requestId)) {
+    const name = messageNameForCode(this.version, code);
+    if (inFlight !== undefined) {
+      this.breach(new EthProtocolError('unsolicited', `${name} answering request ${requestId}, a ${inFlight.name}`), DisconnectReason.SubprotocolError);
+      return;
+    }
+    const expired = this.takeExpired(requestId);
+    if (expired !== undefined && expired.want === code) {
       this.stats.late++;
-      this.expired.delete(requestId);
+      return;
     }
-    if (this.stats.unsolicited > this.maxUnsolicited) {
-      this.breach(new EthProtocolError('unsolicited', `${this.stats.unsolicited} unsolicited responses (limit ${this.maxUnsolicited})`));
+    const why = expired === undefined ? 'which we never sent (or sent too long ago)' : 'which wanted another response type';
+    this.breach(new EthProtocolError('unsolicited', `${name} answering request ${requestId}, ${why}`), DisconnectReason.SubprotocolError);
+  }
+
+  // ---- serving ----------------------------------------------------------------------------
+
+  /**
+   * A request from the peer: answered at once when nothing is waiting and the peer is reading
+   * what we send, else queued until it is (see {@link SERVE_BACKLOG_BYTES}).
+   */
+  private onRequest(msg: SessionMessage): void {
+    if (this.serveQueue.length === 0 && !this.serveScheduled && this.session.writableLength <= this.serveBacklogBytes) {
+      this.serveRequest(msg);
+      return;
     }
+    this.stats.servePaused++;
+    this.serveQueue.push(msg);
+    this.serveQueueBytes += msg.data.length;
+    this.holdReadingIfFull();
+    this.scheduleServe();
+  }
+
+  /** Serves the queue on a later turn: once the peer's backlog is down to the bound, else on the next turn. */
+  private scheduleServe(): void {
+    if (this.serveScheduled || this.closed || this.serveQueue.length === 0) return;
+    this.serveScheduled = true;
+    const next = () => {
+      this.serveScheduled = false;
+      this.serveQueued();
+    };
+    // A drain that times out (the peer reads, slowly) just checks again; the session's write
+    // deadline ends a peer that stops reading, and then `drained` rejects and we stop.
+    if (this.session.writableLength > this.serveBacklogBytes) this.session.drained({ lowWater: this.serveBacklogBytes }).then(next, next);
+    else setImmediate(next);
+  }
+
+  /** Serves one queued request per turn (other peers' work runs between), while the backlog allows. */
+  private serveQueued(): void {
+    if (this.closed) return;
+    if (this.serveQueue.length > 0 && this.session.writableLength <= this.serveBacklogBytes) {
+      const m = this.serveQueue.shift()!;
+      this.serveQueueBytes -= m.data.length;
+      this.holdReadingIfFull();
+      this.serveRequest(m);
+    }
+    this.scheduleServe();
+  }
+
+  /** Holds the session's reading while the queue is at its high-water mark, releases it below. */
+  private holdReadingIfFull(): void {
+    const full = this.serveQueue.length >= SERVE_QUEUE_HIGH_WATER || this.serveQueueBytes >= SERVE_QUEUE_HIGH_WATER_BYTES;
+    if (full === this.readingHeld || this.closed) return;
+    this.readingHeld = full;
+    if (full) this.session.pauseReading(SERVE_READ_HOLD);
+    else this.session.resumeReading(SERVE_READ_HOLD);
+  }
+
+  /** Decodes a request and answers it. */
+  private serveRequest(msg: SessionMessage): void {
+    const m = this.decode(msg);
+    if (m !== undefined) this.serve(m);
   }
 
   /** Answers a request from the chain, echoing its request ID (whatever it is, 0 and repeats included). */
@@ -569,8 +706,8 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     }
   }
 
-  private breach(err: EthProtocolError): void {
-    void this.session.disconnect(DisconnectReason.SubprotocolError, err);
+  private breach(err: EthProtocolError, reason: DisconnectReason): void {
+    void this.session.disconnect(reason, err);
   }
 
   private onClose(info: CloseInfo): void {
@@ -578,6 +715,8 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     this.closeInfo = info;
     this.session.off('message', this.onSessionMessage);
     this.session.off('close', this.onSessionClose);
+    this.serveQueue = [];
+    this.serveQueueBytes = 0;
     for (const fail of [...this.failers]) fail('disconnected', `session closed (reason 0x${info.reason.toString(16)})`, info.error);
     this.failers.clear();
     this.emit('close', info);

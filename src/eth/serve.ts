@@ -22,7 +22,7 @@ export const MAX_BODIES_SERVE = 1024;
 export const MAX_RECEIPTS_SERVE = 1024;
 /** geth `maxNonCanonical`: parent links followed off the canonical chain per header query. */
 export const MAX_NON_CANONICAL_STEPS = 100;
-/** Hashes looked up per GetPooledTransactions (ours; geth bounds the response by the soft limit only). */
+/** geth `maxPooledTxServe`: hashes looked up per GetPooledTransactions. */
 export const MAX_POOLED_TXS_SERVE = 4096;
 
 const MAX_UINT64 = (1n << 64n) - 1n;

@@ -41,11 +41,27 @@ export const PING_INTERVAL_MS = 15_000;
  * never make up a frame (a slowloris trickle) do not count.
  */
 export const IDLE_TIMEOUT_MS = 30_000;
-/** geth's frameWriteTimeout: a write that makes no progress for this long ends the session. */
+/**
+ * geth's frameWriteTimeout: a write to the socket must be taken whole by the kernel within this
+ * of its start (the end of the write before it), or the session ends (NetworkError, no
+ * Disconnect, as geth). Measured with the socket's write callbacks, which fire only once the
+ * kernel has taken the bytes; `socket.bytesWritten` also counts bytes still in Node's buffer.
+ */
 export const WRITE_TIMEOUT_MS = 20_000;
+/**
+ * Most bytes handed to the socket at a time. Sealed frames wait in the session's own queue and
+ * move to the socket while it holds less than this, so each write the deadline applies to is at
+ * most this plus one frame (geth writes one frame at a time, each with its own deadline).
+ */
+export const SOCKET_WRITE_BATCH = 64 * 1024;
 /** How long we wait for our Disconnect to flush before destroying the socket (geth: 1 s). */
 export const DISCONNECT_LINGER_MS = 1_000;
-/** Default bound on bytes queued in the socket; big enough for one 10 MiB eth message and more. */
+/**
+ * Hard bound on bytes queued for one peer (the session's queue and the socket's together); a
+ * sub-protocol message past it ends the session with {@link WriteQueueFullError}. Room for one
+ * 10 MiB eth message and more. Serving stays far below it: eth stops building replies for a
+ * peer once its queue passes `eth/peer.ts SERVE_BACKLOG_BYTES`.
+ */
 export const MAX_WRITE_BUFFER = 32 * 1024 * 1024;
 /**
  * Messages that arrive before the application attaches a 'message' listener (e.g. right after
@@ -53,6 +69,9 @@ export const MAX_WRITE_BUFFER = 32 * 1024 * 1024;
  * delivered when a listener is attached. Past the bound the peer is dropped.
  */
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+
+/** Placeholder left in the outbox where a frame was handed to the socket (frees the frame). */
+const EMPTY_FRAME = new Uint8Array(0);
 
 /** Our client ID in Hello unless configured. */
 export const DEFAULT_CLIENT_ID = `devp2p-ts/v0.1.0/node${process.versions.node}`;
@@ -115,12 +134,14 @@ export interface SessionStats {
   bytesOut: number;
   messagesIn: number;
   messagesOut: number;
+  /** Most bytes ever queued for the peer at once that the kernel had not yet taken. */
+  maxQueuedBytes: number;
 }
 
 /** An RLPx session. Create with {@link dial} or {@link accept} (see connect.ts). */
 export class Session extends TypedEmitter<SessionEvents> {
   readonly direction: Direction;
-  readonly stats: SessionStats = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
+  readonly stats: SessionStats = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, maxQueuedBytes: 0 };
   /** When the session became active (ms since epoch), or 0. */
   activeSince = 0;
   /** The remote Hello, once received. */
@@ -151,7 +172,21 @@ export class Session extends TypedEmitter<SessionEvents> {
   private idleTimer?: NodeJS.Timeout;
   private writeTimer?: NodeJS.Timeout;
   private lingerTimer?: NodeJS.Timeout;
-  private writeProgressMark = 0;
+  /** Sealed frames (and handshake packets) not yet handed to the socket, from `outboxHead` on. */
+  private outbox: Uint8Array[] = [];
+  private outboxHead = 0;
+  private outboxBytes = 0;
+  /** Writes handed to the socket, and those the kernel has taken whole (their callback fired). */
+  private writesDispatched = 0;
+  private writesDone = 0;
+  /** When the socket's current write started (the previous one ended, or it was idle): the write deadline counts from here. */
+  private writeStartedAt = 0;
+  /** The write number (1-based, in queue order) of our last Pong; a Ping is answered only once it has left. */
+  private lastPongWrite = 0;
+  /** Called after each completed write (`drained()` waiters). */
+  private readonly writeWaiters = new Set<() => void>();
+  /** Who is holding reading paused (see {@link pauseReading}). */
+  private readonly readHolds = new Set<string>();
   private held: SessionMessage[] = [];
   private heldBytes = 0;
   private resolveReady!: () => void;
@@ -196,7 +231,6 @@ export class Session extends TypedEmitter<SessionEvents> {
       clearTimeout(this.lingerTimer);
       this.finish({ reason: DisconnectReason.NetworkError, remote: true, error: new Error('socket closed') });
     });
-    socket.on('drain', () => this.clearWriteTimer());
     this.handshakeTimer = setTimeout(() => {
       const err = new TimeoutError('handshake', this.cfg.handshakeTimeoutMs);
       this.finish({ reason: DisconnectReason.ReadTimeout, remote: false, error: err }, this.state === 'hello');
@@ -225,9 +259,12 @@ export class Session extends TypedEmitter<SessionEvents> {
     return this.remoteKey;
   }
 
-  /** Bytes waiting in the socket's write buffer. */
+  /**
+   * Bytes queued for the peer that the kernel has not yet taken: the session's own queue plus
+   * the socket's buffer.
+   */
   get writableLength(): number {
-    return this.socket.writableLength;
+    return this.outboxBytes + this.socket.writableLength;
   }
 
   /** Remote address as host:port. */
@@ -249,29 +286,61 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.sendFrame(cap.offset + code, data);
   }
 
-  /** Resolves when the write buffer has drained below `lowWater` bytes (bounded by timeout/signal). */
+  /**
+   * Resolves once at most `lowWater` bytes (default 0) are queued for the peer
+   * ({@link writableLength}), checked as each write completes. Rejects with a DisconnectError if
+   * the session closes first, a TimeoutError after `timeoutMs` (default the write timeout), or
+   * the signal's reason.
+   */
   async drained(opts: { lowWater?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const low = opts.lowWater ?? 0;
-    if (this.socket.writableLength <= low || this.state === 'closed') return;
+    if (this.writableLength <= low || this.state === 'closed') return;
     const timeoutMs = opts.timeoutMs ?? this.cfg.writeTimeoutMs;
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);
-        this.socket.off('drain', check);
+        this.writeWaiters.delete(check);
         this.off('close', onClose);
         opts.signal?.removeEventListener('abort', onAbort);
         err ? reject(err) : resolve();
       };
       const check = () => {
-        if (this.socket.writableLength <= low) done();
+        if (this.writableLength <= low) done();
       };
       const onClose = () => done(new DisconnectError(this.closeInfo!.reason, this.closeInfo!.remote, this.closeInfo!.error));
       const onAbort = () => done(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('aborted'));
       const timer = setTimeout(() => done(new TimeoutError('write', timeoutMs)), timeoutMs);
-      this.socket.on('drain', check);
+      this.writeWaiters.add(check);
       this.on('close', onClose);
       opts.signal?.addEventListener('abort', onAbort);
     });
+  }
+
+  /**
+   * Stops reading from the peer until every holder that paused it has resumed (TCP
+   * back-pressure: the peer's sends stall once the kernel buffers fill). Frames already received
+   * wait too. While reading is held the read deadline does not run (geth's runs only while a
+   * read is in progress); it restarts in full on resume. `holder` names who holds it (e.g. the
+   * server's handler queue, eth serving), so independent holds do not release each other.
+   */
+  pauseReading(holder: string): void {
+    if (this.readHolds.has(holder) || this.state === 'closed') return;
+    this.readHolds.add(holder);
+    if (this.readHolds.size === 1) this.socket.pause();
+  }
+
+  /** Releases `holder`'s hold on reading (see {@link pauseReading}). */
+  resumeReading(holder: string): void {
+    if (!this.readHolds.delete(holder) || this.readHolds.size > 0 || this.state === 'closed') return;
+    this.lastFrameAt = Date.now();
+    this.socket.resume();
+    // Frames received before the hold are handled next, outside the caller's stack.
+    if (this.buf.length > 0) queueMicrotask(() => this.handleInput());
+  }
+
+  /** True while some holder keeps reading paused. */
+  get readingPaused(): boolean {
+    return this.readHolds.size > 0;
   }
 
   /** Sends a Ping; the round trip is reported by the 'pong' event and `lastPingRttMs`. */
@@ -297,6 +366,11 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
     this.buf.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.handleInput();
+  }
+
+  /** Handles the frames buffered so far (until reading is held). */
+  private handleInput(): void {
     try {
       this.process();
     } catch (err) {
@@ -319,7 +393,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   private process(): void {
-    while (this.state !== 'closed') {
+    while (this.state !== 'closed' && this.readHolds.size === 0) {
       if (this.state === 'handshake') {
         if (!this.readHandshakePacket()) return;
         continue;
@@ -411,7 +485,11 @@ export class Session extends TypedEmitter<SessionEvents> {
     }
     switch (code) {
       case BaseCode.Ping:
+        // One Pong in the queue at a time: a peer that sends Pings and reads nothing must not
+        // queue a Pong per Ping (geth's read loop waits while its Pong is being written).
+        if (this.writesDone < this.lastPongWrite) return;
         this.sendFrame(BaseCode.Pong, EMPTY_LIST);
+        this.lastPongWrite = this.writesDispatched + (this.outbox.length - this.outboxHead);
         return;
       case BaseCode.Pong:
         if (this.pingSentAt) {
@@ -423,7 +501,12 @@ export class Session extends TypedEmitter<SessionEvents> {
     }
     if (code < BASE_PROTOCOL_LENGTH) return; // Hello again or reserved IDs: ignored, as geth does.
     const cap = this.capabilities.find((c) => code >= c.offset && code < c.offset + c.length);
-    if (!cap) throw new DisconnectError(DisconnectReason.ProtocolBreach, false, new ProtocolError(`message ID 0x${code.toString(16)} matches no capability`));
+    if (!cap) {
+      // As geth: a read error ("msg code out of range"), so the connection closes without a
+      // Disconnect. The reason is kept locally (ProtocolBreach) for the server's penalty.
+      this.finish({ reason: DisconnectReason.ProtocolBreach, remote: false, error: new ProtocolError(`message ID 0x${code.toString(16)} matches no capability`) }, false);
+      return;
+    }
     const msg = { capability: cap, code: code - cap.offset, data };
     if (this.held.length > 0 || this.listenerCount('message') === 0) {
       this.heldBytes += data.length;
@@ -486,6 +569,11 @@ export class Session extends TypedEmitter<SessionEvents> {
    */
   private armReadTimer(ms: number): void {
     this.idleTimer = setTimeout(() => {
+      if (this.readHolds.size > 0) {
+        // We are not reading: no read is in progress to time out (resumeReading restarts it).
+        this.armReadTimer(this.cfg.idleTimeoutMs);
+        return;
+      }
       const waited = Date.now() - this.lastFrameAt;
       if (waited >= this.cfg.idleTimeoutMs) {
         this.finish({ reason: DisconnectReason.ReadTimeout, remote: false, error: new TimeoutError('read', this.cfg.idleTimeoutMs) }, true);
@@ -500,7 +588,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   private sendFrame(code: number, data: Uint8Array): void {
     const payload = this.snappy ? snappyCompress(data) : data;
     const frame = this.codec!.seal(code, payload);
-    const queued = this.socket.writableLength;
+    const queued = this.writableLength;
     if (queued + frame.length > this.cfg.maxWriteBufferBytes && code >= BASE_PROTOCOL_LENGTH) {
       // The frame is sealed (the MAC state moved on), so the stream cannot continue without it.
       const err = new WriteQueueFullError(this.cfg.maxWriteBufferBytes, queued);
@@ -511,31 +599,65 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.write(frame);
   }
 
+  /** Queues bytes for the peer and hands what fits to the socket. */
   private write(bytes: Uint8Array): void {
     if (this.socket.destroyed) return;
     this.stats.bytesOut += bytes.length;
-    this.socket.write(bytes);
-    if (this.socket.writableLength > 0 && !this.writeTimer && this.state !== 'closed') this.armWriteTimer();
+    this.outbox.push(bytes);
+    this.outboxBytes += bytes.length;
+    this.dispatch();
+    const queued = this.writableLength;
+    if (queued > this.stats.maxQueuedBytes) this.stats.maxQueuedBytes = queued;
   }
 
-  private armWriteTimer(): void {
-    this.writeProgressMark = this.socket.bytesWritten;
+  /**
+   * Moves queued frames to the socket while it holds less than {@link SOCKET_WRITE_BATCH}
+   * bytes (all of them when `all`, to flush before closing), and keeps the write deadline armed
+   * while a write is in progress.
+   */
+  private dispatch(all = false): void {
+    while (this.outboxHead < this.outbox.length && (all || this.socket.writableLength < SOCKET_WRITE_BATCH) && !this.socket.destroyed) {
+      const frame = this.outbox[this.outboxHead]!;
+      this.outbox[this.outboxHead++] = EMPTY_FRAME;
+      this.outboxBytes -= frame.length;
+      if (this.writesDispatched++ === this.writesDone) this.writeStartedAt = Date.now();
+      this.socket.write(frame, this.onWriteDone);
+    }
+    if (this.outboxHead === this.outbox.length) {
+      this.outbox = [];
+      this.outboxHead = 0;
+    } else if (this.outboxHead > 1024 && this.outboxHead * 2 > this.outbox.length) {
+      this.outbox = this.outbox.slice(this.outboxHead);
+      this.outboxHead = 0;
+    }
+    if (this.writesDone < this.writesDispatched && this.writeTimer === undefined && this.state !== 'closed') this.armWriteTimer(this.cfg.writeTimeoutMs);
+  }
+
+  /** A socket write completed: the kernel took all of its bytes. */
+  private readonly onWriteDone = (err?: Error | null): void => {
+    if (err) return; // the socket's 'error' or 'close' ends the session
+    this.writesDone++;
+    this.writeStartedAt = Date.now();
+    if (this.state !== 'closed') this.dispatch();
+    for (const w of this.writeWaiters) w();
+  };
+
+  /**
+   * The write deadline (geth's frameWriteTimeout): the socket's current write must complete
+   * within `writeTimeoutMs` of its start. One timer, re-armed lazily for the time left.
+   */
+  private armWriteTimer(ms: number): void {
     this.writeTimer = setTimeout(() => {
       this.writeTimer = undefined;
-      if (this.socket.writableLength === 0 || this.state === 'closed') return;
-      if (this.socket.bytesWritten > this.writeProgressMark) {
-        this.armWriteTimer();
-        return;
+      if (this.state === 'closed' || this.writesDone === this.writesDispatched) return;
+      const waited = Date.now() - this.writeStartedAt;
+      if (waited >= this.cfg.writeTimeoutMs) {
+        // As geth: a failed write is a network error, and no Disconnect is sent.
+        this.finish({ reason: DisconnectReason.NetworkError, remote: false, error: new TimeoutError('write', this.cfg.writeTimeoutMs) }, false);
+      } else {
+        this.armWriteTimer(this.cfg.writeTimeoutMs - waited);
       }
-      this.finish({ reason: DisconnectReason.NetworkError, remote: false, error: new TimeoutError('write', this.cfg.writeTimeoutMs) }, false);
-    }, this.cfg.writeTimeoutMs);
-  }
-
-  private clearWriteTimer(): void {
-    if (this.socket.writableLength === 0) {
-      clearTimeout(this.writeTimer);
-      this.writeTimer = undefined;
-    }
+    }, ms);
   }
 
   // ---- state -----------------------------------------------------------------------------
@@ -569,6 +691,9 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.handshakeTimer = this.pingTimer = this.idleTimer = this.writeTimer = undefined;
     if (!this.socket.destroyed) {
       if (canSend) {
+        // Everything queued goes to the socket ahead of the Disconnect (its frames are sealed,
+        // so the peer's MAC check needs them), bounded by the linger below.
+        this.dispatch(true);
         // Half-close and let the peer read our Disconnect and hang up; destroying at once could
         // reset the connection and discard the Disconnect in the peer's receive buffer.
         this.socket.end();
@@ -577,6 +702,9 @@ export class Session extends TypedEmitter<SessionEvents> {
         this.socket.destroy();
       }
     }
+    this.outbox = [];
+    this.outboxHead = this.outboxBytes = 0;
+    this.readHolds.clear();
     if (!wasActive) this.rejectReady(readyError(info));
     this.emit('close', info);
   }

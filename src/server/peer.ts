@@ -24,6 +24,8 @@ export const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
  * together are bounded per event-loop turn by `turn-budget.ts TURN_BUDGET_MS`.
  */
 export const DRAIN_SLICE_MS = 10;
+/** Our name for the hold on the session's reading while a handler queue is over high water. */
+const READ_HOLD = 'server:handler-queue';
 
 /** Callbacks the server gives each peer: reputation and per-protocol traffic accounting. */
 export interface PeerHooks {
@@ -169,10 +171,10 @@ export class Peer {
     for (const q of this.queues.values()) if (q.length >= QUEUE_HIGH_WATER) over = true;
     if (over && !this.paused) {
       this.paused = true;
-      this.session.socket.pause();
+      this.session.pauseReading(READ_HOLD);
     } else if (!over && this.paused) {
       this.paused = false;
-      if (!this.closed) this.session.socket.resume();
+      this.session.resumeReading(READ_HOLD);
     }
   }
 

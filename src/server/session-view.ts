@@ -37,6 +37,24 @@ export class SessionView extends TypedEmitter<SessionEvents> implements MessageS
     return this.peer.disconnect(reason ?? 0, error);
   }
 
+  /** Bytes queued for the peer (every protocol's, as they share the connection). */
+  get writableLength(): number {
+    return this.peer.session.writableLength;
+  }
+
+  drained(opts?: Parameters<MessageSession['drained']>[0]): Promise<void> {
+    return this.peer.session.drained(opts);
+  }
+
+  /** Holds reading of the whole peer; the hold is named after this view's protocol. */
+  pauseReading(holder: string): void {
+    this.peer.session.pauseReading(`${this.capability.name}:${holder}`);
+  }
+
+  resumeReading(holder: string): void {
+    this.peer.session.resumeReading(`${this.capability.name}:${holder}`);
+  }
+
   /** Delivers one message to the code behind the view. */
   deliver(code: number, data: Uint8Array): void {
     this.emit('message', { capability: this.capability, code, data });

@@ -129,12 +129,19 @@ describe('Status handshake over loopback', () => {
     expect((await nextClose(b)).reason).toBe(DisconnectReason.SubprotocolError);
   });
 
-  it('rejects an eth/68-form Status on eth/69 as undecodable', async () => {
+  it('rejects an eth/68-form Status on eth/69 as undecodable: a breach of protocol (as geth)', async () => {
     const [a, b] = await sessionPair([ETH69_CAPABILITY], [ETH69_CAPABILITY], cleanups);
     const hs = ethHandshake(a, local());
     b.send('eth', 0, encodeStatus(68, makeStatus(68, local())));
     await expect(hs).rejects.toMatchObject({ reason: 'decode' });
-    expect((await nextClose(b)).reason).toBe(DisconnectReason.SubprotocolError);
+    expect((await nextClose(b)).reason).toBe(DisconnectReason.ProtocolBreach);
+  });
+
+  it('ignores bytes after the Status value (as geth)', async () => {
+    const [a, b] = await sessionPair([ETH69_CAPABILITY], [ETH69_CAPABILITY], cleanups);
+    const hs = ethHandshake(a, local());
+    b.send('eth', 0, Uint8Array.from([...encodeStatus(69, makeStatus(69, local())), 0xc1, 0x80]));
+    await expect(hs).resolves.toMatchObject({ version: 69 });
   });
 
   it('treats a non-Status message before Status as a breach', async () => {

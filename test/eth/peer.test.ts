@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import type { CapabilityDef } from '../../src/rlpx/capabilities.js';
 import { ETH68_CAPABILITY, ETH69_CAPABILITY, ETH70_CAPABILITY } from '../../src/eth/capabilities.js';
@@ -9,8 +9,9 @@ import { ethHandshake, makeStatus } from '../../src/eth/handshake.js';
 import type { Status69 } from '../../src/eth/messages/status.js';
 import type { BlockRangeUpdate } from '../../src/eth/messages/block-range-update.js';
 import { encodeBlockRangeUpdate } from '../../src/eth/messages/block-range-update.js';
-import type { EthMessage } from '../../src/eth/messages/index.js';
-import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, type EthPeerOptions } from '../../src/eth/peer.js';
+import { encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
+import type { Session } from '../../src/rlpx/session.js';
+import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES, type EthPeerOptions } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/eth/serve.js';
 import { encList, encUint } from '../../src/eth/rlp-raw.js';
@@ -47,6 +48,13 @@ async function reply(inbox: Inbox, name: string): Promise<EthMessage & { value: 
   const m = await inbox.next();
   expect(m.name).toBe(name);
   return m as EthMessage & { value: { requestId: bigint } };
+}
+
+/** The EthPeer still answers the raw side. */
+async function stillAnswers(a: EthPeer, inbox: Inbox): Promise<void> {
+  inbox.send({ name: 'GetBlockHeaders', value: { requestId: 77n, origin: { number: 2n }, amount: 1n, skip: 0n, reverse: false } });
+  expect((await reply(inbox, 'BlockHeaders')).value.requestId).toBe(77n);
+  expect(a.closed).toBe(false);
 }
 
 describe('EthPeer requests served by EthPeer', () => {
@@ -193,6 +201,91 @@ describe('EthPeer serving edge cases (geth eth-test)', () => {
   });
 });
 
+describe('EthPeer serves at the pace the peer reads', () => {
+  const BACKLOG = 128 * 1024;
+  const N = 1000;
+
+  /** A raw peer that has stopped reading, then sent `n` header requests for 64 headers each. */
+  async function stalledFlood(n: number): Promise<{ a: EthPeer; inbox: Inbox; session: Session; replySize: number }> {
+    const [a, inbox] = await rawPair(69, { serveBacklogBytes: BACKLOG });
+    inbox.session.socket.pause();
+    for (let i = 0; i < n; i++) inbox.send({ name: 'GetBlockHeaders', value: { requestId: BigInt(i), origin: { number: 0n }, amount: 64n, skip: 0n, reverse: false } });
+    const replySize = encodeEthMessage(69, { name: 'BlockHeaders', value: { requestId: 0n, headers: blocks.slice(0, 64).map((b) => b.header) } }).data.length;
+    return { a, inbox, session: a.session as Session, replySize };
+  }
+
+  it('builds no reply while more than serveBacklogBytes wait for the peer; answers every request, in order, once it reads', async () => {
+    // The kernel takes ~4 MiB from a peer that reads nothing; 1000 replies (~14 KB compressed) are more.
+    const { a, inbox, session, replySize } = await stalledFlood(N);
+    await until(() => a.stats.servePaused > 0 && session.readingPaused, 10_000);
+    await sleep(100);
+    const served = a.stats.served;
+    await sleep(300);
+    expect(a.stats.served).toBe(served); // paused: nothing more is built
+    expect(served).toBeLessThan(N);
+    // What waits for the peer is the bound plus at most one reply (and its frame overhead).
+    expect(session.stats.maxQueuedBytes).toBeLessThanOrEqual(BACKLOG + replySize + 1024);
+    inbox.session.socket.resume();
+    for (let i = 0; i < N; i++) expect((await reply(inbox, 'BlockHeaders')).value.requestId).toBe(BigInt(i));
+    expect(a.stats.served).toBe(N);
+    expect(session.readingPaused).toBe(false);
+  });
+
+  it(`stops reading the peer once ${SERVE_QUEUE_HIGH_WATER} requests wait, and reads again as they are served`, async () => {
+    const { a, inbox, session } = await stalledFlood(N);
+    await until(() => session.readingPaused, 10_000);
+    // Requests past the high-water mark stay unread in the kernel: the queue stops growing there.
+    const queued = a.stats.servePaused;
+    await sleep(300);
+    expect(a.stats.servePaused).toBe(queued);
+    expect(queued).toBeLessThanOrEqual(SERVE_QUEUE_HIGH_WATER + 1);
+    inbox.session.socket.resume();
+    await until(() => a.stats.served === N, 20_000);
+    expect(session.readingPaused).toBe(false);
+    expect(a.closed).toBe(false);
+  });
+
+  it(`stops reading the peer once ${SERVE_QUEUE_HIGH_WATER_BYTES / 1024} KiB of requests wait, though fewer than ${SERVE_QUEUE_HIGH_WATER}`, async () => {
+    // The EthPeer's session as a peer that reads nothing would leave it: the queue for the peer
+    // stays over the bound until released (the real session underneath carries the messages).
+    const [sa, sb] = await sessionPair(CAPS[69], CAPS[69], cleanups);
+    let stalled = true;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const view = new Proxy(sa, {
+      get(target, prop) {
+        if (prop === 'writableLength') return stalled ? Number.MAX_SAFE_INTEGER : target.writableLength;
+        if (prop === 'drained') return () => released;
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const head = chain.head();
+    const [a] = await Promise.all([EthPeer.connect(view, { network, chain }), ethHandshake(sb, { network, head: { number: head.number, hash: head.hash, time: head.time } })]);
+    const inbox = new Inbox(sb, 69);
+    // Distinct random hashes (~33 KB a request, snappy cannot shrink them): 1 MiB is ~32 requests.
+    const request = (i: number) => ({ name: 'GetBlockBodies', value: { requestId: BigInt(i), hashes: Array.from({ length: 1000 }, () => crypto.getRandomValues(new Uint8Array(32))) } }) as const;
+    const requestBytes = encodeEthMessage(69, request(0)).data.length;
+    for (let i = 0; i < 60; i++) inbox.send(request(i));
+    await until(() => sa.readingPaused, 10_000);
+    await sleep(300);
+    expect(a.stats.served).toBe(0);
+    expect(a.stats.servePaused).toBeLessThan(SERVE_QUEUE_HIGH_WATER);
+    expect(a.stats.servePaused).toBeLessThanOrEqual(Math.ceil(SERVE_QUEUE_HIGH_WATER_BYTES / requestBytes) + 1);
+    stalled = false;
+    release();
+    for (let i = 0; i < 60; i++) expect((await reply(inbox, 'BlockBodies')).value.requestId).toBe(BigInt(i));
+    expect(sa.readingPaused).toBe(false);
+  });
+
+  it('answers at once while the peer reads (nothing waits)', async () => {
+    const [a, b] = await peerPair(69);
+    for (let i = 0; i < 20; i++) expect(nums(await a.getBlockHeaders({ origin: { number: 1n }, amount: 64n }))).toHaveLength(64);
+    expect(b.stats.served).toBe(20);
+    expect(b.stats.servePaused).toBe(0);
+  });
+});
+
 describe('EthPeer timeouts, abort, unsolicited responses', () => {
   it('times out a request the peer does not answer', async () => {
     const [a, inbox] = await rawPair(69);
@@ -213,7 +306,9 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     expect(a.inFlight).toBe(0);
   });
 
-  it('counts a late response (after timeout) as unsolicited and late', async () => {
+  // geth's tracker keeps a request 5 minutes after sending it, whether or not the requester
+  // still waits: a late answer is dropped, not held against the peer.
+  it('drops a late answer to a request that timed out, and keeps the peer; a second answer to it disconnects', async () => {
     const [a, inbox] = await rawPair(69);
     const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 50 });
     const req = await reply(inbox, 'GetBlockHeaders');
@@ -222,33 +317,72 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     await until(() => a.stats.unsolicited === 1);
     expect(a.stats).toMatchObject({ unsolicited: 1, late: 1 });
     expect(a.closed).toBe(false);
+    await stillAnswers(a, inbox);
+    inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [] } });
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
   });
 
-  it('disconnects with SubprotocolError after more than maxUnsolicited unknown responses', async () => {
-    const [a, inbox] = await rawPair(69, { maxUnsolicited: 3 });
-    for (let i = 0; i < 3; i++) inbox.send({ name: 'BlockHeaders', value: { requestId: 1000n + BigInt(i), headers: [] } });
-    await until(() => a.stats.unsolicited === 3);
+  it(`remembers the last ${EXPIRED_ID_MEMORY} expired requests: an answer to an older one disconnects`, async () => {
+    const [a, inbox] = await rawPair(69, { maxInFlight: EXPIRED_ID_MEMORY + 1, requestTimeoutMs: 200 });
+    const asked = Array.from({ length: EXPIRED_ID_MEMORY + 1 }, (_, i) => a.getBlockHeaders({ origin: { number: BigInt(i % 64) }, amount: 1n }).catch((e: unknown) => e));
+    const ids: bigint[] = [];
+    for (let i = 0; i < asked.length; i++) ids.push((await reply(inbox, 'GetBlockHeaders')).value.requestId);
+    for (const r of await Promise.all(asked)) expect(r).toMatchObject({ reason: 'timeout' });
+    // The second is still remembered: its late answer is dropped...
+    inbox.send({ name: 'BlockHeaders', value: { requestId: ids[1]!, headers: [] } });
+    await until(() => a.stats.late === 1);
     expect(a.closed).toBe(false);
+    // ...the first was forgotten when the 1025th expired: an answer to it is unsolicited.
+    inbox.send({ name: 'BlockHeaders', value: { requestId: ids[0]!, headers: [] } });
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
+  });
+
+  it(`forgets an expired request ${EXPIRED_ID_LIFETIME_MS / 60_000} minutes after sending it: an answer after that disconnects`, async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 50 });
+    const req = await reply(inbox, 'GetBlockHeaders');
+    await expect(p).rejects.toBeInstanceOf(EthRequestError);
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + EXPIRED_ID_LIFETIME_MS + 1);
+    try {
+      inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [] } });
+      await until(() => a.closed);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(a.stats.late).toBe(0);
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
+  });
+
+  it('a response to a request ID we never sent disconnects at once with SubprotocolError (as geth)', async () => {
+    const [a, inbox] = await rawPair(69);
     inbox.send({ name: 'BlockBodies', value: { requestId: 7n, bodies: [] } });
     const info = await nextClose(inbox.session);
     expect(info).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
     expect(a.closeInfo!.error).toBeInstanceOf(EthProtocolError);
     expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
+    expect(a.stats.unsolicited).toBe(1);
   });
 
-  it('an unsolicited response is counted from its request ID alone: its items are never decoded', async () => {
+  it('a late response is matched from its request ID alone: its items are never decoded', async () => {
     const [a, inbox] = await rawPair(69);
+    const late = a.getBlockBodies([hashOf(1)], { timeoutMs: 50 });
+    const lateReq = await reply(inbox, 'GetBlockBodies');
+    await expect(late).rejects.toBeInstanceOf(EthRequestError);
     // A valid envelope [requestId, [items]] whose items are garbage: decoding them would breach.
-    const garbage = encList([encUint(4242n), encList([Uint8Array.of(0xc3, 0x01, 0x02, 0x03), Uint8Array.of(0x83, 0xff, 0xff, 0xff)])]);
-    inbox.session.send('eth', EthMessageCode.BlockBodies, garbage);
-    await until(() => a.stats.unsolicited === 1);
+    const garbage = (id: bigint) => encList([encUint(id), encList([Uint8Array.of(0xc3, 0x01, 0x02, 0x03), Uint8Array.of(0x83, 0xff, 0xff, 0xff)])]);
+    inbox.session.send('eth', EthMessageCode.BlockBodies, garbage(lateReq.value.requestId));
+    await until(() => a.stats.late === 1);
     expect(a.closed).toBe(false);
-    // The same bytes as the answer to a pending request are decoded, and break the peer.
+    // The same bytes as the answer to a pending request are decoded, and break the peer: a body
+    // that does not decode is a breach of protocol (geth's errInvalidMsg).
     const p = a.getBlockBodies([hashOf(1)], { timeoutMs: 2000 });
     const req = await reply(inbox, 'GetBlockBodies');
     inbox.session.send('eth', EthMessageCode.BlockBodies, encList([encUint(req.value.requestId), encList([Uint8Array.of(0x83, 0xff, 0xff, 0xff)])]));
     await expect(p).rejects.toBeInstanceOf(Error);
-    await until(() => a.closed);
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.ProtocolBreach, remote: true });
     expect((a.closeInfo!.error as EthProtocolError).reason).toBe('decode');
   });
 
@@ -262,14 +396,14 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     expect([(first.value as unknown[]).length, (second.value as unknown[]).length]).toEqual([5000, 1]);
   });
 
-  it('a response of the wrong type does not satisfy a request', async () => {
+  it('a response of the wrong type for a request in flight disconnects (as geth: code mismatch)', async () => {
     const [a, inbox] = await rawPair(69);
     const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 2000 });
     const req = await reply(inbox, 'GetBlockHeaders');
     inbox.send({ name: 'BlockBodies', value: { requestId: req.value.requestId, bodies: [] } });
-    await until(() => a.stats.unsolicited === 1);
-    inbox.send({ name: 'BlockHeaders', value: { requestId: req.value.requestId, headers: [blocks[1]!.header] } });
-    expect(nums(await p)).toEqual([1]);
+    await expect(p).rejects.toMatchObject({ reason: 'disconnected' });
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unsolicited');
   });
 
   it('rejects a response with more items than asked for (invalid-response)', async () => {
@@ -373,17 +507,50 @@ describe('EthPeer BlockRangeUpdate and announcements', () => {
     expect(await gotHashes).toEqual([{ hash: hashOf(4), number: 4n }]);
   });
 
-  it('a NewBlock on eth/69 is an invalid code: the sender is disconnected', async () => {
+  it('a NewBlock on eth/69 is an invalid code: the sender is disconnected with SubprotocolError (as geth)', async () => {
     const [a, inbox] = await rawPair(69);
     inbox.session.send('eth', 0x07, Uint8Array.of(0xc0));
     expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unknown-code');
+  });
+
+  it('a second Status is an invalid code, refused before decoding: SubprotocolError (as geth)', async () => {
+    const [a, inbox] = await rawPair(69);
+    inbox.session.send('eth', 0x00, Uint8Array.of(0x01)); // not even a list: never decoded
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('unexpected-status');
+  });
+
+  it('a message that does not decode is a breach of protocol (0x02, as geth >= 1.16)', async () => {
+    const [a, inbox] = await rawPair(69);
+    // GetBlockHeaders whose origin is 9 bytes: neither a hash nor a uint64.
+    inbox.session.send('eth', EthMessageCode.GetBlockHeaders, encList([encUint(1n), encList([new Uint8Array(9).fill(1), encUint(1n), encUint(0n), encUint(0n)])]));
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.ProtocolBreach });
     expect((a.closeInfo!.error as EthProtocolError).reason).toBe('decode');
   });
 
-  it('a second Status is a breach', async () => {
+  it('a Transactions message with more than 5000 transactions: SubprotocolError (as geth), counted before decoding', async () => {
     const [a, inbox] = await rawPair(69);
-    inbox.session.send('eth', 0x00, a.remoteStatus ? new Uint8Array([0xc0]) : new Uint8Array());
+    const tx = blocks.find((b) => b.body.transactions.length > 0)!.body.transactions[0]!;
+    inbox.session.send('eth', EthMessageCode.Transactions, encodeEthMessage(69, { name: 'Transactions', value: Array.from({ length: 5001 }, () => tx) }).data);
     expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.SubprotocolError });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('too-large');
+  });
+
+  it('bytes after the message\'s RLP value are ignored (as geth): the request is answered', async () => {
+    const [a, inbox] = await rawPair(69);
+    const body = encList([encUint(5n), encList([encUint(3n), encUint(2n), encUint(0n), encUint(0n)])]);
+    inbox.session.send('eth', EthMessageCode.GetBlockHeaders, Uint8Array.from([...body, 0xc0, 0x01, 0x02]));
+    const r = await reply(inbox, 'BlockHeaders');
+    expect(r.value.requestId).toBe(5n);
+    expect(nums((r.value as unknown as { headers: { number: bigint }[] }).headers)).toEqual([3, 4]);
+    // ...and so are they after a response's value.
+    const p = a.getBlockHeaders({ origin: { number: 1n }, amount: 1n }, { timeoutMs: 2000 });
+    const req = await reply(inbox, 'GetBlockHeaders');
+    const answer = encList([encUint(req.value.requestId), encList([blocks[1]!.header.raw])]);
+    inbox.session.send('eth', EthMessageCode.BlockHeaders, Uint8Array.from([...answer, 0x80]));
+    expect(nums(await p)).toEqual([1]);
+    expect(a.closed).toBe(false);
   });
 
   it('delivers transactions and pooled-transaction announcements as events', async () => {

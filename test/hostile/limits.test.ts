@@ -11,7 +11,7 @@ import { ENR_MAX_SIZE } from '../../src/enode/enr.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
 import { EthHandshakeError, EthRequestError } from '../../src/eth/errors.js';
 import { encodeStatus, makeStatus, STATUS_TIMEOUT_MS } from '../../src/eth/handshake.js';
-import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_UNSOLICITED, DEFAULT_REQUEST_TIMEOUT_MS, EthPeer } from '../../src/eth/peer.js';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS, EthPeer, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY, SERVE_BACKLOG_BYTES, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES } from '../../src/eth/peer.js';
 import { MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
 import { MAX_RAW_DEPTH } from '../../src/eth/rlp-reader.js';
 import { MAX_BODIES_SERVE, MAX_HEADERS_SERVE, MAX_NON_CANONICAL_STEPS, MAX_POOLED_TXS_SERVE, MAX_RECEIPTS_SERVE, SOFT_RESPONSE_LIMIT } from '../../src/eth/serve.js';
@@ -23,7 +23,7 @@ import { MAX_FRAME_SIZE } from '../../src/rlpx/frame.js';
 import { MAX_HANDSHAKE_PACKET } from '../../src/rlpx/handshake.js';
 import { MAX_HELLO_SIZE } from '../../src/rlpx/hello.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
-import { DISCONNECT_LINGER_MS, HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_HELD_BYTES, MAX_WRITE_BUFFER, PING_INTERVAL_MS, WRITE_TIMEOUT_MS, type CloseInfo, type Session } from '../../src/rlpx/session.js';
+import { DISCONNECT_LINGER_MS, HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_HELD_BYTES, MAX_WRITE_BUFFER, PING_INTERVAL_MS, SOCKET_WRITE_BATCH, WRITE_TIMEOUT_MS, type CloseInfo, type Session } from '../../src/rlpx/session.js';
 import { MAX_UNCOMPRESSED_SIZE } from '../../src/rlpx/snappy.js';
 import { DIAL_HISTORY_MS } from '../../src/server/dial-scheduler.js';
 import { MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, QUEUE_HIGH_WATER } from '../../src/server/peer.js';
@@ -50,12 +50,13 @@ describe('default limits (named constants)', () => {
       DISCONNECT_LINGER_MS: 1_000,
       DIAL_TIMEOUT_MS: 15_000,
     });
-    expect({ MAX_WRITE_BUFFER, MAX_HELD_BYTES }).toEqual({ MAX_WRITE_BUFFER: 32 * MiB, MAX_HELD_BYTES: 16 * MiB });
+    expect({ MAX_WRITE_BUFFER, MAX_HELD_BYTES, SOCKET_WRITE_BATCH }).toEqual({ MAX_WRITE_BUFFER: 32 * MiB, MAX_HELD_BYTES: 16 * MiB, SOCKET_WRITE_BATCH: 64 * 1024 });
   });
 
   it('eth: 10 MiB messages, 5 s Status, request bounds, geth serving limits', () => {
     expect({ MAX_MESSAGE_SIZE, STATUS_TIMEOUT_MS, MAX_RAW_DEPTH }).toEqual({ MAX_MESSAGE_SIZE: 10 * MiB, STATUS_TIMEOUT_MS: 5_000, MAX_RAW_DEPTH: 64 });
-    expect({ DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_UNSOLICITED }).toEqual({ DEFAULT_REQUEST_TIMEOUT_MS: 10_000, DEFAULT_MAX_IN_FLIGHT: 16, DEFAULT_MAX_UNSOLICITED: 16 });
+    expect({ DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY }).toEqual({ DEFAULT_REQUEST_TIMEOUT_MS: 10_000, DEFAULT_MAX_IN_FLIGHT: 16, EXPIRED_ID_LIFETIME_MS: 5 * 60_000, EXPIRED_ID_MEMORY: 1024 });
+    expect({ SERVE_BACKLOG_BYTES, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES }).toEqual({ SERVE_BACKLOG_BYTES: 4 * MiB, SERVE_QUEUE_HIGH_WATER: 64, SERVE_QUEUE_HIGH_WATER_BYTES: 1 * MiB });
     expect({ SOFT_RESPONSE_LIMIT, MAX_HEADERS_SERVE, MAX_BODIES_SERVE, MAX_RECEIPTS_SERVE, MAX_NON_CANONICAL_STEPS, MAX_POOLED_TXS_SERVE }).toEqual({
       SOFT_RESPONSE_LIMIT: 2 * MiB,
       MAX_HEADERS_SERVE: 1024,

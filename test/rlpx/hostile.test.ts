@@ -4,7 +4,7 @@ import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
-import { DisconnectError, FrameError, HandshakeError, TimeoutError, WriteQueueFullError } from '../../src/rlpx/errors.js';
+import { DisconnectError, FrameError, HandshakeError, ProtocolError, TimeoutError, WriteQueueFullError } from '../../src/rlpx/errors.js';
 import { eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { decodeDisconnect, encodeHello } from '../../src/rlpx/hello.js';
 import type { CloseInfo, Session, SessionConfig } from '../../src/rlpx/session.js';
@@ -215,7 +215,7 @@ describe('hostile input ends in a typed error and a closed socket', () => {
     await p.closed;
   });
 
-  it('message ID outside every capability: ProtocolBreach', async () => {
+  it('message ID outside every capability: closed without a Disconnect (as geth, a read error), ProtocolBreach locally', async () => {
     const t = await target();
     const session = t.nextSession();
     const p = await rawHandshake(t.port, t.publicKey);
@@ -223,8 +223,12 @@ describe('hostile input ends in a typed error and a closed socket', () => {
     const s = await session;
     const closed = new Promise<CloseInfo>((r) => s.once('close', r));
     sendFrame(p, 0x10 + 18, Uint8Array.of(0xc0), true);
-    expect(await closed).toMatchObject({ reason: DisconnectReason.ProtocolBreach, remote: false });
+    const info = await closed;
+    expect(info).toMatchObject({ reason: DisconnectReason.ProtocolBreach, remote: false });
+    expect(info.error).toBeInstanceOf(ProtocolError);
     await p.closed;
+    expect(p.frames.map((f) => f.code)).toEqual([0]); // our Hello, and nothing after it
+    expect(sentReasons(p, true)).toEqual([]);
   });
 
   it('accepts a bare-byte Disconnect reason', async () => {

@@ -42,7 +42,10 @@ import {
 import { decodeStatus68, decodeStatus69, encodeStatus68, encodeStatus69, type Status68, type Status69 } from './status.js';
 import { decodeTransactions, encodeTransactions } from './transactions.js';
 
+import { topLevelValue } from './top-level.js';
+
 export { peekResponse, type ResponseSummary } from './response-peek.js';
+export { topLevelValue } from './top-level.js';
 
 /** Messages present in every supported version with the same shape. */
 interface CommonMessages {
@@ -139,14 +142,15 @@ export const ETH_CODECS: { [V in EthVersion]: CodecTable<EthMessagesByVersion[V]
 };
 
 /**
- * Decodes message `code` (relative to the eth offset) of `version`. A code the version does
- * not define throws {@link DecodeError} with field `code`.
+ * Decodes message `code` (relative to the eth offset) of `version` as received: its top-level
+ * RLP value, bytes after it ignored as geth does ({@link topLevelValue}). A code the version
+ * does not define throws {@link DecodeError} with field `code`.
  */
 export function decodeEthMessage<V extends EthVersion>(version: V, code: number, data: Uint8Array): EthMessage<V> {
   const name = messageNameForCode(version, code);
   if (name === undefined) throw new DecodeError(`eth/${version}`, 'code', `invalid message code 0x${code.toString(16)}`);
   const codec = (ETH_CODECS[version] as Record<string, MessageCodec<unknown>>)[name]!;
-  return { name, value: codec.decode(data) } as EthMessage<V>;
+  return { name, value: codec.decode(topLevelValue(data)) } as EthMessage<V>;
 }
 
 /** Encodes a message of `version`, returning its code (relative to the eth offset) and body. */

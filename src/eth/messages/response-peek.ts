@@ -8,6 +8,7 @@
 import { DecodeError } from '../../common/errors.js';
 import { EthMessageCode, messageNameForCode, type EthVersion } from '../protocol.js';
 import { RlpReader } from '../rlp-reader.js';
+import { topLevelValue } from './top-level.js';
 
 /** What a response says about itself before its items are read. */
 export interface ResponseSummary {
@@ -27,7 +28,8 @@ const RESPONSE_LISTS: Readonly<Record<number, string>> = {
 /**
  * Reads the request ID and the item count of response `code` (BlockHeaders, BlockBodies,
  * Receipts or PooledTransactions) of `version`, checking the size limit and the RLP framing up
- * to the end of the item list but not the items. Throws {@link DecodeError} if those are
+ * to the end of the item list but not the items (bytes after the message's top-level value are
+ * ignored, as `decodeEthMessage` ignores them). Throws {@link DecodeError} if those are
  * malformed, and RangeError for a code that is not a response of `version`.
  */
 export function peekResponse(version: EthVersion, code: number, data: Uint8Array): ResponseSummary {
@@ -35,7 +37,7 @@ export function peekResponse(version: EthVersion, code: number, data: Uint8Array
   const list = RESPONSE_LISTS[code];
   if (name === undefined || list === undefined) throw new RangeError(`eth/${version} message 0x${code.toString(16)} is not a response`);
   const what = code === EthMessageCode.Receipts ? `eth/${version} Receipts` : name;
-  const r = RlpReader.message(data, what);
+  const r = RlpReader.message(topLevelValue(data), what);
   const requestId = r.uint64('requestId');
   if (version === 70 && code === EthMessageCode.Receipts) r.bool('lastBlockIncomplete');
   if (!r.nextIsList(list)) throw new DecodeError(what, list, 'expected a list');

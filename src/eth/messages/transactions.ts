@@ -2,6 +2,7 @@
 import { encList } from '../rlp-raw.js';
 import { RlpReader } from '../rlp-reader.js';
 import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, readTransaction, type Transaction } from '../transaction.js';
+import { topLevelValue } from './top-level.js';
 
 const WHAT = 'Transactions';
 
@@ -13,4 +14,17 @@ export function encodeTransactions(txs: readonly Transaction[]): Uint8Array {
 /** Decodes `[tx, ...]`: at most {@link MAX_TRANSACTIONS_PER_MESSAGE}, counted before any is read. */
 export function decodeTransactions(data: Uint8Array): Transaction[] {
   return RlpReader.message(data, WHAT).items(readTransaction, MAX_TRANSACTIONS_PER_MESSAGE);
+}
+
+/**
+ * How many transactions a received Transactions message holds, from a walk over its list
+ * headers (nothing decoded); undefined if its framing is malformed (decoding then says how).
+ * geth refuses more than 5000 only after decoding, as a subprotocol error, not a breach.
+ */
+export function countTransactions(data: Uint8Array): number | undefined {
+  try {
+    return RlpReader.message(topLevelValue(data), WHAT).count();
+  } catch {
+    return undefined;
+  }
 }
