@@ -28,7 +28,7 @@ import { keccak256 } from '../crypto/keccak.js';
 import { publicKeyOf, validatePublicKey } from '../crypto/secp256k1.js';
 import { type Enr, EnrBuilder } from '../enode/enr.js';
 import { type Endpoint, ipFamily, type NeighborNode } from './endpoint.js';
-import { PacketError, type PacketErrorReason } from './errors.js';
+import { Discv4ClosedError, Discv4ReplyError, Discv4TimeoutError, PacketError, type PacketErrorReason } from './errors.js';
 import { lookup, type LookupHost, type LookupResult, randomNodes } from './lookup.js';
 import { DISCV4_VERSION, type Message, PacketType, type Pong } from './messages.js';
 import { splitNeighbors } from './neighbors.js';
@@ -73,30 +73,6 @@ export const REFRESH_RANDOM_LOOKUPS = 3;
 
 /** Why an inbound datagram was dropped. */
 export type DropReason = PacketErrorReason | 'expired' | 'rate-limited' | 'unsolicited' | 'no-endpoint-proof' | 'self';
-
-/** Raised by requests when the node closes. */
-export class Discv4ClosedError extends Error {
-  constructor() {
-    super('discv4 node closed');
-    this.name = 'Discv4ClosedError';
-  }
-}
-
-/** Raised when a request gets no (valid) reply in time. */
-export class Discv4TimeoutError extends Error {
-  constructor(what: string, node: DiscNode) {
-    super(`${what} to ${node.ip}:${node.udpPort} timed out`);
-    this.name = 'Discv4TimeoutError';
-  }
-}
-
-/** Raised for a reply that matched but is invalid (e.g. an ENR of another node). */
-export class Discv4ReplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'Discv4ReplyError';
-  }
-}
 
 export interface Discv4Events {
   /** A node entered the table. */
