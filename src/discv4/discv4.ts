@@ -22,6 +22,7 @@
  * and one per bond wait. All are cleared in one place, {@link Discv4.close}.
  */
 import { setMaxListeners } from 'node:events';
+import { abortable } from '../common/abortable.js';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
 import { keccak256 } from '../crypto/keccak.js';
@@ -314,7 +315,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
       p.then(del, del);
       this.send(packet, node);
     }
-    return withSignal(p, opts.signal);
+    return abortable(p, opts.signal);
   }
 
   /**
@@ -889,24 +890,4 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     }, delay);
     this.refreshTimer.unref?.();
   }
-}
-
-/** Resolves/rejects as `p`, or rejects when `signal` aborts first (p itself is not cancelled). */
-function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
-      },
-    );
-  });
 }
