@@ -4,6 +4,7 @@
  * --genesis.
  */
 import { parseArgs } from 'node:util';
+import { roleClientId } from '../common/client-id.js';
 import { bytesToHex } from '../common/bytes.js';
 import { createLogger } from '../common/log.js';
 import type { ChainReader } from '../eth/chain.js';
@@ -84,7 +85,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
-    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: 'devp2p-ts/v0.1.0/serve' });
+    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: roleClientId('serve') });
     eth.on('peer', (p, sp) => log.info('eth peer', { id: sp.id.slice(0, 16), client: sp.session.remoteHello?.clientId, eth: p.version }));
     eth.on('handshake:failed', (err, sp) => log.info('peer refused at Status', { id: sp.id.slice(0, 16), err }));
     await server.start();

@@ -8,6 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { TypedEmitter } from '../common/emitter.js';
+import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { DecodeError } from '../common/errors.js';
 import { equalBytes, bytesToHex } from '../common/bytes.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
@@ -54,8 +55,8 @@ export const MAX_WRITE_BUFFER = 32 * 1024 * 1024;
  */
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
-/** Our client ID in Hello unless configured. */
-export const DEFAULT_CLIENT_ID = `devp2p-ts/v0.1.0/node${process.versions.node}`;
+/** Our client ID in Hello unless configured (defined in common/client-id.ts). */
+export { DEFAULT_CLIENT_ID };
 
 /** Configuration shared by every session of a node. */
 export interface SessionConfig {

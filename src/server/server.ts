@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { bytesToHex } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
@@ -270,7 +271,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...this.cfg.session,
       privateKey: this.cfg.privateKey,
       capabilities: this.cfg.protocols.map((p) => ({ name: p.name, version: p.version, length: p.length })),
-      clientId: this.cfg.clientId ?? this.cfg.session?.clientId ?? 'devp2p-ts/v0.1.0',
+      clientId: this.cfg.clientId ?? this.cfg.session?.clientId ?? DEFAULT_CLIENT_ID,
       listenPort: this.port,
       checkHello: (hello, session) => {
         const r = this.checkHello(session, hello);

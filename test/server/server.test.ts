@@ -8,6 +8,7 @@ import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { DisconnectError } from '../../src/rlpx/errors.js';
 import type { CloseInfo, Session } from '../../src/rlpx/session.js';
 import { Server, type ServerConfig } from '../../src/server/server.js';
+import { DEFAULT_CLIENT_ID } from '../../src/common/client-id.js';
 import type { Peer } from '../../src/server/peer.js';
 import type { Protocol, ProtocolPeer } from '../../src/server/protocol.js';
 
@@ -287,5 +288,15 @@ describe('server', () => {
     const a = await startServer({ staticNodes: [parseEnode(b.enode)] });
     await waitFor(() => a.peers.length === 1 && b.peers.length === 1);
     expect(b.peerInfos()[0]!.remoteAddress).toMatch(/^\[::1\]:/);
+  });
+});
+
+describe('server identity', () => {
+  it('announces DEFAULT_CLIENT_ID unless configured, like a bare session', async () => {
+    const s = await startServer();
+    const c = await client(s);
+    expect(c.remoteHello?.clientId).toBe(DEFAULT_CLIENT_ID);
+    const named = await startServer({ clientId: 'named/v1' });
+    expect((await client(named)).remoteHello?.clientId).toBe('named/v1');
   });
 });

@@ -7,6 +7,7 @@
  * Requests the node sends us are answered with empty lists, as a peer without blocks would, so
  * a node that drops unresponsive peers does not drop the tester mid-check.
  */
+import { CLIENT_NAME, CLIENT_VERSION } from '../../common/client-id.js';
 import { generatePrivateKey } from '../../crypto/secp256k1.js';
 import type { Enode } from '../../enode/enode-url.js';
 import { ethCapability, negotiatedEthVersion } from '../../eth/capabilities.js';
@@ -21,7 +22,7 @@ import { CheckFailure, type CheckContext } from '../check.js';
 import { readTimeout, type EthTarget } from './target.js';
 
 /** Client ID the tester announces in Hello. */
-export const TESTER_CLIENT_ID = 'devp2p-ts-conformance/v0.1.0';
+export const TESTER_CLIENT_ID = `${CLIENT_NAME}-conformance/${CLIENT_VERSION}`;
 
 /** An eth message as received: code relative to the eth offset, undecoded body. */
 export interface RawEthMessage {
