@@ -9,7 +9,6 @@
 import type { Socket } from 'node:net';
 import { TypedEmitter } from '../common/emitter.js';
 import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
-import { DecodeError } from '../common/errors.js';
 import { equalBytes, bytesToHex } from '../common/bytes.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
 import { DisconnectReason } from './disconnect-reason.js';
@@ -596,6 +595,6 @@ export class Session extends TypedEmitter<SessionEvents> {
 function readyError(info: CloseInfo): Error {
   const e = info.error;
   if (e instanceof HandshakeError || e instanceof TimeoutError || e instanceof FrameError || e instanceof DisconnectError) return e;
-  if (e instanceof DecodeError) return new DisconnectError(info.reason, info.remote, e);
+  // Anything else, a DecodeError of the Hello included, is the cause of the close.
   return new DisconnectError(info.reason, info.remote, e);
 }
