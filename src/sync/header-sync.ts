@@ -41,6 +41,11 @@ export const TARGET_FETCH_ROUNDS = 50;
 export const TARGET_RETRY_MS = 200;
 /** A `progress` event at most this often. */
 export const PROGRESS_INTERVAL_MS = 1_000;
+/**
+ * While nothing is in flight or being written, only a change of the peer list can let the sync
+ * go on, and `peers()` has no change event: it is read again this often.
+ */
+export const IDLE_PEER_POLL_MS = 20;
 
 /** What the sync needs of a peer (an EthPeer adapter in the node, a fake in tests). */
 export interface SyncPeer {
@@ -162,6 +167,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   private readonly abort = new AbortController();
   private nextHi = 0n;
   private lastProgressAt = Date.now();
+  /** Ends the loop's current wait early; the loop replaces it with each wait. */
   private wake?: () => void;
 
   constructor(private readonly opts: HeaderSyncOptions) {
@@ -254,15 +260,18 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     p.penalize(timeout ? 'timeout' : 'invalid-message', err instanceof Error ? err.message : String(err));
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    });
+  /**
+   * Waits for the next event that can let the loop go on: a request or a store write ending,
+   * an abort (each calls {@link wake} or aborts the signal), or `ms` passing.
+   */
+  private async waitForEvent(ms: number): Promise<void> {
+    const woken = new AbortController();
+    this.wake = () => woken.abort();
+    try {
+      await sleep(ms, { signal: AbortSignal.any([woken.signal, this.signal]) }).catch(ignoreAbort);
+    } finally {
+      this.wake = undefined;
+    }
   }
 
   /** Next chunk a peer may fetch: re-queued ones first, then new ones below, within the buffer bound. */
@@ -319,7 +328,11 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
       } else if (now - this.lastProgressAt > this.stallTimeoutMs) {
         throw new SyncError(`no progress for ${this.stallTimeoutMs} ms`, 'stalled');
       }
-      await this.sleep(this.busy.size > 0 ? 100 : 20);
+      // Requests and writes in flight wake the loop when they end; only when none are does the
+      // peer list need a look before the next progress event or the stall deadline.
+      const idle = this.busy.size === 0 && this.writing === undefined;
+      const next = Math.min(rateMark.t + PROGRESS_INTERVAL_MS, this.lastProgressAt + this.stallTimeoutMs + 1) - now;
+      await this.waitForEvent(Math.max(0, idle ? Math.min(IDLE_PEER_POLL_MS, next) : next));
     }
   }
 
