@@ -8,7 +8,7 @@ import { MemoryChain, ChainError } from '../../src/eth/chain.js';
 import { networkForkId } from '../../src/eth/chain-config.js';
 import { EMPTY_UNCLE_HASH, generateDevnetChain, nextBaseFee, receiptsRoot, transactionsRoot, withdrawalsRoot } from '../../src/eth/devnet-chain.js';
 import { decodeHeader } from '../../src/eth/header.js';
-import { RlpReader } from '../../src/eth/rlp-reader.js';
+import { RlpReader } from '../../src/common/rlp-reader.js';
 import { MAX_HEADERS_SERVE, serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70 } from '../../src/eth/serve.js';
 import { MemoryTxPool } from '../../src/eth/chain.js';
 

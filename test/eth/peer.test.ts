@@ -13,7 +13,7 @@ import type { EthMessage } from '../../src/eth/messages/index.js';
 import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, type EthPeerOptions } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/eth/serve.js';
-import { encList, encUint } from '../../src/eth/rlp-raw.js';
+import { encList, encUint } from '../../src/common/rlp-encode.js';
 import { EthMessageCode } from '../../src/eth/protocol.js';
 import { Inbox, nextClose, sessionPair, sleep, until, type Cleanup } from './loopback.js';
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/common/errors.js';
 import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
-import { RlpReader } from '../../src/eth/rlp-reader.js';
+import { RlpReader } from '../../src/common/rlp-reader.js';
 import { decodeForkId, encodeForkId } from '../../src/eth/forkid.js';
 import { decodeHeader } from '../../src/eth/header.js';
 import { decodeEthMessage, encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';

@@ -21,7 +21,7 @@ import { decodeHeader } from '../../src/eth/header.js';
 import { ETH_CODECS } from '../../src/eth/messages/index.js';
 import { decodeRequestIdEnvelope } from '../../src/eth/messages/request-id.js';
 import { ETH_VERSIONS, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { RlpReader } from '../../src/eth/rlp-reader.js';
+import { RlpReader } from '../../src/common/rlp-reader.js';
 import { transactionFromRaw } from '../../src/eth/transaction.js';
 import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { EciesError, FrameError, HandshakeError } from '../../src/rlpx/errors.js';

@@ -14,7 +14,7 @@ import { ethCapability, negotiatedEthVersion } from '../../eth/capabilities.js';
 import { decodeStatus, encodeStatus, type AnyStatus } from '../../eth/handshake.js';
 import { decodeRequestIdEnvelope, encRequestId } from '../../eth/messages/request-id.js';
 import { EthMessageCode, type EthVersion } from '../../eth/protocol.js';
-import { encList, encUint } from '../../eth/rlp-raw.js';
+import { encList, encUint } from '../../common/rlp-encode.js';
 import { dial } from '../../rlpx/connect.js';
 import { disconnectReasonName } from '../../rlpx/disconnect-reason.js';
 import type { CloseInfo, Session, SessionMessage } from '../../rlpx/session.js';
