@@ -205,7 +205,7 @@ export class RlpReader {
   }
 
   /** The next element as a byte string (a copy), optionally of exactly `length` bytes. */
-  bytes(name: string, length?: number): Uint8Array {
+  bytes(name: string | number, length?: number): Uint8Array {
     this.stringHeader(name, length);
     // One copy straight out of the message (no intermediate view): headers read a dozen of these.
     return this.data.slice(this.payload, this.itemEnd);
@@ -223,7 +223,7 @@ export class RlpReader {
   }
 
   /** Parses the next element's header, which must be a byte string (of exactly `length` bytes if given), and moves past it. */
-  private stringHeader(name: string, length?: number): void {
+  private stringHeader(name: string | number, length?: number): void {
     this.header(name);
     if (this.isList) this.fail(name, 'expected a byte string');
     if (length !== undefined && this.itemEnd - this.payload !== length) {
@@ -233,7 +233,7 @@ export class RlpReader {
   }
 
   /** The next element as a byte string, as a view into the message (no copy). */
-  bytesView(name: string, length?: number): Uint8Array {
+  bytesView(name: string | number, length?: number): Uint8Array {
     this.stringHeader(name, length);
     return this.data.subarray(this.payload, this.itemEnd);
   }
@@ -244,7 +244,7 @@ export class RlpReader {
   }
 
   /** A canonical unsigned integer of at most `maxBytes` bytes. */
-  uint(name: string, maxBytes: number): bigint {
+  uint(name: string | number, maxBytes: number): bigint {
     this.stringHeader(name);
     // Read in place: no view is allocated for the (many) integers of headers and receipts.
     const d = this.data;
@@ -294,7 +294,7 @@ export class RlpReader {
    * kept verbatim (unknown header fields, legacy transactions, EIP-8 extras, ENR values). The
    * check walks the item iteratively, so nesting depth cannot exhaust the stack.
    */
-  raw(name: string, maxDepth = MAX_RAW_DEPTH): Uint8Array {
+  raw(name: string | number, maxDepth = MAX_RAW_DEPTH): Uint8Array {
     this.header(name);
     const start = this.itemStart;
     const end = this.itemEnd;
@@ -304,7 +304,7 @@ export class RlpReader {
   }
 
   /** Checks everything nested in the item whose header was just parsed (see {@link raw}). */
-  private walk(name: string, maxDepth: number): void {
+  private walk(name: string | number, maxDepth: number): void {
     if (!this.isList) return;
     // Walk the nested lists with an explicit stack of reader positions.
     const stack: RlpReader[] = [new RlpReader(this.data, this.payload, this.itemEnd, this.what, this.pathOf(name))];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes } from '../../src/common/bytes.js';
-import { asBytes, asList, rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { asBytes, asList } from '../support/rlp-tree.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
 import { publicKeyOf, recoverPublicKey } from '../../src/crypto/secp256k1.js';
 import { encodeBodyItem, readBody } from '../../src/eth/block.js';

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EthMessageCodes, type ETH, type Peer } from '@ethereumjs/devp2p';
 import { hexToBytes } from '../../src/common/bytes.js';
-import { asBytes, asList, rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { asBytes, asList } from '../support/rlp-tree.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
