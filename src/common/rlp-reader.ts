@@ -13,6 +13,9 @@
  * Encoding rules enforced (as geth does): single bytes below 0x80 are not wrapped, lengths
  * below 56 use the short form, long-form lengths have no leading zeros, every item fits in its
  * parent, and integers have no leading zero bytes.
+ *
+ * The file is one class, a little over 400 lines, kept whole: every method reads the state the
+ * header parser leaves, and it is the hottest code of every decoder.
  */
 import { DecodeError } from './errors.js';
 
