@@ -11,7 +11,7 @@ import type { DevnetChain } from '../../src/eth/devnet-chain.js';
 import { ethHandshake } from '../../src/eth/handshake.js';
 import { encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
 import { EthMessageCode, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { encBytes, encList } from '../../src/eth/rlp-raw.js';
+import { encBytes, encList } from '../../src/common/rlp-encode.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { FrameCodec, HEADER_LENGTH } from '../../src/rlpx/frame.js';
 import { handshakePacketLength, InitiatorHandshake } from '../../src/rlpx/handshake.js';

@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { roleClientId } from '../common/client-id.js';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
 import { Discv4 } from '../discv4/discv4.js';
@@ -63,7 +64,7 @@ async function crawlDevnet(network: EthNetwork, boot: Discv4, servers: readonly 
   const privateKey = generatePrivateKey();
   const discv4 = await Discv4.listen({ ip: '127.0.0.1', port: 0 }, { privateKey, bootnodes: [boot.self] });
   try {
-    const result = await crawl({ discv4, network, privateKey, clientId: 'devp2p-ts/v0.1.0/demo-crawler', ...DEMO_CRAWL });
+    const result = await crawl({ discv4, network, privateKey, clientId: roleClientId('demo-crawler'), ...DEMO_CRAWL });
     const recs = servers.map((s) => result.nodes.get(s.server.id));
     return {
       ...result,
@@ -107,7 +108,7 @@ export async function demoCommand(args: string[]): Promise<void> {
         privateKey: generatePrivateKey(),
         addr: { host: '127.0.0.1', port: 0 },
         bootnodes: [parseEnode(boot.enode)],
-        clientId: `devp2p-ts/v0.1.0/demo-server-${i}`,
+        clientId: roleClientId(`demo-server-${i}`),
         ethVersions: [[68, 69, 70], [69], [68]][i % 3] as (68 | 69 | 70)[],
       });
       servers.push(n);

@@ -3,6 +3,7 @@
  * geth chain file (with an optional receipts file) on the network given by --network or
  * --genesis.
  */
+import { roleClientId } from '../common/client-id.js';
 import { bytesToHex } from '../common/bytes.js';
 import type { ChainReader } from '../eth/chain.js';
 import type { EthNetwork } from '../eth/chain-config.js';
@@ -88,7 +89,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
-    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: 'devp2p-ts/v0.1.0/serve' });
+    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: roleClientId('serve') });
     logServerPeers(server, log, eth);
     try {
       await server.start();

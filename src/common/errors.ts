@@ -7,7 +7,8 @@ export class DecodeError extends Error {
   constructor(
     readonly what: string,
     readonly field: string,
-    detail: string,
+    /** What was wrong, without the structure and field (for errors that wrap this one). */
+    readonly detail: string,
   ) {
     super(`${what}: ${field}: ${detail}`);
     this.name = 'DecodeError';

@@ -1,9 +1,12 @@
 /**
- * RLP helpers that turn @ethereumjs/rlp's untyped output into checked values, throwing
- * {@link DecodeError} with the structure and field named.
+ * The generic side of the RLP layer: any value to bytes, and bytes to a tree of byte strings
+ * and lists, for code that has no schema (printing an unknown ENR value, tests). Both are built
+ * on the two halves every codec uses: the encoders of rlp-encode.ts and the strict reader of
+ * rlp-reader.ts, so there is one set of encoding rules and one of typed errors (DecodeError
+ * naming the structure and the element).
  */
-import { RLP } from '@ethereumjs/rlp';
-import { DecodeError } from './errors.js';
+import { encBytes, encList, encUint } from './rlp-encode.js';
+import { RlpReader } from './rlp-reader.js';
 
 /** A decoded RLP item: bytes or a list of items. */
 export type RlpItem = Uint8Array | RlpItem[];
@@ -12,45 +15,40 @@ export type RlpInput = Uint8Array | number | bigint | RlpInput[];
 
 /** Encodes an RLP value (numbers and bigints as minimal big-endian integers). */
 export function rlpEncode(v: RlpInput): Uint8Array {
-  return RLP.encode(v as never);
+  if (v instanceof Uint8Array) return encBytes(v);
+  if (Array.isArray(v)) return encList(v.map(rlpEncode));
+  return encUint(v);
 }
 
 /**
- * Decodes exactly one RLP item from `data`. With `allowTrailing`, bytes after the item are
- * ignored (EIP-8 forward compatibility) and the item is returned alone.
+ * Decodes exactly one RLP item from `data` (canonical encodings only). With `allowTrailing`,
+ * bytes after the item are ignored (EIP-8 forward compatibility) and the item is returned
+ * alone. The tree is built with an explicit stack, so nesting depth cannot exhaust the stack.
  */
 export function rlpDecode(data: Uint8Array, what: string, allowTrailing = false): RlpItem {
-  try {
-    if (allowTrailing) return RLP.decode(data, true).data as RlpItem;
-    return RLP.decode(data) as RlpItem;
-  } catch (err) {
-    throw new DecodeError(what, 'rlp', (err as Error).message);
+  const top = RlpReader.over(data, what);
+  let result: RlpItem | undefined;
+  // Each open list: its reader and the array its elements go to.
+  const open: { r: RlpReader; out: RlpItem[] }[] = [];
+  const place = (item: RlpItem): void => {
+    if (open.length === 0) result = item;
+    else open[open.length - 1]!.out.push(item);
+  };
+  let r = top;
+  for (;;) {
+    const name = open.length === 0 ? '' : open[open.length - 1]!.out.length;
+    if (r.nextIsList(name)) {
+      const out: RlpItem[] = [];
+      place(out);
+      r = r.list(name);
+      open.push({ r, out });
+    } else {
+      place(r.bytes(name));
+    }
+    while (open.length > 0 && !open[open.length - 1]!.r.hasMore()) open.pop();
+    if (open.length === 0) break;
+    r = open[open.length - 1]!.r;
   }
-}
-
-export function asList(item: RlpItem | undefined, what: string, field: string, minLength = 0): RlpItem[] {
-  if (!Array.isArray(item)) throw new DecodeError(what, field, 'expected a list');
-  if (item.length < minLength) throw new DecodeError(what, field, `expected at least ${minLength} elements, got ${item.length}`);
-  return item;
-}
-
-export function asBytes(item: RlpItem | undefined, what: string, field: string, length?: number): Uint8Array {
-  if (!(item instanceof Uint8Array)) throw new DecodeError(what, field, 'expected a byte string');
-  if (length !== undefined && item.length !== length) throw new DecodeError(what, field, `expected ${length} bytes, got ${item.length}`);
-  return item;
-}
-
-/** A canonical unsigned integer of at most `maxBytes` bytes as a bigint. */
-export function asBigUint(item: RlpItem | undefined, what: string, field: string, maxBytes = 32): bigint {
-  const b = asBytes(item, what, field);
-  if (b.length > maxBytes) throw new DecodeError(what, field, `integer longer than ${maxBytes} bytes`);
-  if (b.length > 0 && b[0] === 0) throw new DecodeError(what, field, 'integer has leading zero bytes');
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
-/** A canonical unsigned integer that fits in a JS number (at most 6 bytes unless `maxBytes` says less). */
-export function asUint(item: RlpItem | undefined, what: string, field: string, maxBytes = 6): number {
-  return Number(asBigUint(item, what, field, Math.min(maxBytes, 6)));
+  if (!allowTrailing) top.done();
+  return result!;
 }

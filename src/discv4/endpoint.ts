@@ -2,7 +2,8 @@
  * discv4 endpoints `[ip, udp-port, tcp-port]` and neighbour records
  * `[ip, udp-port, tcp-port, public-key]`.
  */
-import { asBytes, asList, asUint, type RlpInput, type RlpItem } from '../common/rlp.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import type { RlpReader } from '../common/rlp-reader.js';
 
 /** Length of a node's public key on the wire (x || y). */
 export const PUBLIC_KEY_SIZE = 64;
@@ -40,39 +41,38 @@ function checkPort(field: string, port: number): number {
   return port;
 }
 
-function endpointFields(e: Endpoint, field: string): RlpInput[] {
+function endpointFields(e: Endpoint, field: string): Uint8Array[] {
   if (e.ip.length !== 0 && ipFamily(e.ip) === undefined) {
     throw new RangeError(`${field}: IP must be 4, 16 or 0 bytes, got ${e.ip.length}`);
   }
-  return [e.ip, checkPort(`${field}.udpPort`, e.udpPort), checkPort(`${field}.tcpPort`, e.tcpPort)];
+  return [encBytes(e.ip), encUint(checkPort(`${field}.udpPort`, e.udpPort)), encUint(checkPort(`${field}.tcpPort`, e.tcpPort))];
 }
 
-/** The RLP list of an endpoint. Throws RangeError for out-of-range values. */
-export function encodeEndpoint(e: Endpoint, field = 'endpoint'): RlpInput {
-  return endpointFields(e, field);
+/** The RLP encoding of an endpoint. Throws RangeError for out-of-range values. */
+export function encodeEndpoint(e: Endpoint, field = 'endpoint'): Uint8Array {
+  return encList(endpointFields(e, field));
 }
 
-/** Reads an endpoint; extra list elements are ignored (EIP-8). */
-export function decodeEndpoint(item: RlpItem | undefined, what: string, field: string): Endpoint {
-  const l = asList(item, what, field, 3);
-  return {
-    ip: asBytes(l[0], what, `${field}.ip`),
-    udpPort: asUint(l[1], what, `${field}.udpPort`, 2),
-    tcpPort: asUint(l[2], what, `${field}.tcpPort`, 2),
-  };
+/** Reads the next element of `r`, named `name`, as an endpoint; extra list elements are ignored (EIP-8). */
+export function readEndpoint(r: RlpReader, name: string | number): Endpoint {
+  const l = r.list(name);
+  l.atLeast(3);
+  return readEndpointFields(l);
 }
 
-/** The RLP list of a neighbour record. Throws RangeError for out-of-range values. */
-export function encodeNeighborNode(n: NeighborNode, field = 'node'): RlpInput {
+function readEndpointFields(l: RlpReader): Endpoint {
+  return { ip: l.bytes('ip'), udpPort: Number(l.uint('udpPort', 2)), tcpPort: Number(l.uint('tcpPort', 2)) };
+}
+
+/** The RLP encoding of a neighbour record. Throws RangeError for out-of-range values. */
+export function encodeNeighborNode(n: NeighborNode, field = 'node'): Uint8Array {
   if (n.publicKey.length !== PUBLIC_KEY_SIZE) throw new RangeError(`${field}.publicKey: expected ${PUBLIC_KEY_SIZE} bytes`);
-  return [...endpointFields(n, field), n.publicKey];
+  return encList([...endpointFields(n, field), encBytes(n.publicKey)]);
 }
 
-/** Reads a neighbour record; extra list elements are ignored (EIP-8). */
-export function decodeNeighborNode(item: RlpItem | undefined, what: string, field: string): NeighborNode {
-  const l = asList(item, what, field, 4);
-  return {
-    ...decodeEndpoint(l.slice(0, 3), what, field),
-    publicKey: asBytes(l[3], what, `${field}.publicKey`, PUBLIC_KEY_SIZE),
-  };
+/** Reads the next element of `r`, named `name`, as a neighbour record; extra list elements are ignored (EIP-8). */
+export function readNeighborNode(r: RlpReader, name: string | number): NeighborNode {
+  const l = r.list(name);
+  l.atLeast(4);
+  return { ...readEndpointFields(l), publicKey: l.bytes('publicKey', PUBLIC_KEY_SIZE) };
 }

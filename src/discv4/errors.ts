@@ -1,5 +1,6 @@
-/** Typed errors of the discv4 packet codec. */
+/** Typed errors of discv4: the packet codec's, and those its requests reject with. */
 import { DecodeError } from '../common/errors.js';
+import type { DiscNode } from './node.js';
 
 /**
  * Why a datagram was not accepted as a discv4 packet. The UDP layer drops every kind; it can
@@ -39,5 +40,29 @@ export class PacketError extends DecodeError {
     if (context.hash) this.hash = context.hash;
     if (context.packetType !== undefined) this.packetType = context.packetType;
     if (context.publicKey) this.publicKey = context.publicKey;
+  }
+}
+
+/** Raised by requests when the node closes. */
+export class Discv4ClosedError extends Error {
+  constructor() {
+    super('discv4 node closed');
+    this.name = 'Discv4ClosedError';
+  }
+}
+
+/** Raised when a request gets no (valid) reply in time. */
+export class Discv4TimeoutError extends Error {
+  constructor(what: string, node: Pick<DiscNode, 'ip' | 'udpPort'>) {
+    super(`${what} to ${node.ip}:${node.udpPort} timed out`);
+    this.name = 'Discv4TimeoutError';
+  }
+}
+
+/** Raised for a reply that matched but is invalid (e.g. an ENR of another node). */
+export class Discv4ReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Discv4ReplyError';
   }
 }

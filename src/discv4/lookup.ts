@@ -4,6 +4,7 @@
  * closest nodes not yet asked, merge every answer into a result list of the 16 closest seen,
  * and stop when every node in that list has been asked (or answered with a failure).
  */
+import { ignoreAbort, sleep } from '../common/abortable.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { type DiscNode, NodesByDistance } from './node.js';
 import { BUCKET_SIZE } from './table.js';
@@ -126,22 +127,9 @@ export async function* randomNodes(
     }
     empty = fresh === 0 ? empty + 1 : 0;
     // Nothing new (e.g. an empty table): pause instead of spinning through lookups.
-    if (fresh === 0 && empty < maxEmpty) await sleep(opts.emptyDelayMs ?? EMPTY_LOOKUP_DELAY_MS, opts.signal);
+    if (fresh === 0 && empty < maxEmpty) await sleep(opts.emptyDelayMs ?? EMPTY_LOOKUP_DELAY_MS, { signal: opts.signal }).catch(ignoreAbort);
   }
 }
 
 /** Pause after a lookup that found nothing new, in {@link randomNodes}. */
 export const EMPTY_LOOKUP_DELAY_MS = 1000;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

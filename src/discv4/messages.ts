@@ -15,17 +15,10 @@
  * Reply tokens must be 32 bytes. geth's decoder takes any length, but such a token can match
  * no request, so rejecting it here changes nothing but the log line.
  */
-import { asBigUint, asBytes, asList, rlpDecode, rlpEncode, type RlpInput, type RlpItem } from '../common/rlp.js';
-import { decodeEnrItem, encodeEnr, type Enr } from '../enode/enr.js';
-import {
-  PUBLIC_KEY_SIZE,
-  decodeEndpoint,
-  decodeNeighborNode,
-  encodeEndpoint,
-  encodeNeighborNode,
-  type Endpoint,
-  type NeighborNode,
-} from './endpoint.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
+import { decodeEnr, encodeEnr, type Enr } from '../enode/enr.js';
+import { PUBLIC_KEY_SIZE, encodeNeighborNode, encodeEndpoint, readEndpoint, readNeighborNode, type Endpoint, type NeighborNode } from './endpoint.js';
 
 /** Packet type bytes. */
 export const PacketType = {
@@ -129,22 +122,23 @@ export function packetTypeName(t: PacketType): string {
 
 // ---- encoding -----------------------------------------------------------------------------
 
-function uint64(field: string, v: bigint): bigint {
+function uint64(field: string, v: bigint): Uint8Array {
   if (v < 0n || v > MAX_UINT64) throw new RangeError(`${field}: ${v} out of uint64 range`);
-  return v;
+  return encUint(v);
 }
 
 function fixedBytes(field: string, b: Uint8Array, length: number): Uint8Array {
   if (b.length !== length) throw new RangeError(`${field}: expected ${length} bytes, got ${b.length}`);
-  return b;
+  return encBytes(b);
 }
 
-function tail(m: Tail): RlpItem[] {
-  return (m.rest ?? []).map((raw) => rlpDecode(raw, 'rest'));
+/** The kept extra elements, each already an encoded item. */
+function tail(m: Tail): Uint8Array[] {
+  return m.rest ?? [];
 }
 
 /** Ping/Pong: the optional enr-seq must be present if anything follows it. */
-function enrSeqAndTail(m: Ping | Pong): RlpInput[] {
+function enrSeqAndTail(m: Ping | Pong): Uint8Array[] {
   if (m.enrSeq === undefined) {
     if (m.rest?.length) throw new RangeError('rest: needs enrSeq, or rest[0] would be read as it');
     return [];
@@ -156,105 +150,66 @@ function enrSeqAndTail(m: Ping | Pong): RlpInput[] {
 export function encodeMessage(m: Message): Uint8Array {
   switch (m.type) {
     case PacketType.Ping:
-      return rlpEncode([
-        uint64('version', m.version),
-        encodeEndpoint(m.from, 'from'),
-        encodeEndpoint(m.to, 'to'),
-        uint64('expiration', m.expiration),
-        ...enrSeqAndTail(m),
-      ]);
+      return encList([uint64('version', m.version), encodeEndpoint(m.from, 'from'), encodeEndpoint(m.to, 'to'), uint64('expiration', m.expiration), ...enrSeqAndTail(m)]);
     case PacketType.Pong:
-      return rlpEncode([
-        encodeEndpoint(m.to, 'to'),
-        fixedBytes('replyToken', m.replyToken, REPLY_TOKEN_SIZE),
-        uint64('expiration', m.expiration),
-        ...enrSeqAndTail(m),
-      ]);
+      return encList([encodeEndpoint(m.to, 'to'), fixedBytes('replyToken', m.replyToken, REPLY_TOKEN_SIZE), uint64('expiration', m.expiration), ...enrSeqAndTail(m)]);
     case PacketType.FindNode:
-      return rlpEncode([fixedBytes('target', m.target, PUBLIC_KEY_SIZE), uint64('expiration', m.expiration), ...tail(m)]);
+      return encList([fixedBytes('target', m.target, PUBLIC_KEY_SIZE), uint64('expiration', m.expiration), ...tail(m)]);
     case PacketType.Neighbors:
-      return rlpEncode([
-        m.nodes.map((n, i) => encodeNeighborNode(n, `nodes[${i}]`)),
-        uint64('expiration', m.expiration),
-        ...tail(m),
-      ]);
+      return encList([encList(m.nodes.map((n, i) => encodeNeighborNode(n, `nodes[${i}]`))), uint64('expiration', m.expiration), ...tail(m)]);
     case PacketType.EnrRequest:
-      return rlpEncode([uint64('expiration', m.expiration), ...tail(m)]);
+      return encList([uint64('expiration', m.expiration), ...tail(m)]);
     case PacketType.EnrResponse:
-      return rlpEncode([
-        fixedBytes('replyToken', m.replyToken, REPLY_TOKEN_SIZE),
-        rlpDecode(encodeEnr(m.record), 'ENR'),
-        ...tail(m),
-      ]);
+      return encList([fixedBytes('replyToken', m.replyToken, REPLY_TOKEN_SIZE), encodeEnr(m.record), ...tail(m)]);
   }
 }
 
 // ---- decoding -----------------------------------------------------------------------------
 
-const rawTail = (l: RlpItem[], from: number): Uint8Array[] => l.slice(from).map((item) => rlpEncode(item));
+/**
+ * The elements after the known fields, each a copy of its encoding. Nesting is bounded by
+ * the packet's size only, as it always was: they are kept, not read.
+ */
+function restOf(r: RlpReader): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  while (r.hasMore()) rest.push(r.raw(`[${rest.length}]`, Number.POSITIVE_INFINITY).slice());
+  return rest;
+}
 
 /**
- * Reads a message body from its RLP list. Throws DecodeError naming the field (EnrError for
- * the record of an ENRResponse).
+ * Decodes a message body: the RLP list at the start of `body` (bytes after it are ignored,
+ * EIP-8). Throws DecodeError naming the field (EnrError for the record of an ENRResponse).
  */
-export function decodeMessage(type: PacketType, item: RlpItem): Message {
-  const what = NAMES[type];
+export function decodeMessage(type: PacketType, body: Uint8Array): Message {
+  const r = RlpReader.root(body, NAMES[type], { name: 'body', trailing: true });
   switch (type) {
     case PacketType.Ping: {
-      const l = asList(item, what, 'body', 4);
-      const ping: Ping = {
-        type,
-        version: asBigUint(l[0], what, 'version', 8),
-        from: decodeEndpoint(l[1], what, 'from'),
-        to: decodeEndpoint(l[2], what, 'to'),
-        expiration: asBigUint(l[3], what, 'expiration', 8),
-        rest: rawTail(l, 5),
-      };
-      if (l.length > 4) ping.enrSeq = asBigUint(l[4], what, 'enrSeq', 8);
+      r.atLeast(4);
+      const ping: Ping = { type, version: r.uint('version', 8), from: readEndpoint(r, 'from'), to: readEndpoint(r, 'to'), expiration: r.uint('expiration', 8), rest: [] };
+      if (r.hasMore()) ping.enrSeq = r.uint('enrSeq', 8);
+      ping.rest = restOf(r);
       return ping;
     }
     case PacketType.Pong: {
-      const l = asList(item, what, 'body', 3);
-      const pong: Pong = {
-        type,
-        to: decodeEndpoint(l[0], what, 'to'),
-        replyToken: asBytes(l[1], what, 'replyToken', REPLY_TOKEN_SIZE),
-        expiration: asBigUint(l[2], what, 'expiration', 8),
-        rest: rawTail(l, 4),
-      };
-      if (l.length > 3) pong.enrSeq = asBigUint(l[3], what, 'enrSeq', 8);
+      r.atLeast(3);
+      const pong: Pong = { type, to: readEndpoint(r, 'to'), replyToken: r.bytes('replyToken', REPLY_TOKEN_SIZE), expiration: r.uint('expiration', 8), rest: [] };
+      if (r.hasMore()) pong.enrSeq = r.uint('enrSeq', 8);
+      pong.rest = restOf(r);
       return pong;
     }
-    case PacketType.FindNode: {
-      const l = asList(item, what, 'body', 2);
-      return {
-        type,
-        target: asBytes(l[0], what, 'target', PUBLIC_KEY_SIZE),
-        expiration: asBigUint(l[1], what, 'expiration', 8),
-        rest: rawTail(l, 2),
-      };
-    }
+    case PacketType.FindNode:
+      r.atLeast(2);
+      return { type, target: r.bytes('target', PUBLIC_KEY_SIZE), expiration: r.uint('expiration', 8), rest: restOf(r) };
     case PacketType.Neighbors: {
-      const l = asList(item, what, 'body', 2);
-      return {
-        type,
-        nodes: asList(l[0], what, 'nodes').map((n, i) => decodeNeighborNode(n, what, `nodes[${i}]`)),
-        expiration: asBigUint(l[1], what, 'expiration', 8),
-        rest: rawTail(l, 2),
-      };
+      r.atLeast(2);
+      const nodes = r.list('nodes').map((l, name) => readNeighborNode(l, name));
+      return { type, nodes, expiration: r.uint('expiration', 8), rest: restOf(r) };
     }
-    case PacketType.EnrRequest: {
-      const l = asList(item, what, 'body', 1);
-      return { type, expiration: asBigUint(l[0], what, 'expiration', 8), rest: rawTail(l, 1) };
-    }
-    case PacketType.EnrResponse: {
-      const l = asList(item, what, 'body', 2);
-      return {
-        type,
-        replyToken: asBytes(l[0], what, 'replyToken', REPLY_TOKEN_SIZE),
-        record: decodeEnrItem(l[1]!),
-        rest: rawTail(l, 2),
-      };
-    }
+    case PacketType.EnrRequest:
+      r.atLeast(1);
+      return { type, expiration: r.uint('expiration', 8), rest: restOf(r) };
+    case PacketType.EnrResponse:
+      r.atLeast(2);
+      return { type, replyToken: r.bytes('replyToken', REPLY_TOKEN_SIZE), record: decodeEnr(r.raw('record', Number.POSITIVE_INFINITY)), rest: restOf(r) };
   }
 }

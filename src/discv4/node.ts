@@ -71,6 +71,14 @@ export function udpAddrString(n: { ip: string; udpPort: number }): string {
   return n.ip.includes(':') ? `[${n.ip}]:${n.udpPort}` : `${n.ip}:${n.udpPort}`;
 }
 
+/**
+ * The key of a (node ID, IP) pair: endpoint proofs, failure counts and pending replies are all
+ * kept per node ID at one IP (geth keys its node database the same way).
+ */
+export function endpointKey(idHex: string, ip: string): string {
+  return `${idHex}@${ip}`;
+}
+
 /** Parses a 64-hex node ID. */
 export function nodeIdFromHex(hex: string): Uint8Array {
   const b = hexToBytes(hex);

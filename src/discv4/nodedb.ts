@@ -11,7 +11,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { enrFromText, enrToText } from '../enode/enr.js';
-import { type DiscNode, makeNode, nodeFromEnode, nodeToEnode, withEnr } from './node.js';
+import { type DiscNode, endpointKey, makeNode, nodeFromEnode, nodeToEnode, withEnr } from './node.js';
 
 /** Entries not heard from for this long are dropped (geth dbNodeExpiration is 24 h for bonds; seeds are read up to 5 days back). */
 export const NODE_DB_EXPIRATION_MS = 5 * 24 * 3600_000;
@@ -45,8 +45,6 @@ export interface NodeDb {
   close(): Promise<void>;
 }
 
-const key = (idHex: string, ip: string): string => `${idHex}@${ip}`;
-
 /** An in-memory node database. */
 export class MemoryNodeDb implements NodeDb {
   protected readonly entries = new Map<string, NodeDbEntry>();
@@ -61,7 +59,7 @@ export class MemoryNodeDb implements NodeDb {
   protected entry(idHex: string, ip: string, create: true): NodeDbEntry;
   protected entry(idHex: string, ip: string, create: false): NodeDbEntry | undefined;
   protected entry(idHex: string, ip: string, create: boolean): NodeDbEntry | undefined {
-    const k = key(idHex, ip);
+    const k = endpointKey(idHex, ip);
     let e = this.entries.get(k);
     if (!e && create) {
       e = { lastPingReceived: 0, lastPongReceived: 0, findFails: 0 };

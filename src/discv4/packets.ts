@@ -6,7 +6,6 @@
  */
 import { DecodeError } from '../common/errors.js';
 import { concatBytes, equalBytes } from '../common/bytes.js';
-import { rlpDecode } from '../common/rlp.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { recoverPublicKey, sign } from '../crypto/secp256k1.js';
 import { PacketError } from './errors.js';
@@ -91,9 +90,8 @@ export function decodePacket(data: Uint8Array, signer: PacketSigner = SECP256K1_
   }
   let message: Message;
   try {
-    // An empty body would make the RLP decoder return nothing rather than throw.
     if (sigData.length === 1) throw new DecodeError(packetTypeName(type), 'body', 'empty');
-    message = decodeMessage(type, rlpDecode(sigData.subarray(1), packetTypeName(type), true));
+    message = decodeMessage(type, sigData.subarray(1));
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     const field = err.what === 'ENR' ? `record.${err.field}` : err.field;

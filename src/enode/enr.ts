@@ -11,7 +11,9 @@
  * All keys in use are ASCII, which reads naturally.
  */
 import { DecodeError } from '../common/errors.js';
-import { asBigUint, asBytes, asList, asUint, rlpDecode, rlpEncode, type RlpInput, type RlpItem } from '../common/rlp.js';
+import { rlpEncode, type RlpInput } from '../common/rlp.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { compress, decompress, publicKeyOf, sign, verify } from '../crypto/secp256k1.js';
 
@@ -47,10 +49,31 @@ export interface ForkId {
   next: bigint;
 }
 
-/** One value: its RLP encoding (kept verbatim for unknown keys) and its decoded item. */
-interface Entry {
-  raw: Uint8Array;
-  item: RlpItem;
+/**
+ * The entries of a record: key -> the value's RLP encoding, kept verbatim (unknown keys too)
+ * and read when asked for.
+ */
+type Entries = ReadonlyMap<string, Uint8Array>;
+
+/**
+ * Reads the value under `key` with `read`; a value that does not read as asked is an
+ * {@link EnrError} naming the key.
+ */
+function readValue<T>(key: string, raw: Uint8Array, read: (r: RlpReader) => T): T {
+  try {
+    return read(RlpReader.over(raw, 'ENR', key));
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    throw new EnrError(key, err.field === key ? err.detail : `${err.field}: ${err.detail}`);
+  }
+}
+
+/** The value under `key` as a byte string (a view), or undefined if it is something else. */
+function bytesValue(entries: Entries, key: string): Uint8Array | undefined {
+  const raw = entries.get(key);
+  if (raw === undefined) return undefined;
+  const r = RlpReader.over(raw, 'ENR', key);
+  return r.nextIsList('') ? undefined : r.bytesView('');
 }
 
 const keyToBytes = (key: string): Uint8Array => new Uint8Array(Buffer.from(key, 'latin1'));
@@ -66,38 +89,36 @@ export function verifySignature(digest: Uint8Array, sig64: Uint8Array, publicKey
   return verify(digest, sig64, publicKey);
 }
 
-/** rlp([seq, k, v, ...]) over entries already in key order: what the v4 signature covers. */
-function contentItems(seq: bigint, entries: ReadonlyMap<string, Entry>): RlpInput[] {
-  const list: RlpInput[] = [seq];
-  for (const [k, e] of entries) list.push(keyToBytes(k), e.item);
+/** The encoded elements [seq, k, v, ...] over entries already in key order: what the v4 signature covers. */
+function contentItems(seq: bigint, entries: Entries): Uint8Array[] {
+  const list: Uint8Array[] = [encUint(seq)];
+  for (const [k, raw] of entries) list.push(encBytes(keyToBytes(k)), raw);
   return list;
 }
 
-let construct: (seq: bigint, signature: Uint8Array, entries: ReadonlyMap<string, Entry>, raw: Uint8Array) => Enr;
+let construct: (seq: bigint, signature: Uint8Array, entries: Entries, raw: Uint8Array) => Enr;
 
 /**
  * Checks the v4 scheme, signature and size of a record whose entries are already in key order,
  * and creates it. The encoding is rebuilt from the parts; for a decoded record it equals the
  * input because the RLP decoder only accepts canonical encodings.
  */
-function verifiedRecord(seq: bigint, signature: Uint8Array, entries: ReadonlyMap<string, Entry>): Enr {
+function verifiedRecord(seq: bigint, signature: Uint8Array, entries: Entries): Enr {
   const content = contentItems(seq, entries);
-  const raw = rlpEncode([signature, ...content]);
+  const raw = encList([encBytes(signature), ...content]);
   if (raw.length > ENR_MAX_SIZE) throw new EnrError('size', `record is ${raw.length} bytes, limit ${ENR_MAX_SIZE}`);
-  const id = entries.get('id');
-  if (id === undefined) throw new EnrError('id', 'missing identity scheme');
-  if (!(id.item instanceof Uint8Array) || bytesToKey(id.item) !== V4_ID_SCHEME) {
-    throw new EnrError('id', 'unsupported identity scheme');
-  }
-  const key = entries.get('secp256k1');
-  if (key === undefined) throw new EnrError('secp256k1', 'missing public key');
-  if (!(key.item instanceof Uint8Array) || key.item.length !== COMPRESSED_KEY_SIZE) {
+  if (!entries.has('id')) throw new EnrError('id', 'missing identity scheme');
+  const id = bytesValue(entries, 'id');
+  if (id === undefined || bytesToKey(id) !== V4_ID_SCHEME) throw new EnrError('id', 'unsupported identity scheme');
+  if (!entries.has('secp256k1')) throw new EnrError('secp256k1', 'missing public key');
+  const key = bytesValue(entries, 'secp256k1');
+  if (key === undefined || key.length !== COMPRESSED_KEY_SIZE) {
     throw new EnrError('secp256k1', `expected a ${COMPRESSED_KEY_SIZE}-byte compressed key`);
   }
   if (signature.length !== V4_SIGNATURE_SIZE) {
     throw new EnrError('signature', `expected ${V4_SIGNATURE_SIZE} bytes, got ${signature.length}`);
   }
-  if (!verifySignature(keccak256(rlpEncode(content)), signature, key.item)) {
+  if (!verifySignature(keccak256(encList(content)), signature, key)) {
     throw new EnrError('signature', 'invalid signature');
   }
   return construct(seq, signature, entries, raw);
@@ -119,7 +140,7 @@ export class Enr {
     readonly seq: bigint,
     /** The 64-byte v4 signature (r || s). */
     readonly signature: Uint8Array,
-    private readonly entries: ReadonlyMap<string, Entry>,
+    private readonly entries: Entries,
     /** The encoded record, exactly as received or signed. */
     readonly raw: Uint8Array,
   ) {
@@ -147,7 +168,7 @@ export class Enr {
 
   /** The RLP encoding of the value under `key` (decode it with `rlpDecode`), or undefined. */
   get(key: string): Uint8Array | undefined {
-    return this.entries.get(key)?.raw;
+    return this.entries.get(key);
   }
 
   /** The identity scheme name ("v4" for every record this module accepts). */
@@ -196,35 +217,25 @@ export class Enr {
    * (`rlp:"tail"`), elements after the first are ignored, for forward compatibility.
    */
   eth(): ForkId | undefined {
-    const e = this.entries.get('eth');
-    if (e === undefined) return undefined;
-    try {
-      const entry = asList(e.item, 'ENR', 'eth', 1);
-      const fork = asList(entry[0], 'ENR', 'eth', 2);
-      return { hash: asBytes(fork[0], 'ENR', 'eth', 4), next: asBigUint(fork[1], 'ENR', 'eth', 8) };
-    } catch (err) {
-      throw new EnrError('eth', (err as Error).message);
-    }
+    const raw = this.entries.get('eth');
+    if (raw === undefined) return undefined;
+    return readValue('eth', raw, (r) => {
+      const entry = r.list('');
+      entry.atLeast(1);
+      const fork = entry.list(0);
+      fork.atLeast(2);
+      return { hash: fork.bytes('hash', 4), next: fork.uint('next', 8) };
+    });
   }
 
   private bytes(key: string, length?: number): Uint8Array | undefined {
-    const e = this.entries.get(key);
-    if (e === undefined) return undefined;
-    if (!(e.item instanceof Uint8Array)) throw new EnrError(key, 'expected a byte string');
-    if (length !== undefined && e.item.length !== length) {
-      throw new EnrError(key, `expected ${length} bytes, got ${e.item.length}`);
-    }
-    return e.item;
+    const raw = this.entries.get(key);
+    return raw === undefined ? undefined : readValue(key, raw, (r) => r.bytes('', length));
   }
 
   private port(key: string): number | undefined {
-    const e = this.entries.get(key);
-    if (e === undefined) return undefined;
-    try {
-      return asUint(e.item, 'ENR', key, 2);
-    } catch (err) {
-      throw new EnrError(key, (err as Error).message);
-    }
+    const raw = this.entries.get(key);
+    return raw === undefined ? undefined : readValue(key, raw, (r) => Number(r.uint('', 2)));
   }
 }
 
@@ -234,33 +245,30 @@ export function encodeEnr(enr: Enr): Uint8Array {
 }
 
 /**
- * Decodes and verifies a record from an already-decoded RLP item (for containers such as the
- * discv4 ENRResponse). Throws {@link EnrError} or {@link DecodeError}.
+ * Decodes and verifies an encoded record (alone, or the raw element of a container such as
+ * the discv4 ENRResponse). Throws {@link EnrError} or {@link DecodeError}.
  */
-export function decodeEnrItem(item: RlpItem): Enr {
-  const list = asList(item, 'ENR', 'list', 2);
-  const signature = asBytes(list[0], 'ENR', 'signature');
-  const seq = asBigUint(list[1], 'ENR', 'seq', 8);
-  if ((list.length - 2) % 2 !== 0) throw new EnrError('pairs', 'incomplete key/value pair');
-  const entries = new Map<string, Entry>();
-  let prev: string | undefined;
-  for (let i = 2; i < list.length; i += 2) {
-    const key = bytesToKey(asBytes(list[i], 'ENR', 'key'));
-    // geth rejects both; a duplicate could otherwise shadow a signed value.
-    if (prev !== undefined && key === prev) throw new EnrError('key', `duplicate key ${JSON.stringify(key)}`);
-    if (prev !== undefined && key < prev) throw new EnrError('key', `keys not sorted at ${JSON.stringify(key)}`);
-    const value = list[i + 1]!;
-    entries.set(key, { raw: rlpEncode(value), item: value });
-    prev = key;
-  }
-  return verifiedRecord(seq, signature, entries);
-}
-
-/** Decodes and verifies an encoded record. Throws {@link EnrError} or {@link DecodeError}. */
 export function decodeEnr(data: Uint8Array): Enr {
   // Check the size first so oversized input is never parsed.
   if (data.length > ENR_MAX_SIZE) throw new EnrError('size', `record is ${data.length} bytes, limit ${ENR_MAX_SIZE}`);
-  return decodeEnrItem(rlpDecode(data, 'ENR'));
+  const list = RlpReader.root(data, 'ENR', { name: 'list' });
+  const n = list.count();
+  list.atLeast(2);
+  const signature = list.bytes('signature');
+  const seq = list.uint('seq', 8);
+  if ((n - 2) % 2 !== 0) throw new EnrError('pairs', 'incomplete key/value pair');
+  const entries = new Map<string, Uint8Array>();
+  let prev: string | undefined;
+  while (list.hasMore()) {
+    const key = bytesToKey(list.bytesView('key'));
+    // geth rejects both; a duplicate could otherwise shadow a signed value.
+    if (prev !== undefined && key === prev) throw new EnrError('key', `duplicate key ${JSON.stringify(key)}`);
+    if (prev !== undefined && key < prev) throw new EnrError('key', `keys not sorted at ${JSON.stringify(key)}`);
+    // A copy: the record outlives the buffer it came in. Nesting is bounded by the size cap.
+    entries.set(key, list.raw(key, Number.POSITIVE_INFINITY).slice());
+    prev = key;
+  }
+  return verifiedRecord(seq, signature, entries);
 }
 
 /** The text form: `enr:` + unpadded base64url of the encoded record. */
@@ -283,7 +291,7 @@ export function enrFromText(text: string): Enr {
  * scheme. Setting an entry to `undefined` removes it.
  */
 export class EnrBuilder {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Uint8Array>();
   private readonly baseSeq: bigint | undefined;
 
   /** Starts empty, or from `base`'s entries (its seq + 1 becomes the default for sign). */
@@ -295,13 +303,15 @@ export class EnrBuilder {
   /** Sets `key` to the RLP encoding of `value`. */
   set(key: string, value: RlpInput | undefined): this {
     if (value === undefined) return this.delete(key);
-    const raw = rlpEncode(value);
-    return this.put(key, { raw, item: rlpDecode(raw, 'ENR') });
+    return this.put(key, rlpEncode(value));
   }
 
-  /** Sets `key` to an already RLP-encoded value (a single item, no trailing bytes). */
+  /** Sets `key` to an already RLP-encoded value (a single item, no trailing bytes; DecodeError otherwise). */
   setRaw(key: string, raw: Uint8Array): this {
-    return this.put(key, { raw, item: rlpDecode(raw, 'ENR') });
+    const r = RlpReader.over(raw, 'ENR', key);
+    r.raw('', Number.POSITIVE_INFINITY);
+    r.done();
+    return this.put(key, raw);
   }
 
   /** Removes `key`. */
@@ -360,13 +370,13 @@ export class EnrBuilder {
     this.set('id', keyToBytes(V4_ID_SCHEME));
     this.set('secp256k1', compress(publicKeyOf(privateKey)));
     const sorted = new Map([...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const digest = keccak256(rlpEncode(contentItems(seq, sorted)));
+    const digest = keccak256(encList(contentItems(seq, sorted)));
     // v4 signatures drop the recovery byte: the key is in the record.
     const signature = sign(digest, privateKey).slice(0, V4_SIGNATURE_SIZE);
     return verifiedRecord(seq, signature, sorted);
   }
 
-  private put(key: string, entry: Entry): this {
+  private put(key: string, entry: Uint8Array): this {
     // Each char must be one byte of the wire key (see the module comment on latin1 keys).
     if (!/^[\x00-\xff]*$/.test(key)) throw new EnrError('key', 'keys are byte strings: chars must be <= 0xff');
     this.entries.set(key, entry);

@@ -6,8 +6,8 @@
  */
 import { checkLength, checkUint } from './fields.js';
 import { readHeader, type BlockHeader } from './header.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
-import type { RlpReader } from './rlp-reader.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import type { RlpReader } from '../common/rlp-reader.js';
 import { encodeTransactionItem, readTransactions, type Transaction } from './transaction.js';
 
 /** A validator withdrawal (EIP-4895). Amount is in gwei. */

@@ -14,8 +14,8 @@ import { DecodeError } from '../common/errors.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { encodeBlockItem, readBlock, type Block } from './block.js';
 import { transactionsRoot, withdrawalsRoot } from './devnet-chain.js';
-import { encList } from './rlp-raw.js';
-import { RlpReader } from './rlp-reader.js';
+import { encList } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 import { ChainFileError, readRlpFileItems, RlpFileWriter } from './rlp-file.js';
 
 /** Largest block accepted in a chain file (RLP bytes). geth's blocks are far below it (gas limits bound them). */

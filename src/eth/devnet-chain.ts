@@ -20,7 +20,7 @@ import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './const
 import { genesisBlockFromJson } from './genesis.js';
 import { makeHeader, type BlockHeader } from './header.js';
 import { encodeReceipt68Item, type Receipt69 } from './receipt.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { toReceipt68 } from './serve.js';
 import { transactionFromRaw, type Transaction } from './transaction.js';
 import { orderedTrieRoot } from './trie.js';

@@ -1,5 +1,5 @@
 /** Value checks shared by the eth codecs: readers for common field shapes, and encoder guards. */
-import type { RlpReader } from './rlp-reader.js';
+import type { RlpReader } from '../common/rlp-reader.js';
 
 /** A list of 32-byte hashes. */
 export function readHashList(r: RlpReader, name: string): Uint8Array[] {

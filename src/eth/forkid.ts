@@ -7,8 +7,8 @@
  */
 import { crc32 } from './crc32.js';
 import { checkLength, checkUint } from './fields.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
-import { RlpReader } from './rlp-reader.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 
 /** An EIP-2124 fork ID: CRC32 of genesis and passed forks, and the next fork (0 if none known). */
 export interface ForkId {

@@ -16,7 +16,7 @@ import type { Block } from './block.js';
 import { genesisJsonObject } from './chain-config.js';
 import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 import { makeHeader, type HeaderFields } from './header.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { EMPTY_TRIE_ROOT, trieRoot } from './trie.js';
 
 const WHAT = 'genesis.json';

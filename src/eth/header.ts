@@ -7,8 +7,8 @@
  */
 import { keccak256 } from '../crypto/keccak.js';
 import { checkLength, checkUint } from './fields.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
-import { RlpReader } from './rlp-reader.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 
 /** Header fields in wire order. Optional fields appear from the fork that added them on. */
 export interface HeaderFields {

@@ -1,6 +1,6 @@
 /** The eth wire protocol (eth/68, eth/69, eth/70): message codecs, fork ID, networks. */
 export * from './protocol.js';
-export * from './rlp-reader.js';
+export * from '../common/rlp-reader.js';
 export * from './forkid.js';
 export * from './crc32.js';
 export * from './chain-config.js';

@@ -9,8 +9,8 @@
 import { DecodeError } from '../common/errors.js';
 import { concatBytes } from '../common/bytes.js';
 import { checkLength, checkUint } from './fields.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
-import { RlpReader } from './rlp-reader.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 import { MAX_TX_TYPE } from './transaction.js';
 
 /** A log entry: `[address, topics, data]`. */

@@ -13,8 +13,8 @@ import { DecodeError } from '../common/errors.js';
 import { receiptsRoot } from './devnet-chain.js';
 import type { BlockHeader } from './header.js';
 import { encodeReceipt69Item, readReceipt69, type Receipt69 } from './receipt.js';
-import { encBytes, encList } from './rlp-raw.js';
-import { RlpReader } from './rlp-reader.js';
+import { encBytes, encList } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 import { ChainFileError, readRlpFileItems, RlpFileWriter } from './rlp-file.js';
 
 /** Largest entry accepted (one block's receipts, RLP bytes). Log data is gas-bound far below it. */

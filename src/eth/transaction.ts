@@ -9,8 +9,8 @@
  */
 import { DecodeError } from '../common/errors.js';
 import { keccak256 } from '../crypto/keccak.js';
-import { encBytes } from './rlp-raw.js';
-import { RlpReader } from './rlp-reader.js';
+import { encBytes } from '../common/rlp-encode.js';
+import { RlpReader } from '../common/rlp-reader.js';
 
 /** Largest EIP-2718 transaction type; bytes above it start an RLP list, i.e. a legacy transaction. */
 export const MAX_TX_TYPE = 0x7f;

@@ -5,7 +5,7 @@
  */
 import { bytesToHex } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
-import { encBytes, encList, encUint } from './rlp-raw.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 
 /** Root of the empty trie: keccak256(rlp("")). */
 export const EMPTY_TRIE_ROOT = keccak256(Uint8Array.of(0x80));

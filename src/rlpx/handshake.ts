@@ -9,7 +9,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { keccak256 } from '../crypto/keccak.js';
 import { ecdh, generateKeyPair, publicKeyOf, recoverPublicKey, sign, validatePublicKey } from '../crypto/secp256k1.js';
-import { asBytes, asList, asUint, rlpDecode, rlpEncode } from '../common/rlp.js';
+import { rlpEncode } from '../common/rlp.js';
+import { RlpReader } from '../common/rlp-reader.js';
 import { DecodeError } from '../common/errors.js';
 import { concatBytes } from '../common/bytes.js';
 import { eciesDecrypt, eciesEncrypt, ECIES_OVERHEAD } from './ecies.js';
@@ -105,22 +106,24 @@ export function isLegacyAuth(privateKey: Uint8Array, buf: Uint8Array): boolean {
 
 /** Decodes an auth body (EIP-8: extra elements ignored, trailing padding ignored, any version). */
 export function decodeAuthBody(plain: Uint8Array): AuthBody {
-  const l = asList(rlpDecode(plain, 'auth', true), 'auth', 'body', 4);
+  const r = RlpReader.root(plain, 'auth', { name: 'body', trailing: true });
+  r.atLeast(4);
   return {
-    signature: asBytes(l[0], 'auth', 'signature', 65),
-    initiatorPublicKey: asBytes(l[1], 'auth', 'initiator-pubk', 64),
-    initiatorNonce: asBytes(l[2], 'auth', 'initiator-nonce', 32),
-    version: asUint(l[3], 'auth', 'auth-vsn'),
+    signature: r.bytes('signature', 65),
+    initiatorPublicKey: r.bytes('initiator-pubk', 64),
+    initiatorNonce: r.bytes('initiator-nonce', 32),
+    version: Number(r.uint('auth-vsn', 6)),
   };
 }
 
 /** Decodes an ack body (EIP-8: extra elements ignored, trailing padding ignored, any version). */
 export function decodeAckBody(plain: Uint8Array): AckBody {
-  const l = asList(rlpDecode(plain, 'ack', true), 'ack', 'body', 3);
+  const r = RlpReader.root(plain, 'ack', { name: 'body', trailing: true });
+  r.atLeast(3);
   return {
-    recipientEphemeralKey: asBytes(l[0], 'ack', 'recipient-ephemeral-pubk', 64),
-    recipientNonce: asBytes(l[1], 'ack', 'recipient-nonce', 32),
-    version: asUint(l[2], 'ack', 'ack-vsn'),
+    recipientEphemeralKey: r.bytes('recipient-ephemeral-pubk', 64),
+    recipientNonce: r.bytes('recipient-nonce', 32),
+    version: Number(r.uint('ack-vsn', 6)),
   };
 }
 

@@ -2,7 +2,8 @@
  * The devp2p base protocol messages (rlpx.md "p2p Capability"): Hello, Disconnect, Ping, Pong.
  * Message IDs 0x00-0x0f belong to it; capabilities start at 0x10.
  */
-import { asBytes, asList, asUint, rlpDecode, rlpEncode, type RlpItem } from '../common/rlp.js';
+import { rlpEncode } from '../common/rlp.js';
+import { RlpReader } from '../common/rlp-reader.js';
 import { DecodeError } from '../common/errors.js';
 import { DisconnectReason } from './disconnect-reason.js';
 
@@ -54,20 +55,18 @@ export function encodeHello(h: Hello): Uint8Array {
  */
 export function decodeHello(data: Uint8Array): Hello {
   if (data.length > MAX_HELLO_SIZE) throw new DecodeError('Hello', 'size', `${data.length} bytes exceeds ${MAX_HELLO_SIZE}`);
-  const l = asList(rlpDecode(data, 'Hello'), 'Hello', 'message', 5);
-  const caps = asList(l[2], 'Hello', 'capabilities').map((c, i) => {
-    const e = asList(c, 'Hello', `capabilities[${i}]`, 2);
-    const name = asBytes(e[0], 'Hello', `capabilities[${i}].name`);
-    if (name.length === 0 || name.length > 8) throw new DecodeError('Hello', `capabilities[${i}].name`, 'must be 1-8 bytes');
-    return { name: dec.decode(name), version: asUint(e[1], 'Hello', `capabilities[${i}].version`, 4) };
+  const r = RlpReader.root(data, 'Hello');
+  r.atLeast(5);
+  const protocolVersion = Number(r.uint('protocolVersion', 4));
+  const clientId = dec.decode(r.bytesView('clientId'));
+  const capabilities = r.list('capabilities').map((l, i) => {
+    const e = l.list(i);
+    e.atLeast(2);
+    const name = e.bytesView('name');
+    if (name.length === 0 || name.length > 8) throw new DecodeError('Hello', e.pathOf('name'), 'must be 1-8 bytes');
+    return { name: dec.decode(name), version: Number(e.uint('version', 4)) };
   });
-  return {
-    protocolVersion: asUint(l[0], 'Hello', 'protocolVersion', 4),
-    clientId: dec.decode(asBytes(l[1], 'Hello', 'clientId')),
-    capabilities: caps,
-    listenPort: asUint(l[3], 'Hello', 'listenPort', 2),
-    publicKey: asBytes(l[4], 'Hello', 'nodeId'),
-  };
+  return { protocolVersion, clientId, capabilities, listenPort: Number(r.uint('listenPort', 2)), publicKey: r.bytes('nodeId') };
 }
 
 /** Disconnect payload as we send it: `[reason]`. */
@@ -81,19 +80,18 @@ export function encodeDisconnect(reason: DisconnectReason): Uint8Array {
  */
 export function decodeDisconnect(data: Uint8Array): number {
   if (data.length === 0) return DisconnectReason.Requested;
-  let item: RlpItem;
+  // The first item only (bytes after it are ignored): a list [reason, ...] or a bare reason.
+  let reason: RlpReader;
   try {
-    item = rlpDecode(data, 'Disconnect', true);
+    const top = RlpReader.over(data, 'Disconnect', 'reason');
+    reason = top.nextIsList('') ? RlpReader.root(data, 'Disconnect', { name: 'reason', trailing: true }) : top;
   } catch {
     // A single raw byte that is not valid RLP on its own cannot happen (< 0x80 is valid RLP),
     // so anything else is malformed.
     throw new DecodeError('Disconnect', 'reason', 'not RLP');
   }
-  if (Array.isArray(item)) {
-    if (item.length === 0) return DisconnectReason.Requested;
-    return asUint(item[0], 'Disconnect', 'reason', 1);
-  }
-  return asUint(item, 'Disconnect', 'reason', 1);
+  if (!reason.hasMore()) return DisconnectReason.Requested;
+  return Number(reason.uint('', 1));
 }
 
 /** Ping and Pong carry an empty list. */

@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { TypedEmitter } from '../common/emitter.js';
-import { DecodeError } from '../common/errors.js';
+import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { equalBytes, bytesToHex } from '../common/bytes.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
 import { DisconnectReason } from './disconnect-reason.js';
@@ -73,8 +73,8 @@ export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 /** Placeholder left in the outbox where a frame was handed to the socket (frees the frame). */
 const EMPTY_FRAME = new Uint8Array(0);
 
-/** Our client ID in Hello unless configured. */
-export const DEFAULT_CLIENT_ID = `devp2p-ts/v0.1.0/node${process.versions.node}`;
+/** Our client ID in Hello unless configured (defined in common/client-id.ts). */
+export { DEFAULT_CLIENT_ID };
 
 /** Configuration shared by every session of a node. */
 export interface SessionConfig {
@@ -723,6 +723,6 @@ export class Session extends TypedEmitter<SessionEvents> {
 function readyError(info: CloseInfo): Error {
   const e = info.error;
   if (e instanceof HandshakeError || e instanceof TimeoutError || e instanceof FrameError || e instanceof DisconnectError) return e;
-  if (e instanceof DecodeError) return new DisconnectError(info.reason, info.remote, e);
+  // Anything else, a DecodeError of the Hello included, is the cause of the close.
   return new DisconnectError(info.reason, info.remote, e);
 }

@@ -5,11 +5,12 @@
  * passes its hard bound disconnects the peer.
  */
 import { bytesToHex } from '../common/bytes.js';
+import { normalizeIp } from '../common/netutil.js';
 import { nodeIdOf } from '../enode/key.js';
 import { formatEnode } from '../enode/enode-url.js';
 import { DisconnectReason } from '../rlpx/disconnect-reason.js';
 import { ProtocolError } from '../rlpx/errors.js';
-import type { CloseInfo, Session, SessionMessage } from '../rlpx/session.js';
+import type { CloseInfo, Direction, Session, SessionMessage } from '../rlpx/session.js';
 import type { Protocol, ProtocolHandler, ProtocolPeer } from './protocol.js';
 import type { PenaltyKind } from './reputation.js';
 import { sharedTurnBudget, type TurnBudget } from './turn-budget.js';
@@ -42,7 +43,7 @@ export interface PeerInfo {
   clientId: string;
   caps: string[];
   protocols: Record<string, number>;
-  direction: 'inbound' | 'outbound';
+  direction: Direction;
   remoteAddress: string;
   trusted: boolean;
   static: boolean;
@@ -161,7 +162,7 @@ export class Peer {
     session.once('close', (info) => this.onClose(info));
   }
 
-  get direction(): 'inbound' | 'outbound' {
+  get direction(): Direction {
     return this.session.direction;
   }
 
@@ -197,10 +198,10 @@ export class Peer {
   info(): PeerInfo {
     const s = this.session;
     const h = s.remoteHello!;
-    const ip = s.socket.remoteAddress ?? '0.0.0.0';
+    const ip = normalizeIp(s.socket.remoteAddress ?? '0.0.0.0');
     return {
       id: this.id,
-      enode: formatEnode({ publicKey: this.publicKey, ip: ip.startsWith('::ffff:') ? ip.slice(7) : ip, tcpPort: h.listenPort, udpPort: h.listenPort }),
+      enode: formatEnode({ publicKey: this.publicKey, ip, tcpPort: h.listenPort, udpPort: h.listenPort }),
       clientId: h.clientId,
       caps: h.capabilities.map((c) => `${c.name}/${c.version}`),
       protocols: Object.fromEntries(s.capabilities.map((c) => [c.name, c.version])),

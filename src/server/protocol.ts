@@ -6,7 +6,7 @@
  * version negotiated.
  */
 import type { DisconnectReason } from '../rlpx/disconnect-reason.js';
-import type { CloseInfo, Session } from '../rlpx/session.js';
+import type { CloseInfo, Direction, Session } from '../rlpx/session.js';
 import type { PenaltyKind } from './reputation.js';
 
 /** What a protocol handler sees of its peer. Codes are relative to the protocol (0-based). */
@@ -17,7 +17,7 @@ export interface ProtocolPeer {
   readonly publicKey: Uint8Array;
   /** The negotiated version of this protocol. */
   readonly version: number;
-  readonly direction: 'inbound' | 'outbound';
+  readonly direction: Direction;
   /** The underlying RLPx session (remote Hello, stats). */
   readonly session: Session;
   /** Sends a message of this protocol; `data` is the RLP message body. */

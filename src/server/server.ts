@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { bytesToHex } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
@@ -17,7 +18,7 @@ import { formatEnode, type Enode } from '../enode/enode-url.js';
 import { nodeIdOf } from '../enode/key.js';
 import { accept, dial, DIAL_TIMEOUT_MS } from '../rlpx/connect.js';
 import { DisconnectReason } from '../rlpx/disconnect-reason.js';
-import type { CloseInfo, Session, SessionConfig } from '../rlpx/session.js';
+import type { CloseInfo, Direction, Session, SessionConfig } from '../rlpx/session.js';
 import type { Hello } from '../rlpx/hello.js';
 import { DialScheduler, enodeId, DIAL_HISTORY_MS, type DialCandidate } from './dial-scheduler.js';
 import { ExpiringSet } from './expiring-set.js';
@@ -70,7 +71,7 @@ export interface ServerEvents {
   /** `info.remote` says who ended it; `info.reason` why. */
   'peer:removed': (peer: Peer, info: CloseInfo) => void;
   /** A dial or an inbound handshake failed before a peer was added (typed error). */
-  'connection:failed': (direction: 'inbound' | 'outbound', error: Error, target: string) => void;
+  'connection:failed': (direction: Direction, error: Error, target: string) => void;
   /** Every sub-protocol message in or out (for metrics): protocol name, relative code, body bytes. */
   traffic: (direction: 'in' | 'out', protocol: string, code: number, bytes: number) => void;
 }
@@ -114,7 +115,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   private readonly pendingSockets = new Set<Socket>();
   private netServer?: NetServer;
   private running = false;
-  private readonly abort = new AbortController();
+  /** Aborted by stop(); start() makes a new one, so a stopped server can start again. */
+  private abort: AbortController;
   private scheduleTimer?: NodeJS.Timeout;
   private discovery?: AsyncIterator<DialCandidate>;
   private discoveryBusy = false;
@@ -132,9 +134,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.maxDialed = config.noDial || this.maxPeers === 0 ? 0 : Math.max(1, Math.floor(this.maxPeers / ratio));
     this.maxInbound = this.maxPeers - this.maxDialed;
     this.throttle = new ExpiringSet(config.inboundThrottleMs ?? INBOUND_THROTTLE_MS);
-    // Every pending handshake and dial listens on the stop signal until it settles: that many
-    // listeners is expected, not a leak (Node warns past 10).
-    setMaxListeners((config.maxPendingPeers ?? DEFAULT_MAX_PENDING_PEERS) + (config.maxActiveDials ?? DEFAULT_MAX_ACTIVE_DIALS) + 16, this.abort.signal);
+    this.abort = this.newStopController();
     this.reputation = new Reputation(config.banDurationMs ?? BAN_DURATION_MS);
     if (config.netrestrict) this.netrestrict = config.netrestrict instanceof NetList ? config.netrestrict : new NetList(config.netrestrict);
     this.scheduler = new DialScheduler(
@@ -200,6 +200,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    if (this.abort.signal.aborted) this.abort = this.newStopController();
     if (this.cfg.listen) {
       const srv = createServer((s) => this.onInbound(s));
       this.netServer = srv;
@@ -232,6 +233,14 @@ export class Server extends TypedEmitter<ServerEvents> {
     await Promise.allSettled([...this.inflight]);
     await this.discovery?.return?.();
     await closed;
+  }
+
+  private newStopController(): AbortController {
+    const c = new AbortController();
+    // Every pending handshake and dial listens on the stop signal until it settles: that many
+    // listeners is expected, not a leak (Node warns past 10).
+    setMaxListeners((this.cfg.maxPendingPeers ?? DEFAULT_MAX_PENDING_PEERS) + (this.cfg.maxActiveDials ?? DEFAULT_MAX_ACTIVE_DIALS) + 16, c.signal);
+    return c;
   }
 
   // ---- limits ----------------------------------------------------------------------------
@@ -270,7 +279,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       ...this.cfg.session,
       privateKey: this.cfg.privateKey,
       capabilities: this.cfg.protocols.map((p) => ({ name: p.name, version: p.version, length: p.length })),
-      clientId: this.cfg.clientId ?? this.cfg.session?.clientId ?? 'devp2p-ts/v0.1.0',
+      clientId: this.cfg.clientId ?? this.cfg.session?.clientId ?? DEFAULT_CLIENT_ID,
       listenPort: this.port,
       checkHello: (hello, session) => {
         const r = this.checkHello(session, hello);
@@ -454,7 +463,7 @@ export class Server extends TypedEmitter<ServerEvents> {
  * other's second. Both ends instead keep the connection dialed by the lower node ID, so they
  * agree whatever the order. Two sessions in the same direction keep the first.
  */
-export function keepsNewSession(selfId: string, remoteId: string, existing: 'inbound' | 'outbound', incoming: 'inbound' | 'outbound'): boolean {
+export function keepsNewSession(selfId: string, remoteId: string, existing: Direction, incoming: Direction): boolean {
   if (existing === incoming) return false;
   const newDialer = incoming === 'outbound' ? selfId : remoteId;
   const oldDialer = existing === 'outbound' ? selfId : remoteId;

@@ -22,7 +22,7 @@ import type { ForkIdFilter } from '../eth/forkid.js';
 import type { EthVersion } from '../eth/protocol.js';
 import { applyCheck, applyEnr, type CrawledNode, markSeen, newCrawledNode } from './crawled-node.js';
 import { type CrawlSummary, summarizeCrawl } from './crawl-summary.js';
-import { sleep, untilSettledOrAborted } from './abortable.js';
+import { ignoreAbort, sleep, untilSettledOrAborted } from '../common/abortable.js';
 import { walkDiscovery } from './discovery-walk.js';
 import { checkNode, DEFAULT_CHECK_TIMEOUT_MS, type NodeCheckResult } from './node-check.js';
 import { type NodeSet, saveNodesFile } from './nodes-file.js';
@@ -225,7 +225,7 @@ export class Crawler extends TypedEmitter<CrawlerEvents> {
         await untilSettledOrAborted(this.queue.idle(), signal);
         return;
       }
-      await sleep(DISCOVERY_ROUND_PAUSE_MS, signal);
+      await sleep(DISCOVERY_ROUND_PAUSE_MS, { signal }).catch(ignoreAbort);
     }
   }
 

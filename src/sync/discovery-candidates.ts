@@ -1,4 +1,5 @@
 /** Dial candidates from discv4 for the server's dialer, for as long as the node runs. */
+import { ignoreAbort, sleep } from '../common/abortable.js';
 import type { Discv4 } from '../discv4/discv4.js';
 import type { DialCandidate } from '../server/dial-scheduler.js';
 
@@ -18,14 +19,6 @@ export async function* discoveryCandidates(discv4: Discv4 | undefined | Promise<
     for await (const n of d.randomNodes({ signal })) {
       if (n.tcpPort > 0) yield { publicKey: n.publicKey, ip: n.ip, tcpPort: n.tcpPort, udpPort: n.udpPort };
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, DISCOVERY_RESTART_MS);
-      function done() {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    await sleep(DISCOVERY_RESTART_MS, { signal }).catch(ignoreAbort);
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { Discv4 } from '../discv4/discv4.js';
 import type { DiscNode } from '../discv4/node.js';
-import { sleep, untilSettledOrAborted } from './abortable.js';
+import { ignoreAbort, sleep, untilSettledOrAborted } from '../common/abortable.js';
 
 /** Pause after a lookup that found nothing new, so an empty table does not spin. */
 export const DEFAULT_EMPTY_LOOKUP_DELAY_MS = 500;
@@ -54,7 +54,7 @@ export async function walkDiscovery(discv4: Discv4, opts: DiscoveryWalkOptions):
       const { nodes } = await discv4.lookupRandom(signal);
       for (const n of nodes) report(n);
       if (Date.now() - lastNew >= idleMs) break;
-      if (seen.size === before) await sleep(opts.emptyDelayMs ?? DEFAULT_EMPTY_LOOKUP_DELAY_MS, signal);
+      if (seen.size === before) await sleep(opts.emptyDelayMs ?? DEFAULT_EMPTY_LOOKUP_DELAY_MS, { signal }).catch(ignoreAbort);
     }
     // The self lookup is bounded by its reply timeouts; do not wait for it once stopped.
     await untilSettledOrAborted(first, signal);

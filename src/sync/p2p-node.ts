@@ -64,7 +64,7 @@ export class P2PNode {
     const server = new Server({
       privateKey: opts.privateKey,
       protocols: [...eth.protocols(), ...(opts.extraProtocols ?? [])],
-      clientId: opts.clientId ?? 'devp2p-ts/v0.1.0',
+      ...(opts.clientId ? { clientId: opts.clientId } : {}),
       listen: opts.addr,
       ...(opts.advertisedIp ? { advertisedIp: opts.advertisedIp } : {}),
       ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),

@@ -5,6 +5,7 @@
  * the peers announced, and syncs headers down to --from into the store in `datadir`.
  */
 import { bytesToHex } from '../common/bytes.js';
+import { roleClientId } from '../common/client-id.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { Enode } from '../enode/enode-url.js';
 import type { EthNetwork } from '../eth/chain-config.js';
@@ -95,7 +96,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   const server = new Server({
     privateKey: opts.privateKey,
     protocols: eth.protocols(),
-    clientId: 'devp2p-ts/v0.1.0/sync-headers',
+    clientId: roleClientId('sync-headers'),
     listen: opts.listen ?? null,
     staticNodes: opts.peers ?? [],
     bootnodes: opts.bootnodes ?? [],

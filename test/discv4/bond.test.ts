@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
+import { BOND_MOVES, BondAttempt, type BondState } from '../../src/discv4/bonding.js';
 import {
   Discv4,
   Discv4ClosedError,
@@ -167,5 +168,69 @@ describe('discv4 bonding before our requests', () => {
     ac.abort(reason);
     await expect(res).rejects.toBe(reason);
     expect(a.activeTimers).toBe(0);
+  });
+});
+
+describe('a bond attempt (the state machine behind ensureBond)', () => {
+  it('moves only along BOND_MOVES, and ready and failed are final', () => {
+    const states = Object.keys(BOND_MOVES) as BondState[];
+    for (const from of states) {
+      for (const to of states) {
+        const bond = new BondAttempt('k');
+        // Reach `from` along allowed moves.
+        const path: Record<BondState, BondState[]> = { check: [], pinging: ['pinging'], 'awaiting-ping-back': ['pinging', 'awaiting-ping-back'], ready: ['ready'], failed: ['pinging', 'failed'] };
+        for (const s of path[from]) bond.move(s);
+        expect(bond.state).toBe(from);
+        if (BOND_MOVES[from].includes(to)) {
+          bond.move(to);
+          expect(bond.state).toBe(to);
+        } else {
+          expect(() => bond.move(to), `${from} -> ${to}`).toThrow(/no move/);
+        }
+      }
+    }
+    expect(BOND_MOVES.ready).toEqual([]);
+    expect(BOND_MOVES.failed).toEqual([]);
+  });
+
+  it('ends its wait for the ping-back as ready when woken, and releases it once', async () => {
+    const bond = new BondAttempt('k');
+    bond.move('pinging');
+    let released = 0;
+    const wait = bond.waitForPingBack(60_000, undefined, () => released++);
+    expect(bond.state).toBe('awaiting-ping-back');
+    expect(bond.waiting).toBe(true);
+    bond.end();
+    bond.end();
+    await wait;
+    expect(bond.state).toBe('ready');
+    expect(bond.waiting).toBe(false);
+    expect(released).toBe(1);
+  });
+
+  it('fails with the abort reason, or with the error it is ended with', async () => {
+    const ac = new AbortController();
+    const aborted = new BondAttempt('a');
+    aborted.move('pinging');
+    const reason = new Error('stop');
+    const w1 = aborted.waitForPingBack(60_000, ac.signal, () => {});
+    ac.abort(reason);
+    await expect(w1).rejects.toBe(reason);
+    expect(aborted.state).toBe('failed');
+
+    const closed = new BondAttempt('c');
+    closed.move('pinging');
+    const w2 = closed.waitForPingBack(60_000, undefined, () => {});
+    closed.end(new Discv4ClosedError());
+    await expect(w2).rejects.toBeInstanceOf(Discv4ClosedError);
+    expect(closed.state).toBe('failed');
+    expect(closed.waiting).toBe(false);
+  });
+
+  it('ends as ready when the wait runs out without a ping-back (the node may hold our proof already)', async () => {
+    const bond = new BondAttempt('k');
+    bond.move('pinging');
+    await bond.waitForPingBack(1, undefined, () => {});
+    expect(bond.state).toBe('ready');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/common/bytes.js';
-import { rlpEncode } from '../../src/common/rlp.js';
+import { rlpEncode, type RlpInput } from '../../src/common/rlp.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
 import { publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { EnrBuilder, encodeEnr } from '../../src/enode/enr.js';
@@ -285,6 +285,15 @@ describe('discv4 decode errors', () => {
       expect(err.field, `${type} ${bytesToHex(body)}`).toBe(field);
       expect(err.publicKey).toEqual(publicKeyOf(key));
     }
+  });
+
+  it('keeps an extra element nested deeper than the eth raw bound: only the packet size bounds discv4', () => {
+    let deep: RlpInput = [];
+    for (let i = 0; i < 100; i++) deep = [deep];
+    const extra = rlpEncode(deep);
+    const body = rlpEncode([publicKeyOf(key), 1, deep]);
+    const m = decodePacket(frame(PacketType.FindNode, body)).message;
+    expect(m.type === PacketType.FindNode && hex(m.rest!)).toEqual([bytesToHex(extra)]);
   });
 
   it('accepts any IP length in endpoints, as geth does', () => {

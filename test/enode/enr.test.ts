@@ -156,6 +156,15 @@ describe('ENR decoding rules', () => {
     expect(built.eth()).toEqual({ hash: hexToBytes('fc64ec04'), next: 0n });
   });
 
+  it('keeps a value nested 100 lists deep: only the 300-byte limit bounds a record', () => {
+    let deep: RlpInput = [];
+    for (let i = 0; i < 100; i++) deep = [deep];
+    const rec = new EnrBuilder().set('deep', deep).sign(key);
+    const back = decodeEnr(encodeEnr(rec));
+    expect(back.get('deep')).toEqual(rlpEncode(deep));
+    expect(encodeEnr(back)).toEqual(encodeEnr(rec));
+  });
+
   it('typed getters throw EnrError for malformed values', () => {
     const rec = new EnrBuilder()
       .set('ip', new Uint8Array(5))

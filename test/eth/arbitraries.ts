@@ -171,6 +171,12 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
 );
 
+/** Non-empty byte strings near RLP: random bytes, and mutated valid encodings. */
+export const nearRlp: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.uint8Array({ minLength: 1, maxLength: 64 }),
+  fc.tuple(rlpValue, mutation).map(([v, m]) => mutate(rlpEncode(v), m)).filter((b) => b.length > 0),
+);
+
 export function mutate(data: Uint8Array, m: Mutation): Uint8Array {
   const n = data.length;
   const at = n === 0 || m.kind === 'append' ? 0 : m.at % n;

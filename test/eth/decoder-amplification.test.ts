@@ -12,9 +12,9 @@ import { decodeEthMessage, peekResponse } from '../../src/eth/messages/index.js'
 import { decodePooledTransactions } from '../../src/eth/messages/pooled-transactions.js';
 import { decodeReceipts69 } from '../../src/eth/messages/receipts.js';
 import { decodeTransactions, encodeTransactions } from '../../src/eth/messages/transactions.js';
-import { encBytes, encList } from '../../src/eth/rlp-raw.js';
+import { encBytes, encList } from '../../src/common/rlp-encode.js';
 import { EthMessageCode, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { EMPTY_LIST, RlpReader } from '../../src/eth/rlp-reader.js';
+import { EMPTY_LIST, RlpReader } from '../../src/common/rlp-reader.js';
 import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, transactionFromRaw } from '../../src/eth/transaction.js';
 
 const legacyRaw = encList([1, 2, 3, 4, 5, 6, 7, 8, 9].map((b) => encBytes(Uint8Array.of(b))));

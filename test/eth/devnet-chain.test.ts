@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes } from '../../src/common/bytes.js';
-import { asBytes, asList, rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { asBytes, asList } from '../support/rlp-tree.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
 import { publicKeyOf, recoverPublicKey } from '../../src/crypto/secp256k1.js';
 import { encodeBodyItem, readBody } from '../../src/eth/block.js';
@@ -8,7 +9,7 @@ import { MemoryChain, ChainError } from '../../src/eth/chain.js';
 import { networkForkId } from '../../src/eth/chain-config.js';
 import { EMPTY_UNCLE_HASH, generateDevnetChain, nextBaseFee, receiptsRoot, transactionsRoot, withdrawalsRoot } from '../../src/eth/devnet-chain.js';
 import { decodeHeader } from '../../src/eth/header.js';
-import { RlpReader } from '../../src/eth/rlp-reader.js';
+import { RlpReader } from '../../src/common/rlp-reader.js';
 import { MAX_HEADERS_SERVE, serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70 } from '../../src/eth/serve.js';
 import { MemoryTxPool } from '../../src/eth/chain.js';
 

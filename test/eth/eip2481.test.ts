@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
-import { asBytes, asList, rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { asBytes, asList } from '../support/rlp-tree.js';
 import { makeHeader, type HeaderFields } from '../../src/eth/header.js';
 import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies } from '../../src/eth/messages/bodies.js';
 import { decodeBlockHeaders, decodeGetBlockHeaders, encodeBlockHeaders, encodeGetBlockHeaders } from '../../src/eth/messages/headers.js';

@@ -19,16 +19,12 @@ import { MAINNET } from '../../src/eth/networks.js';
 import { EthPeer } from '../../src/eth/peer.js';
 import { EMPTY_TRIE_ROOT } from '../../src/eth/trie.js';
 import { startEjsNode, type EjsNode } from '../support/ejs.js';
+import { within } from '../support/within.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timeout`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 /** A three-block "mainnet-shaped" tail between Prague and Osaka, so our fork ID equals ejs's (Prague, next Osaka). */
 function pragueTail(): MemoryChain {

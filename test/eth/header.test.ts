@@ -6,7 +6,7 @@ import { keccak256 } from '../../src/crypto/keccak.js';
 import { decodeHeader, encodeHeader, makeHeader, type HeaderFields } from '../../src/eth/header.js';
 import { decodeBlockHeaders, encodeBlockHeaders } from '../../src/eth/messages/headers.js';
 import { decodeNewBlock, encodeNewBlock } from '../../src/eth/messages/new-block.js';
-import { encList, encUint } from '../../src/eth/rlp-raw.js';
+import { encList, encUint } from '../../src/common/rlp-encode.js';
 
 const fill = (n: number, b: number) => new Uint8Array(n).fill(b);
 

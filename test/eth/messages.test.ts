@@ -32,7 +32,7 @@ import {
   type EthVersion,
 } from '../../src/eth/protocol.js';
 import type { Receipt68, Receipt69 } from '../../src/eth/receipt.js';
-import { encBytes, encList, encUint } from '../../src/eth/rlp-raw.js';
+import { encBytes, encList, encUint } from '../../src/common/rlp-encode.js';
 import { transactionFromRaw } from '../../src/eth/transaction.js';
 
 const h32 = (b: number) => new Uint8Array(32).fill(b);

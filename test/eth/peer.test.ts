@@ -14,7 +14,7 @@ import type { Session } from '../../src/rlpx/session.js';
 import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES, type EthPeerOptions } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/eth/serve.js';
-import { encList, encUint } from '../../src/eth/rlp-raw.js';
+import { encList, encUint } from '../../src/common/rlp-encode.js';
 import { EthMessageCode } from '../../src/eth/protocol.js';
 import { Inbox, nextClose, sessionPair, sleep, until, type Cleanup } from './loopback.js';
 

@@ -21,7 +21,7 @@ import { decodeHeader } from '../../src/eth/header.js';
 import { ETH_CODECS } from '../../src/eth/messages/index.js';
 import { decodeRequestIdEnvelope } from '../../src/eth/messages/request-id.js';
 import { ETH_VERSIONS, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { RlpReader } from '../../src/eth/rlp-reader.js';
+import { RlpReader } from '../../src/common/rlp-reader.js';
 import { transactionFromRaw } from '../../src/eth/transaction.js';
 import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { EciesError, FrameError, HandshakeError } from '../../src/rlpx/errors.js';
@@ -316,9 +316,7 @@ ethTargets.push(
   {
     // The generic decoder behind Hello, auth/ack, discv4 and ENR (inputs of at most 2 KiB there).
     name: 'rlp',
-    // @ethereumjs/rlp reads an empty input as the empty string; every caller checks the shape
-    // (a list) afterwards, so that is harmless, and it is left out of the canonical check.
-    decode: (d) => (d.length === 0 ? undefined : rlpDecode(d, 'fuzz')),
+    decode: (d) => rlpDecode(d, 'fuzz'),
     errors: [DecodeError],
     valid: smallRlpArb.map((v) => rlpEncode(v)),
     reencode: (v) => rlpEncode(v as Parameters<typeof rlpEncode>[0]),

@@ -11,7 +11,7 @@ import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { EthProtocolError } from '../../src/eth/errors.js';
 import { decodeEthMessage, encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
 import { EthMessageCode, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { encBytes, encList } from '../../src/eth/rlp-raw.js';
+import { encBytes, encList } from '../../src/common/rlp-encode.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';

@@ -13,7 +13,7 @@ import { EthHandshakeError, EthRequestError } from '../../src/eth/errors.js';
 import { encodeStatus, makeStatus, STATUS_TIMEOUT_MS } from '../../src/eth/handshake.js';
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS, EthPeer, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY, SERVE_BACKLOG_BYTES, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES } from '../../src/eth/peer.js';
 import { MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { MAX_RAW_DEPTH } from '../../src/eth/rlp-reader.js';
+import { MAX_RAW_DEPTH } from '../../src/common/rlp-reader.js';
 import { MAX_BODIES_SERVE, MAX_HEADERS_SERVE, MAX_NON_CANONICAL_STEPS, MAX_POOLED_TXS_SERVE, MAX_RECEIPTS_SERVE, SOFT_RESPONSE_LIMIT } from '../../src/eth/serve.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { DIAL_TIMEOUT_MS } from '../../src/rlpx/connect.js';

@@ -6,13 +6,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EthMessageCodes, type ETH, type Peer } from '@ethereumjs/devp2p';
 import { hexToBytes } from '../../src/common/bytes.js';
-import { asBytes, asList, rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
+import { asBytes, asList } from '../support/rlp-tree.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import type { CloseInfo, Session } from '../../src/rlpx/session.js';
 import { startEjsNode, type EjsNode } from '../support/ejs.js';
+import { within } from '../support/within.js';
 
 const ETH68 = { name: 'eth', version: 68, length: 17 };
 const MAINNET_GENESIS = hexToBytes('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3');
@@ -20,11 +22,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timeout`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 /** Our side of the minimal eth exchange: echo ejs's Status, answer GetBlockHeaders with none. */
 function serveMinimalEth(s: Session): void {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { DecodeError } from '../../src/common/errors.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import { dial } from '../../src/rlpx/connect.js';
@@ -167,6 +168,23 @@ describe('hostile input ends in a typed error and a closed socket', () => {
     const err = await failure;
     expect(err).toBeInstanceOf(FrameError);
     await p.closed;
+  });
+
+  it('Hello that does not decode: ready rejects with DisconnectError(ProtocolBreach), the DecodeError as its cause', async () => {
+    const t = await target();
+    const failure = t.nextFailure();
+    const p = await rawHandshake(t.port, t.publicKey);
+    // A capability name of 9 bytes: well-formed RLP, but not a Hello.
+    sendFrame(p, 0, encodeHello({ protocolVersion: 5, clientId: 'x', capabilities: [{ name: 'ninebytes', version: 1 }], listenPort: 0, publicKey: p.publicKey }));
+    const err = (await failure) as DisconnectError;
+    expect(err).toBeInstanceOf(DisconnectError);
+    expect(err.reason).toBe(DisconnectReason.ProtocolBreach);
+    expect(err.remote).toBe(false);
+    expect(err.cause).toBeInstanceOf(DecodeError);
+    expect(err.cause).toMatchObject({ what: 'Hello', field: 'capabilities[0].name' });
+    await p.closed;
+    // The Hello never decoded, so snappy was never switched on: the Disconnect is plain.
+    expect(sentReasons(p, false)).toEqual([DisconnectReason.ProtocolBreach]);
   });
 
   it('Hello with a node ID other than the handshake key: UnexpectedIdentity', async () => {

@@ -8,6 +8,7 @@ import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { DisconnectError } from '../../src/rlpx/errors.js';
 import type { CloseInfo, Session } from '../../src/rlpx/session.js';
 import { Server, type ServerConfig } from '../../src/server/server.js';
+import { DEFAULT_CLIENT_ID } from '../../src/common/client-id.js';
 import type { Peer } from '../../src/server/peer.js';
 import type { Protocol, ProtocolPeer } from '../../src/server/protocol.js';
 
@@ -287,5 +288,40 @@ describe('server', () => {
     const a = await startServer({ staticNodes: [parseEnode(b.enode)] });
     await waitFor(() => a.peers.length === 1 && b.peers.length === 1);
     expect(b.peerInfos()[0]!.remoteAddress).toMatch(/^\[::1\]:/);
+  });
+});
+
+describe('server lifecycle and identity', () => {
+  it('starts again after stop(): dials and accepts with a fresh stop signal', async () => {
+    const b = await startServer();
+    const a = new Server({ privateKey: generatePrivateKey(), protocols: [echoProtocol()], listen: { host: '127.0.0.1', port: 0 } });
+    await a.start();
+    await a.stop();
+    await a.start();
+    cleanups.push(() => a.stop());
+    a.addStatic(enodeOf(b));
+    await waitFor(() => a.peers.length === 1 && b.peers.length === 1);
+    expect(a.stats.dialsSucceeded).toBe(1);
+    const c = await client(a);
+    await waitFor(() => a.peers.length === 2);
+    expect(c.currentState).toBe('active');
+  });
+
+  it('announces DEFAULT_CLIENT_ID unless configured, like a bare session', async () => {
+    const s = await startServer();
+    const c = await client(s);
+    expect(c.remoteHello?.clientId).toBe(DEFAULT_CLIENT_ID);
+    const named = await startServer({ clientId: 'named/v1' });
+    expect((await client(named)).remoteHello?.clientId).toBe('named/v1');
+  });
+
+  it('shows an IPv4 client of a dual-stack listener by its IPv4 address', async () => {
+    const s = await startServer({ listen: { host: '::', port: 0 } });
+    const e = enodeOf(s);
+    const c = await dial({ publicKey: e.publicKey, host: '127.0.0.1', port: e.tcpPort }, { privateKey: generatePrivateKey(), capabilities: [{ name: 'echo', version: 1, length: 3 }] });
+    cleanups.push(() => c.disconnect());
+    await waitFor(() => s.peers.length === 1);
+    expect(s.peers[0]!.session.socket.remoteAddress).toBe('::ffff:127.0.0.1');
+    expect(s.peerInfos()[0]!.enode).toMatch(/@127\.0\.0\.1:\d+$/);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { equalBytes } from '../../src/common/bytes.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
+import { EthRequestError } from '../../src/eth/errors.js';
 import { makeHeader, type BlockHeader } from '../../src/eth/header.js';
 import { HeaderStore } from '../../src/sync/header-store.js';
 import { HeaderSync, SyncError, type SyncPeer } from '../../src/sync/header-sync.js';
@@ -61,7 +62,7 @@ class FakePeer implements SyncPeer {
   async getHeaders(from: bigint, amount: number, opts: { timeoutMs: number; signal: AbortSignal }): Promise<BlockHeader[]> {
     if (this.behaviour === 'stall') {
       return new Promise((_, reject) => {
-        const t = setTimeout(() => reject(Object.assign(new Error('request timeout'), { name: 'TimeoutError' })), opts.timeoutMs);
+        const t = setTimeout(() => reject(new EthRequestError('timeout', 'GetBlockHeaders', `no response within ${opts.timeoutMs} ms`)), opts.timeoutMs);
         opts.signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
       });
     }
@@ -170,6 +171,24 @@ describe('header sync', () => {
     const sync = new HeaderSync({ store, target: { number: 499n, hash: small[499]!.hash }, peers: () => peers, requestTimeoutMs: 50, stallTimeoutMs: 500 });
     await expect(sync.run()).rejects.toBeInstanceOf(SyncError);
     expect(good.served).toBe(0);
+    store.close();
+  });
+
+  it('counts a timeout by its type: only an EthRequestError with reason timeout, not any error that says so', async () => {
+    const store = HeaderStore.open(tmp());
+    const small = chain.slice(0, 1000);
+    const liar = new FakePeer('liar', small);
+    liar.getHeaders = () => Promise.reject(new Error('upstream timeout'));
+    const slow = new FakePeer('slow', small, 'stall');
+    const good = new FakePeer('good', small);
+    const sync = new HeaderSync({ store, target: { number: 999n, hash: small[999]!.hash }, fromHash: small[0]!.hash, peers: () => [liar, slow, good], requestTimeoutMs: 100, chunkSize: 100 });
+    const result = await sync.run();
+    expect(liar.penalties.length).toBeGreaterThan(0);
+    expect(liar.penalties.every((p) => p.startsWith('invalid-message: upstream timeout'))).toBe(true);
+    expect(result.timeouts['liar']).toBeUndefined();
+    expect(slow.penalties.length).toBeGreaterThan(0);
+    expect(slow.penalties.every((p) => p.startsWith('timeout: '))).toBe(true);
+    expect(result.timeouts['slow']).toBe(slow.penalties.length);
     store.close();
   });
 });

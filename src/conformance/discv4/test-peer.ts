@@ -3,6 +3,7 @@
  * packets (valid or not) and reads the node's replies with bounded waits, as geth's
  * `devp2p discv4 test` framework does.
  */
+import { ignoreAbort, sleep } from '../../common/abortable.js';
 import { equalBytes } from '../../common/bytes.js';
 import { generatePrivateKey, publicKeyOf } from '../../crypto/secp256k1.js';
 import { parseIp } from '../../common/netutil.js';
@@ -33,17 +34,6 @@ export function expiresIn(seconds = 20): bigint {
 export function expired(): bigint {
   return BigInt(Math.floor(Date.now() / 1000) - 30);
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export class Discv4TestPeer {
   readonly privateKey = generatePrivateKey();
@@ -132,7 +122,7 @@ export class Discv4TestPeer {
 
   /** Every valid packet that arrives within `ms` (plus those already queued). */
   async collect(ms = this.waitMs): Promise<Received[]> {
-    await sleep(ms, this.signal);
+    await sleep(ms, { signal: this.signal }).catch(ignoreAbort);
     return this.queue.splice(0);
   }
 
@@ -163,7 +153,7 @@ export class Discv4TestPeer {
     if (!pong) throw new CheckFailure(`bond: no Pong to our Ping within ${this.waitMs} ms`);
     if (!pinged) throw new CheckFailure(`bond: the node did not Ping us back within ${this.waitMs} ms (no endpoint proof possible)`);
     // Give the node a moment to record our Pong before the query that needs it.
-    await sleep(Math.min(50, this.waitMs), this.signal);
+    await sleep(Math.min(50, this.waitMs), { signal: this.signal }).catch(ignoreAbort);
     return pong;
   }
 

@@ -5,7 +5,7 @@
 import { keccak256 } from '../../crypto/keccak.js';
 import { encodeBlockRangeUpdate, type BlockRangeUpdate } from '../../eth/messages/block-range-update.js';
 import { EthMessageCode, ETH_VERSIONS, MAX_MESSAGE_SIZE, type EthVersion } from '../../eth/protocol.js';
-import { encBytes, encList } from '../../eth/rlp-raw.js';
+import { encBytes, encList } from '../../common/rlp-encode.js';
 import type { Check } from '../check.js';
 import { EthConn } from './conn.js';
 import { expectDisconnect } from './expect.js';

@@ -7,13 +7,14 @@
  * Requests the node sends us are answered with empty lists, as a peer without blocks would, so
  * a node that drops unresponsive peers does not drop the tester mid-check.
  */
+import { CLIENT_NAME, CLIENT_VERSION } from '../../common/client-id.js';
 import { generatePrivateKey } from '../../crypto/secp256k1.js';
 import type { Enode } from '../../enode/enode-url.js';
 import { ethCapability, negotiatedEthVersion } from '../../eth/capabilities.js';
 import { decodeStatus, encodeStatus, type AnyStatus } from '../../eth/handshake.js';
 import { decodeRequestIdEnvelope, encRequestId } from '../../eth/messages/request-id.js';
 import { EthMessageCode, type EthVersion } from '../../eth/protocol.js';
-import { encList, encUint } from '../../eth/rlp-raw.js';
+import { encList, encUint } from '../../common/rlp-encode.js';
 import { dial } from '../../rlpx/connect.js';
 import { disconnectReasonName } from '../../rlpx/disconnect-reason.js';
 import type { CloseInfo, Session, SessionMessage } from '../../rlpx/session.js';
@@ -21,7 +22,7 @@ import { CheckFailure, type CheckContext } from '../check.js';
 import { readTimeout, type EthTarget } from './target.js';
 
 /** Client ID the tester announces in Hello. */
-export const TESTER_CLIENT_ID = 'devp2p-ts-conformance/v0.1.0';
+export const TESTER_CLIENT_ID = `${CLIENT_NAME}-conformance/${CLIENT_VERSION}`;
 
 /** An eth message as received: code relative to the eth offset, undecoded body. */
 export interface RawEthMessage {

@@ -4,8 +4,9 @@
  * {@link isValidBlockRange}.
  */
 import { checkLength, checkUint } from '../fields.js';
-import { encBytes, encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 
 /** `[earliest, latest, latestHash]`. */
 export interface BlockRangeUpdate {
@@ -27,7 +28,7 @@ export function encodeBlockRangeUpdate(u: BlockRangeUpdate): Uint8Array {
 
 /** Decodes a BlockRangeUpdate (shape only; see {@link isValidBlockRange}). */
 export function decodeBlockRangeUpdate(data: Uint8Array): BlockRangeUpdate {
-  const r = RlpReader.message(data, WHAT);
+  const r = RlpReader.message(data, WHAT, MAX_MESSAGE_SIZE);
   const u = { earliestBlock: r.uint64('earliestBlock'), latestBlock: r.uint64('latestBlock'), latestBlockHash: r.hash('latestBlockHash') };
   r.done();
   return u;

@@ -1,8 +1,9 @@
 /** GetBlockBodies (0x05) and BlockBodies (0x06). */
 import { encodeBodyItem, readBody, type BlockBody } from '../block.js';
 import { checkLength, readHashList, readRequestId } from '../fields.js';
-import { encBytes, encList } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 import { encRequestId } from './request-id.js';
 
 /** `[request-id, [hash, ...]]`. */
@@ -27,7 +28,7 @@ export function encodeGetBlockBodies(m: GetBlockBodies): Uint8Array {
 
 /** Decodes a GetBlockBodies. */
 export function decodeGetBlockBodies(data: Uint8Array): GetBlockBodies {
-  const r = RlpReader.message(data, WHAT_GET);
+  const r = RlpReader.message(data, WHAT_GET, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), hashes: readHashList(r, 'hashes') };
   r.done();
   return m;
@@ -40,7 +41,7 @@ export function encodeBlockBodies(m: BlockBodies): Uint8Array {
 
 /** Decodes a BlockBodies. */
 export function decodeBlockBodies(data: Uint8Array): BlockBodies {
-  const r = RlpReader.message(data, WHAT_BODIES);
+  const r = RlpReader.message(data, WHAT_BODIES, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), bodies: r.listItems('bodies', readBody) };
   r.done();
   return m;

@@ -3,8 +3,9 @@ import { DecodeError } from '../../common/errors.js';
 import { readHeaders } from '../block.js';
 import { checkLength, checkUint, readRequestId } from '../fields.js';
 import type { BlockHeader } from '../header.js';
-import { encBytes, encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 import { encRequestId } from './request-id.js';
 
 /** Where a header query starts: a block hash or a block number. */
@@ -42,7 +43,7 @@ export function encodeGetBlockHeaders(m: GetBlockHeaders): Uint8Array {
 
 /** Decodes a GetBlockHeaders. The origin is a hash if it is 32 bytes, a number if at most 8 (geth's rule). */
 export function decodeGetBlockHeaders(data: Uint8Array): GetBlockHeaders {
-  const r = RlpReader.message(data, WHAT_GET);
+  const r = RlpReader.message(data, WHAT_GET, MAX_MESSAGE_SIZE);
   const requestId = readRequestId(r);
   const q = r.list('query');
   let origin: BlockOrigin;
@@ -64,7 +65,7 @@ export function encodeBlockHeaders(m: BlockHeaders): Uint8Array {
 
 /** Decodes a BlockHeaders; each header keeps its bytes and hash. */
 export function decodeBlockHeaders(data: Uint8Array): BlockHeaders {
-  const r = RlpReader.message(data, WHAT_HDRS);
+  const r = RlpReader.message(data, WHAT_HDRS, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), headers: readHeaders(r, 'headers') };
   r.done();
   return m;

@@ -3,8 +3,9 @@
  * send it (geth disconnects), but it still decodes so a peer sending it can be identified.
  */
 import { checkLength, checkUint } from '../fields.js';
-import { encBytes, encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 
 /** One announced block. */
 export interface BlockAnnouncement {
@@ -21,7 +22,7 @@ export function encodeNewBlockHashes(items: readonly BlockAnnouncement[]): Uint8
 
 /** Decodes `[[hash, number], ...]`. */
 export function decodeNewBlockHashes(data: Uint8Array): BlockAnnouncement[] {
-  return RlpReader.message(data, WHAT).map((r, name) => {
+  return RlpReader.message(data, WHAT, MAX_MESSAGE_SIZE).map((r, name) => {
     const l = r.list(name);
     const a = { hash: l.hash('hash'), number: l.uint64('number') };
     l.done();

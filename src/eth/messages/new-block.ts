@@ -1,8 +1,9 @@
 /** NewBlock (0x07, eth/68 only): a full block propagated with its total difficulty. */
 import { encodeBlockItem, readBlock, type Block } from '../block.js';
 import { checkUint } from '../fields.js';
-import { encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 
 /** `[block, td]`. */
 export interface NewBlock {
@@ -19,7 +20,7 @@ export function encodeNewBlock(m: NewBlock): Uint8Array {
 
 /** Decodes a NewBlock. */
 export function decodeNewBlock(data: Uint8Array): NewBlock {
-  const r = RlpReader.message(data, WHAT);
+  const r = RlpReader.message(data, WHAT, MAX_MESSAGE_SIZE);
   const m = { block: readBlock(r, 'block'), td: r.uint('td', 32) };
   r.done();
   return m;

@@ -4,8 +4,9 @@
  */
 import { DecodeError } from '../../common/errors.js';
 import { checkLength, checkUint, readHashList, readRequestId } from '../fields.js';
-import { encBytes, encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 import { encodeTransactionItem, readTransactions, type Transaction } from '../transaction.js';
 import { encRequestId } from './request-id.js';
 
@@ -49,7 +50,7 @@ export function encodeNewPooledTransactionHashes(m: NewPooledTransactionHashes):
 
 /** Decodes a NewPooledTransactionHashes, rejecting lists of unequal length (as geth does). */
 export function decodeNewPooledTransactionHashes(data: Uint8Array): NewPooledTransactionHashes {
-  const r = RlpReader.message(data, WHAT_ANN);
+  const r = RlpReader.message(data, WHAT_ANN, MAX_MESSAGE_SIZE);
   const types = r.bytes('types');
   const n = types.length;
   // Each entry needs at least a 1-byte size and a 33-byte hash item: reject impossible counts
@@ -76,7 +77,7 @@ export function encodeGetPooledTransactions(m: GetPooledTransactions): Uint8Arra
 
 /** Decodes a GetPooledTransactions. */
 export function decodeGetPooledTransactions(data: Uint8Array): GetPooledTransactions {
-  const r = RlpReader.message(data, WHAT_GET);
+  const r = RlpReader.message(data, WHAT_GET, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), hashes: readHashList(r, 'hashes') };
   r.done();
   return m;
@@ -89,7 +90,7 @@ export function encodePooledTransactions(m: PooledTransactions): Uint8Array {
 
 /** Decodes a PooledTransactions. */
 export function decodePooledTransactions(data: Uint8Array): PooledTransactions {
-  const r = RlpReader.message(data, WHAT_TXS);
+  const r = RlpReader.message(data, WHAT_TXS, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), transactions: readTransactions(r, 'transactions') };
   r.done();
   return m;

@@ -8,8 +8,9 @@
  */
 import { checkLength, checkUint, readHashList, readRequestId } from '../fields.js';
 import { encodeReceipt68Item, encodeReceipt69Item, readReceipt68, readReceipt69, type Receipt68, type Receipt69 } from '../receipt.js';
-import { encBytes, encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 import { encRequestId } from './request-id.js';
 
 /** eth/68 and eth/69 GetReceipts: `[request-id, [blockhash, ...]]`. */
@@ -64,7 +65,7 @@ export function encodeGetReceipts(m: GetReceipts): Uint8Array {
 
 /** Decodes an eth/68 or eth/69 GetReceipts. */
 export function decodeGetReceipts(data: Uint8Array): GetReceipts {
-  const r = RlpReader.message(data, WHAT_GET);
+  const r = RlpReader.message(data, WHAT_GET, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), hashes: readHashList(r, 'hashes') };
   r.done();
   return m;
@@ -77,7 +78,7 @@ export function encodeGetReceipts70(m: GetReceipts70): Uint8Array {
 
 /** Decodes an eth/70 GetReceipts. */
 export function decodeGetReceipts70(data: Uint8Array): GetReceipts70 {
-  const r = RlpReader.message(data, WHAT_GET70);
+  const r = RlpReader.message(data, WHAT_GET70, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), firstBlockReceiptIndex: r.uint64('firstBlockReceiptIndex'), hashes: readHashList(r, 'hashes') };
   r.done();
   return m;
@@ -90,7 +91,7 @@ export function encodeReceipts68(m: Receipts68): Uint8Array {
 
 /** Decodes an eth/68 Receipts. */
 export function decodeReceipts68(data: Uint8Array): Receipts68 {
-  const r = RlpReader.message(data, WHAT_68);
+  const r = RlpReader.message(data, WHAT_68, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), receipts: perBlock(r, readReceipt68) };
   r.done();
   return m;
@@ -103,7 +104,7 @@ export function encodeReceipts69(m: Receipts69): Uint8Array {
 
 /** Decodes an eth/69 Receipts. */
 export function decodeReceipts69(data: Uint8Array): Receipts69 {
-  const r = RlpReader.message(data, WHAT_69);
+  const r = RlpReader.message(data, WHAT_69, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), receipts: perBlock(r, readReceipt69) };
   r.done();
   return m;
@@ -120,7 +121,7 @@ export function encodeReceipts70(m: Receipts70): Uint8Array {
 
 /** Decodes an eth/70 Receipts. */
 export function decodeReceipts70(data: Uint8Array): Receipts70 {
-  const r = RlpReader.message(data, WHAT_70);
+  const r = RlpReader.message(data, WHAT_70, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), lastBlockIncomplete: r.bool('lastBlockIncomplete'), receipts: perBlock(r, readReceipt69) };
   r.done();
   return m;

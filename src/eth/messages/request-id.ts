@@ -4,8 +4,9 @@
  * for messages this package has no typed codec for (e.g. eth/66 GetNodeData/NodeData).
  */
 import { checkUint } from '../fields.js';
-import { encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 
 /** A request or response split into its request ID and undecoded payload. */
 export interface RequestIdEnvelope {
@@ -16,7 +17,7 @@ export interface RequestIdEnvelope {
 
 /** Splits a `[request-id, payload]` message (size-checked, strict RLP). */
 export function decodeRequestIdEnvelope(data: Uint8Array, what = 'request'): RequestIdEnvelope {
-  const r = RlpReader.message(data, what);
+  const r = RlpReader.message(data, what, MAX_MESSAGE_SIZE);
   const env = { requestId: r.uint64('requestId'), payloadRaw: r.raw('payload').slice() };
   r.done();
   return env;

@@ -6,8 +6,8 @@
  * walk over the item list, a few nanoseconds per item.
  */
 import { DecodeError } from '../../common/errors.js';
-import { EthMessageCode, messageNameForCode, type EthVersion } from '../protocol.js';
-import { RlpReader } from '../rlp-reader.js';
+import { EthMessageCode, type EthVersion, MAX_MESSAGE_SIZE, messageNameForCode } from '../protocol.js';
+import { RlpReader } from '../../common/rlp-reader.js';
 import { topLevelValue } from './top-level.js';
 
 /** What a response says about itself before its items are read. */
@@ -37,7 +37,7 @@ export function peekResponse(version: EthVersion, code: number, data: Uint8Array
   const list = RESPONSE_LISTS[code];
   if (name === undefined || list === undefined) throw new RangeError(`eth/${version} message 0x${code.toString(16)} is not a response`);
   const what = code === EthMessageCode.Receipts ? `eth/${version} Receipts` : name;
-  const r = RlpReader.message(topLevelValue(data), what);
+  const r = RlpReader.message(topLevelValue(data), what, MAX_MESSAGE_SIZE);
   const requestId = r.uint64('requestId');
   if (version === 70 && code === EthMessageCode.Receipts) r.bool('lastBlockIncomplete');
   if (!r.nextIsList(list)) throw new DecodeError(what, list, 'expected a list');

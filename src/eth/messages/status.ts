@@ -6,8 +6,9 @@
  */
 import { checkLength, checkUint } from '../fields.js';
 import { encodeForkIdItem, readForkId, type ForkId } from '../forkid.js';
-import { encBytes, encList, encUint } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 
 /** eth/68 Status: `[version, networkid, td, blockhash, genesis, forkid]`. */
 export interface Status68 {
@@ -50,7 +51,7 @@ export function encodeStatus68(s: Status68): Uint8Array {
 
 /** Decodes an eth/68 Status. */
 export function decodeStatus68(data: Uint8Array): Status68 {
-  const r = RlpReader.message(data, WHAT68);
+  const r = RlpReader.message(data, WHAT68, MAX_MESSAGE_SIZE);
   const s: Status68 = {
     version: r.uint32('version'),
     networkId: r.uint64('networkId'),
@@ -78,7 +79,7 @@ export function encodeStatus69(s: Status69): Uint8Array {
 
 /** Decodes an eth/69 (or eth/70) Status. */
 export function decodeStatus69(data: Uint8Array): Status69 {
-  const r = RlpReader.message(data, WHAT69);
+  const r = RlpReader.message(data, WHAT69, MAX_MESSAGE_SIZE);
   const s: Status69 = {
     version: r.uint32('version'),
     networkId: r.uint64('networkId'),

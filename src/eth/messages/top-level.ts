@@ -5,7 +5,7 @@
  * them would drop peers geth keeps. Inside the value, decoding stays strict.
  */
 import { MAX_MESSAGE_SIZE } from '../protocol.js';
-import { RlpReader } from '../rlp-reader.js';
+import { RlpReader } from '../../common/rlp-reader.js';
 
 /**
  * `data` cut to its first RLP value when that is a list with bytes after it; otherwise `data`

@@ -1,6 +1,7 @@
 /** Transactions (0x02): full transactions pushed to a peer, without a request ID. */
-import { encList } from '../rlp-raw.js';
-import { RlpReader } from '../rlp-reader.js';
+import { encList } from '../../common/rlp-encode.js';
+import { RlpReader } from '../../common/rlp-reader.js';
+import { MAX_MESSAGE_SIZE } from '../protocol.js';
 import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, readTransaction, type Transaction } from '../transaction.js';
 import { topLevelValue } from './top-level.js';
 
@@ -13,7 +14,7 @@ export function encodeTransactions(txs: readonly Transaction[]): Uint8Array {
 
 /** Decodes `[tx, ...]`: at most {@link MAX_TRANSACTIONS_PER_MESSAGE}, counted before any is read. */
 export function decodeTransactions(data: Uint8Array): Transaction[] {
-  return RlpReader.message(data, WHAT).items(readTransaction, MAX_TRANSACTIONS_PER_MESSAGE);
+  return RlpReader.message(data, WHAT, MAX_MESSAGE_SIZE).items(readTransaction, MAX_TRANSACTIONS_PER_MESSAGE);
 }
 
 /**
@@ -23,7 +24,7 @@ export function decodeTransactions(data: Uint8Array): Transaction[] {
  */
 export function countTransactions(data: Uint8Array): number | undefined {
   try {
-    return RlpReader.message(topLevelValue(data), WHAT).count();
+    return RlpReader.message(topLevelValue(data), WHAT, MAX_MESSAGE_SIZE).count();
   } catch {
     return undefined;
   }

@@ -1,22 +1,27 @@
 /**
- * A strict, schema-driven RLP reader for eth messages (in the manner of geth's `rlp.Stream`).
+ * The strict, schema-driven RLP reader every decoder uses (in the manner of geth's
+ * `rlp.Stream`): eth messages, discv4 packets, ENRs, the RLPx handshake and Hello, and the
+ * generic tree decoder of rlp.ts.
  *
  * Decoders read a message field by field from a cursor instead of first decoding it into a
  * generic tree. That keeps decoding linear in the message size and allocation-free except for
  * the values actually returned, and makes a malformed message fail at its first wrong element.
- * It matters for untrusted input: the generic tree decoder spends seconds and gigabytes on a
- * 10 MiB message of one-byte items, and time quadratic in the depth on nested lists.
+ * It matters for untrusted input: a tree decoder spends seconds and gigabytes on a 10 MiB
+ * message of one-byte items, and time quadratic in the depth on nested lists. Every failure is
+ * a {@link DecodeError} naming the structure and the path of the element (`headers[3].bloom`).
  *
  * Encoding rules enforced (as geth does): single bytes below 0x80 are not wrapped, lengths
  * below 56 use the short form, long-form lengths have no leading zeros, every item fits in its
  * parent, and integers have no leading zero bytes.
+ *
+ * The file is one class, a little over 400 lines, kept whole: every method reads the state the
+ * header parser leaves, and it is the hottest code of every decoder.
  */
-import { DecodeError } from '../common/errors.js';
-import { MAX_MESSAGE_SIZE } from './protocol.js';
+import { DecodeError } from './errors.js';
 
 /**
- * Deepest list nesting accepted inside an item read with {@link RlpReader.raw}. Nothing in
- * the eth protocol nests that deep; the bound keeps the walk's memory small.
+ * Deepest list nesting accepted by default inside an item read with {@link RlpReader.raw}.
+ * Nothing in the eth protocol nests that deep; the bound keeps the walk's memory small.
  */
 export const MAX_RAW_DEPTH = 64;
 
@@ -39,6 +44,8 @@ export class RlpReader {
   // string only when an error (or a caller) asks: most lists never need it.
   private parent: RlpReader | undefined = undefined;
   private nameInParent: string | number = '';
+  // A root list made by `root` names its elements from the top (`signature`, not `body.signature`).
+  private namesFromTop = false;
 
   private constructor(
     private readonly data: Uint8Array,
@@ -62,12 +69,34 @@ export class RlpReader {
 
   /**
    * A reader over the elements of the list that makes up all of `data`: checks the message
-   * size limit first, then that `data` is exactly one list with no trailing bytes.
+   * size limit (the protocol's, e.g. eth's 10 MiB) first, then that `data` is exactly one list
+   * with no trailing bytes.
    */
-  static message(data: Uint8Array, what: string, maxSize = MAX_MESSAGE_SIZE): RlpReader {
+  static message(data: Uint8Array, what: string, maxSize: number): RlpReader {
     if (data.length > maxSize) throw new DecodeError(what, 'size', `message of ${data.length} bytes exceeds ${maxSize}`);
     if (data.length === 0) throw new DecodeError(what, 'rlp', 'empty input');
     return RlpReader.over(data, what).list('message', true);
+  }
+
+  /**
+   * A reader over the elements of the list at the start of `data`, for small structures read
+   * whole (a discv4 body, a Hello, a handshake body, an ENR). Everything nested in the list is
+   * checked to be well-formed first, also the elements a decoder skips (EIP-8 extras); the walk
+   * is iterative and bounded by the input's size, so it sets no depth limit. Errors about the
+   * list itself name it `name`; its elements are named from the top (`signature`, not
+   * `body.signature`). Bytes after the list are refused unless `trailing` (EIP-8 padding).
+   */
+  static root(data: Uint8Array, what: string, opts: { name?: string; trailing?: boolean } = {}): RlpReader {
+    const name = opts.name ?? 'message';
+    const top = RlpReader.over(data, what);
+    top.header(name);
+    if (!top.isList) top.fail(name, 'expected a list');
+    if (!opts.trailing && top.itemEnd !== top.end) top.fail(name, 'trailing bytes after the item');
+    top.walk(name, Infinity);
+    top.pos = 0;
+    const r = top.list(name);
+    r.namesFromTop = true;
+    return r;
   }
 
   /** A reader positioned before the single item that must make up all of `data`. */
@@ -79,7 +108,7 @@ export class RlpReader {
   pathOf(name: string | number): string {
     if (typeof name === 'number') name = `[${name}]`;
     if (name === '') return this.path === '' ? 'message' : this.path;
-    if (this.path === '' || this.path === 'message') return name;
+    if (this.path === '' || this.path === 'message' || this.namesFromTop) return name;
     return name.startsWith('[') ? `${this.path}${name}` : `${this.path}.${name}`;
   }
 
@@ -139,6 +168,15 @@ export class RlpReader {
     return this.isList;
   }
 
+  /**
+   * Asserts at least `n` elements remain, counted as {@link count} does: a structure that
+   * ignores extra elements (EIP-8) still needs its known ones.
+   */
+  atLeast(n: number): void {
+    const got = this.count();
+    if (got < n) this.fail('', `expected at least ${n} elements, got ${got}`);
+  }
+
   /** Asserts no elements remain (messages and structures have a fixed arity). */
   done(): void {
     if (this.pos < this.end) this.fail('', 'unexpected extra elements');
@@ -170,7 +208,7 @@ export class RlpReader {
   }
 
   /** The next element as a byte string (a copy), optionally of exactly `length` bytes. */
-  bytes(name: string, length?: number): Uint8Array {
+  bytes(name: string | number, length?: number): Uint8Array {
     this.stringHeader(name, length);
     // One copy straight out of the message (no intermediate view): headers read a dozen of these.
     return this.data.slice(this.payload, this.itemEnd);
@@ -188,7 +226,7 @@ export class RlpReader {
   }
 
   /** Parses the next element's header, which must be a byte string (of exactly `length` bytes if given), and moves past it. */
-  private stringHeader(name: string, length?: number): void {
+  private stringHeader(name: string | number, length?: number): void {
     this.header(name);
     if (this.isList) this.fail(name, 'expected a byte string');
     if (length !== undefined && this.itemEnd - this.payload !== length) {
@@ -198,7 +236,7 @@ export class RlpReader {
   }
 
   /** The next element as a byte string, as a view into the message (no copy). */
-  bytesView(name: string, length?: number): Uint8Array {
+  bytesView(name: string | number, length?: number): Uint8Array {
     this.stringHeader(name, length);
     return this.data.subarray(this.payload, this.itemEnd);
   }
@@ -209,7 +247,7 @@ export class RlpReader {
   }
 
   /** A canonical unsigned integer of at most `maxBytes` bytes. */
-  uint(name: string, maxBytes: number): bigint {
+  uint(name: string | number, maxBytes: number): bigint {
     this.stringHeader(name);
     // Read in place: no view is allocated for the (many) integers of headers and receipts.
     const d = this.data;
@@ -255,33 +293,37 @@ export class RlpReader {
 
   /**
    * The complete encoding of the next element (a view), after checking that everything
-   * nested in it is well-formed RLP. Used for items kept verbatim (unknown header fields,
-   * legacy transactions). The check walks the item iteratively, so nesting depth cannot
-   * exhaust the stack.
+   * nested in it is well-formed RLP and nests at most `maxDepth` lists deep. Used for items
+   * kept verbatim (unknown header fields, legacy transactions, EIP-8 extras, ENR values). The
+   * check walks the item iteratively, so nesting depth cannot exhaust the stack.
    */
-  raw(name: string): Uint8Array {
+  raw(name: string | number, maxDepth = MAX_RAW_DEPTH): Uint8Array {
     this.header(name);
     const start = this.itemStart;
     const end = this.itemEnd;
-    if (this.isList) {
-      // Walk the nested lists with an explicit stack of reader positions.
-      const stack: RlpReader[] = [new RlpReader(this.data, this.payload, end, this.what, this.pathOf(name))];
-      while (stack.length > 0) {
-        const r = stack[stack.length - 1]!;
-        if (!r.hasMore()) {
-          stack.pop();
-          continue;
-        }
-        r.header('');
-        r.pos = r.itemEnd;
-        if (r.isList) {
-          if (stack.length >= MAX_RAW_DEPTH) this.fail(name, `lists nested deeper than ${MAX_RAW_DEPTH}`);
-          stack.push(new RlpReader(r.data, r.payload, r.itemEnd, r.what, r.path));
-        }
-      }
-    }
+    this.walk(name, maxDepth);
     this.pos = end;
     return this.data.subarray(start, end);
+  }
+
+  /** Checks everything nested in the item whose header was just parsed (see {@link raw}). */
+  private walk(name: string | number, maxDepth: number): void {
+    if (!this.isList) return;
+    // Walk the nested lists with an explicit stack of reader positions.
+    const stack: RlpReader[] = [new RlpReader(this.data, this.payload, this.itemEnd, this.what, this.pathOf(name))];
+    while (stack.length > 0) {
+      const r = stack[stack.length - 1]!;
+      if (!r.hasMore()) {
+        stack.pop();
+        continue;
+      }
+      r.header('');
+      r.pos = r.itemEnd;
+      if (r.isList) {
+        if (stack.length >= maxDepth) this.fail(name, `lists nested deeper than ${maxDepth}`);
+        stack.push(new RlpReader(r.data, r.payload, r.itemEnd, r.what, r.path));
+      }
+    }
   }
 
   /**
