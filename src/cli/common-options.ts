@@ -159,7 +159,7 @@ export function echoInput(text: string): string {
 
 /**
  * An ENR given on the command line. Its errors name the input and the cause in words: the
- * decoder's "rlp: invalid RLP (safeSlice)..." becomes "not valid RLP (truncated or malformed)".
+ * reader's "ENR: list: truncated RLP length" becomes "the record is not valid RLP (truncated RLP length)".
  */
 export function parseEnrArg(text: string, flag?: string): Enr {
   try {
@@ -172,7 +172,8 @@ export function parseEnrArg(text: string, flag?: string): Enr {
 /** Why an ENR did not decode, without the decoder's internals. */
 function enrErrorCause(err: unknown): string {
   if (!(err instanceof DecodeError)) return (err as Error).message;
-  if (err.field === 'rlp') return 'the record is not valid RLP (truncated or malformed)';
+  // The record's outer list did not decode: say so in words, with the reader's detail.
+  if (err.field === 'list') return `the record is not valid RLP (${err.detail})`;
   const prefix = `${err.what}: `;
   return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
 }

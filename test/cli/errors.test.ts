@@ -26,10 +26,10 @@ const DURATION_HINT = '(use e.g. 500ms, 10s, 2m, 1h; a bare number is millisecon
 
 describe('the error cases of issue 13', () => {
   it('enrdump enr:-xyz names the input and says the record is not valid RLP (was "rlp: invalid RLP (safeSlice)...", exit 1)', async () => {
-    const msg = 'invalid ENR "enr:-xyz": the record is not valid RLP (truncated or malformed)';
+    const msg = 'invalid ENR "enr:-xyz": the record is not valid RLP (truncated RLP length)';
     expectErrorLine(await cli(['enrdump', 'enr:-xyz']), 2, `error: ${msg}`);
     expectJsonError(await cli(['enrdump', 'enr:-xyz', '--json']), 2, { code: 'usage', message: msg });
-    expectErrorLine(await cli(['enrdump', 'enr:wAA']), 2, 'error: invalid ENR "enr:wAA": the record is not valid RLP (truncated or malformed)');
+    expectErrorLine(await cli(['enrdump', 'enr:wAA']), 2, 'error: invalid ENR "enr:wAA": the record is not valid RLP (trailing bytes after the item)');
   });
 
   it('sync-headers against a closed port reports the dial error at once (was: its 30 s wait, then "no eth peer with a matching Status")', async () => {
