@@ -63,6 +63,8 @@ export interface HeaderStoreStats {
   runs: number;
   indexLevels: number;
   indexBuffered: number;
+  /** Decoded headers in the cache (at most {@link HEADER_CACHE_SIZE}). */
+  cachedHeaders: number;
 }
 
 /** Numbers `lo .. hi` of the view, held by `run`. */
@@ -154,7 +156,7 @@ export class HeaderStore {
   }
 
   stats(): HeaderStoreStats {
-    return { headers: this.table.count, tableBytes: this.table.diskBytes, runs: this.runs.all.length, indexLevels: this.index.levelFiles, indexBuffered: this.index.buffered };
+    return { headers: this.table.count, tableBytes: this.table.diskBytes, runs: this.runs.all.length, indexLevels: this.index.levelFiles, indexBuffered: this.index.buffered, cachedHeaders: this.cache.size };
   }
 
   private checkOpen(): void {

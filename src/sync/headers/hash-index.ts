@@ -33,6 +33,7 @@ const BUFFER_CAPACITY = 2 * HASH_INDEX_BUFFER;
 const ENTRY = 8;
 const MANIFEST = 'hash-index.json';
 const FILE_PREFIX = 'hash-';
+const LEVEL_FILE = /^hash-\d+\.(idx|fence)$/;
 const FORMAT = 1;
 
 /** A merge step: the async driver yields to the event loop, or fsyncs `fd` off the loop. */
@@ -190,7 +191,7 @@ export class HashIndex {
     }
     const listed = new Set(manifest.levels.flatMap((l) => (l === null ? [] : [l.file, fenceName(l.file)])));
     // Files of a merge that did not finish.
-    for (const f of readdirSync(dir)) if (f.startsWith(FILE_PREFIX) && !listed.has(f)) unlinkSync(join(dir, f));
+    for (const f of readdirSync(dir)) if (LEVEL_FILE.test(f) && !listed.has(f)) unlinkSync(join(dir, f));
     return new HashIndex(dir, manifest, tableCount, readHashes);
   }
 
