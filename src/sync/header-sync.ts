@@ -310,12 +310,37 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
       this.failures.set(p.id, 0);
       chunk.headers = headers;
       chunk.servedBy = p.id;
-      this.fetched.set(chunk.hi, chunk);
+      if (this.trimToLowest(chunk)) this.fetched.set(chunk.hi, chunk);
     } catch (err) {
       if (this.signal.aborted) return;
       this.noteFailure(p, err);
       this.queue.unshift(chunk);
     }
+  }
+
+  /**
+   * Cuts `chunk` to what lies below the store's lowest header; false if nothing does. The view
+   * jumps down when a batch links to headers an earlier sync stored.
+   */
+  private trimToLowest(chunk: Chunk): boolean {
+    const low = this.opts.store.lowest!;
+    if (chunk.hi < low) return true;
+    if (chunk.lo >= low) return false;
+    chunk.headers = chunk.headers?.slice(0, Number(low - chunk.lo));
+    chunk.hi = low - 1n;
+    return true;
+  }
+
+  /** After the view jumped below chunks in hand: drops or trims them, and fetches on from below the view. */
+  private skipStored(): void {
+    const low = this.opts.store.lowest!;
+    if (this.nextHi >= low) this.nextHi = low - 1n;
+    for (const c of [...this.fetched.values()]) {
+      if (c.hi < low) continue;
+      this.fetched.delete(c.hi);
+      if (this.trimToLowest(c)) this.fetched.set(c.hi, c);
+    }
+    for (let i = this.queue.length - 1; i >= 0; i--) if (!this.trimToLowest(this.queue[i]!)) this.queue.splice(i, 1);
   }
 
   private reject(p: SyncPeer, chunk: Chunk, detail: string): void {
@@ -358,10 +383,13 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     if (batch.length === 0) return;
     // Chunks were collected top-down; the store takes one ascending run.
     const headers = batch.reverse().flatMap((c) => c.headers!);
+    const before = store.size;
     this.writing = store.appendAsync(headers).then(
       () => {
-        this.result.headers += BigInt(headers.length);
+        // What the store added: headers an earlier sync stored are not written again.
+        this.result.headers += BigInt(store.size - before);
         this.lastProgressAt = Date.now();
+        this.skipStored();
       },
       (err: unknown) => {
         this.storeError = err instanceof Error ? err : new Error(String(err));

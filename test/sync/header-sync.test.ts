@@ -153,6 +153,25 @@ describe('header sync', () => {
     store.close();
   });
 
+  it('resumed to a newer head, joins the headers an earlier sync stored and fetches only below them', async () => {
+    const store = HeaderStore.open(tmp());
+    // An earlier sync to 15,000 stopped at 8,050 (not on a chunk boundary of this sync).
+    store.setTarget({ number: 15_000n, hash: chain[15_000]!.hash });
+    store.append([chain[15_000]!]);
+    for (let hi = 14_999; hi >= 8_050; hi -= 1000) store.append(chain.slice(Math.max(8_050, hi - 999), hi + 1));
+    expect(store.size).toBe(6_951);
+    const peers = [new FakePeer('a', chain), new FakePeer('b', chain)];
+    const sync = new HeaderSync({ store, target, fromHash: chain[0]!.hash, peers: () => peers, chunkSize: 100, stallTimeoutMs: 5_000 });
+    await sync.run();
+    expect(store.lowest).toBe(0n);
+    for (let n = 0; n <= 20_000; n += 123) expect(equalBytes(store.get(BigInt(n))!.hash, chain[n]!.hash)).toBe(true);
+    // Nothing stored twice, and the stored range was not fetched again (beyond the chunks in flight when the view jumped).
+    expect(store.size).toBe(20_001);
+    const served = peers.reduce((n, p) => n + p.served, 0);
+    expect(served * 100).toBeLessThan(13_050 + 64 * 100 + 1000);
+    store.close();
+  });
+
   it('gives up with SyncError when every peer fails', async () => {
     const store = HeaderStore.open(tmp());
     const small = chain.slice(0, 500);
