@@ -12,7 +12,7 @@ import { serveMetrics, serverMetrics } from '../server/metrics.js';
 import { HeaderStore } from '../sync/header-store.js';
 import { P2PNode } from '../sync/p2p-node.js';
 import { StoreChain } from '../sync/store-chain.js';
-import { NETWORK_OPTIONS, parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
+import { NETWORK_OPTIONS, parseAddr, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
 import { parseIntOption, UsageError } from './output.js';
 
 export const NODE_USAGE = `usage:
@@ -44,7 +44,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
     },
     strict: true,
   });
-  const network = await resolveNetwork(values);
+  const { network, genesis } = await resolveNetworkAndGenesis(values);
   const addr = parseAddr('addr', values.addr!);
   let advertisedIp: string | undefined;
   if (values.nat !== 'none') {
@@ -59,7 +59,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const store = HeaderStore.open(values.datadir ?? `devp2p-ts-data/${network.name}`);
   const node = await P2PNode.start({
     network,
-    chain: new StoreChain(network, store),
+    chain: new StoreChain(network, store, genesis),
     privateKey: await resolveNodeKey(values.nodekey),
     addr,
     ...(advertisedIp ? { advertisedIp } : {}),

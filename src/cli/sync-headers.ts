@@ -4,7 +4,7 @@ import { hexToBytes } from '../common/bytes.js';
 import { createLogger } from '../common/log.js';
 import type { SyncProgress } from '../sync/header-sync.js';
 import { runSyncNode } from '../sync/sync-node.js';
-import { NETWORK_OPTIONS, parseEnodeList, resolveNetwork, resolveNodeKey } from './common-options.js';
+import { NETWORK_OPTIONS, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey } from './common-options.js';
 import { parseIntOption, printJson, UsageError } from './output.js';
 
 export const SYNC_USAGE = `usage:
@@ -39,7 +39,7 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
     },
     strict: true,
   });
-  const network = await resolveNetwork(values);
+  const { network, genesis } = await resolveNetworkAndGenesis(values);
   const peers = parseEnodeList('peer', values.peer);
   const bootnodes = parseEnodeList('bootnodes', values.bootnodes);
   if (peers.length === 0 && bootnodes.length === 0) throw new UsageError('give --peer ENODE (or --bootnodes)');
@@ -64,6 +64,7 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
   try {
     const summary = await runSyncNode({
       network,
+      ...(genesis ? { genesis } : {}),
       datadir: values.datadir ?? `devp2p-ts-data/${network.name}`,
       privateKey: await resolveNodeKey(values.nodekey),
       peers,

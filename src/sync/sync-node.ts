@@ -7,6 +7,7 @@
 import { bytesToHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { Enode } from '../enode/enode-url.js';
+import type { Block } from '../eth/block.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import type { EthPeer } from '../eth/peer.js';
 import type { DialCandidate } from '../server/dial-scheduler.js';
@@ -23,6 +24,8 @@ import { StoreChain } from './store-chain.js';
 
 export interface SyncNodeOptions {
   network: EthNetwork;
+  /** The network's genesis block, served to peers (built-in networks know theirs). */
+  genesis?: Block;
   datadir: string;
   privateKey: Uint8Array;
   peers?: readonly Enode[];
@@ -86,7 +89,14 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     discovery = discoveryCandidates(discv4, stopDiscovery.signal);
   }
   const store = HeaderStore.open(opts.datadir);
-  const eth = new EthService({ network: opts.network, chain: new StoreChain(opts.network, store) });
+  let chain: StoreChain;
+  try {
+    chain = new StoreChain(opts.network, store, opts.genesis);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const eth = new EthService({ network: opts.network, chain });
   const server = new Server({
     privateKey: opts.privateKey,
     protocols: eth.protocols(),
