@@ -6,9 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { bytesToHex } from '../common/bytes.js';
-import { writeChainFile } from '../eth/chain-file.js';
-import { devnetGenesisJson, generateDevnetChain } from '../eth/devnet-chain.js';
-import { writeReceiptsFile } from '../eth/receipts-file.js';
+import { devnetGenesisJson, writeDevnetChainFiles } from '../eth/devnet-chain.js';
 import { DEVNET_SEED } from './common-options.js';
 import { parseIntOption, printJson, UsageError } from './output.js';
 
@@ -17,8 +15,8 @@ export const DEVNET_CHAIN_USAGE = `usage:
       write the deterministic devnet chain (blocks 0..N) as a geth chain file (+ receipts file,
       + its geth genesis.json)`;
 
-/** Most blocks generated (the chain is built in memory first). */
-export const MAX_DEVNET_CHAIN_BLOCKS = 1_000_000;
+/** Most blocks generated (they are streamed to the files, so this bounds the time, not memory: a mainnet-length chain). */
+export const MAX_DEVNET_CHAIN_BLOCKS = 30_000_000;
 
 export async function devnetChainCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -36,19 +34,18 @@ export async function devnetChainCommand(args: string[]): Promise<void> {
   if (values.out === undefined) throw new UsageError('--out FILE is required');
   const blocks = parseIntOption('blocks', values.blocks, 0);
   if (blocks > MAX_DEVNET_CHAIN_BLOCKS) throw new UsageError(`--blocks is at most ${MAX_DEVNET_CHAIN_BLOCKS}`);
-  const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
-  const written = await writeChainFile(values.out, devnet.blocks.map((b) => ({ header: b.header, ...b.body })));
-  const receipts = values['receipts-out'] === undefined ? undefined : await writeReceiptsFile(values['receipts-out'], devnet.blocks.map((b) => ({ blockHash: b.header.hash, receipts: b.receipts })));
+  const written = await writeDevnetChainFiles({ length: blocks, seed: DEVNET_SEED, out: values.out, ...(values['receipts-out'] === undefined ? {} : { receiptsOut: values['receipts-out'] }) });
+  const receipts = written.receipts;
   if (values['genesis-out'] !== undefined) await writeFile(values['genesis-out'], JSON.stringify(devnetGenesisJson({ seed: DEVNET_SEED }), null, 2) + '\n');
-  const head = devnet.chain.head();
+  const head = written.head;
   const summary = {
     out: values.out,
     blocks: written.blocks,
     bytes: written.bytes,
     head: head.number,
     headHash: `0x${bytesToHex(head.hash)}`,
-    genesisHash: `0x${bytesToHex(devnet.network.genesisHash)}`,
-    networkId: devnet.network.networkId,
+    genesisHash: `0x${bytesToHex(written.network.genesisHash)}`,
+    networkId: written.network.networkId,
     ...(receipts === undefined ? {} : { receiptsOut: values['receipts-out'], receiptsBytes: receipts.bytes }),
     ...(values['genesis-out'] === undefined ? {} : { genesisOut: values['genesis-out'] }),
   };
