@@ -11,6 +11,7 @@ import { discv4Bench } from './discv4.js';
 import { serverHeapPerPeer } from './server.js';
 import { headerCodecBench, headersServedBench } from './eth.js';
 import { syncBench } from './sync.js';
+import { storeFigures } from './store-figures.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -99,6 +100,10 @@ Object.assign(result, {
   sync_cpu_ms_per_1k_headers: r1(synced.cpuMsPer1kHeaders),
 });
 Object.assign(result, disc);
+
+const store = await storeFigures({ quick, log: (s) => process.stderr.write(`${s}\n`) });
+for (const [name, value, unit] of store.rows) row(name, value, undefined, unit);
+Object.assign(result, store.keys);
 
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so
 // load on this shared machine during one of the two readings does not lower the bound.

@@ -41,6 +41,7 @@ export type IndexStep = { fsync?: number } | undefined;
 
 interface Level {
   file: string;
+  path: string;
   count: number;
   fd: number;
   fences?: Uint32Array;
@@ -160,7 +161,7 @@ export class HashIndex {
   ) {
     this.nextFile = manifest.nextFile;
     for (const l of manifest.levels) {
-      this.levels.push(l === null ? undefined : { file: l.file, count: l.count, fd: openReadWrite(join(dir, l.file)) });
+      this.levels.push(l === null ? undefined : { file: l.file, path: join(dir, l.file), count: l.count, fd: openReadWrite(join(dir, l.file)) });
     }
     this.buffer = new PendingHashes(Math.min(manifest.covered, tableCount), BUFFER_CAPACITY);
     // Positions written after the last merge (normally less than a buffer and one table write;
@@ -271,8 +272,7 @@ export class HashIndex {
     while (firstPage > 0 && fences[firstPage]! === prefix) firstPage--;
     const from = firstPage * HASH_INDEX_PAGE;
     const n = Math.min(level.count, (lastPage + 1) * HASH_INDEX_PAGE) - from;
-    const path = join(this.dir, level.file);
-    const bytes = readAt(level.fd, n * ENTRY, from * ENTRY, path);
+    const bytes = readAt(level.fd, n * ENTRY, from * ENTRY, level.path);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -299,7 +299,7 @@ export class HashIndex {
     const cursors = [
       new Cursor(buf.count, (from, n) => new DataView(littleEndian(sorted.subarray(from * 2, (from + n) * 2)))),
       ...inputs.map((l) => new Cursor(l.count, (from, n) => {
-        const b = readAt(l.fd, n * ENTRY, from * ENTRY, join(this.dir, l.file));
+        const b = readAt(l.fd, n * ENTRY, from * ENTRY, l.path);
         return new DataView(b.buffer, b.byteOffset, b.byteLength);
       })),
     ];
@@ -352,7 +352,7 @@ export class HashIndex {
     }
     const levels = this.levels.slice();
     for (let i = 0; i < k; i++) levels[i] = undefined;
-    levels[k] = { file, count: written, fd };
+    levels[k] = { file, path: join(this.dir, file), count: written, fd };
     const manifest: Manifest = {
       format: FORMAT,
       covered: this.buffer.base,

@@ -67,13 +67,19 @@ export class HeaderTable {
   private items = 0;
   private dataEnd = 0;
   private closed = false;
+  private readonly dataPath: string;
+  private readonly indexPath: string;
+  private readonly hashesPath: string;
   /** Bytes cut from the three files at open (a torn or unsynced tail). */
   readonly truncatedBytes: number;
 
   private constructor(private readonly dir: string) {
-    this.dataFd = openReadWrite(join(dir, TABLE_DATA_FILE));
-    this.indexFd = openReadWrite(join(dir, TABLE_INDEX_FILE));
-    this.hashesFd = openReadWrite(join(dir, TABLE_HASHES_FILE));
+    this.dataPath = join(dir, TABLE_DATA_FILE);
+    this.indexPath = join(dir, TABLE_INDEX_FILE);
+    this.hashesPath = join(dir, TABLE_HASHES_FILE);
+    this.dataFd = openReadWrite(this.dataPath);
+    this.indexFd = openReadWrite(this.indexPath);
+    this.hashesFd = openReadWrite(this.hashesPath);
     try {
       this.truncatedBytes = this.repair();
     } catch (err) {
@@ -102,10 +108,6 @@ export class HeaderTable {
     return this.dataEnd + this.items * (ENTRY + HASH);
   }
 
-  private path(file: string): string {
-    return join(this.dir, file);
-  }
-
   /** Finds the longest consistent prefix of the files and cuts the rest; returns the bytes cut. */
   private repair(): number {
     const indexSize = fstatSync(this.indexFd).size;
@@ -116,7 +118,7 @@ export class HeaderTable {
     const window = Math.min(count, TABLE_WRITE_MAX_ITEMS + 1);
     const first = count - window;
     if (window > 0) {
-      const entries = readAt(this.indexFd, window * ENTRY, first * ENTRY, this.path(TABLE_INDEX_FILE));
+      const entries = readAt(this.indexFd, window * ENTRY, first * ENTRY, this.indexPath);
       let prev = first === 0 ? 0 : -1;
       for (let i = 0; i < window; i++) {
         const end = getEnd(entries, i);
@@ -131,7 +133,7 @@ export class HeaderTable {
     const verify = Math.min(count, TABLE_VERIFY_ITEMS);
     for (let p = count - verify; p < count; p++) {
       const raw = this.readUnchecked(p, dataSize);
-      if (raw === undefined || !equalBytes(keccak256(raw), readAt(this.hashesFd, HASH, p * HASH, this.path(TABLE_HASHES_FILE)))) {
+      if (raw === undefined || !equalBytes(keccak256(raw), readAt(this.hashesFd, HASH, p * HASH, this.hashesPath))) {
         count = p;
         break;
       }
@@ -151,16 +153,16 @@ export class HeaderTable {
   }
 
   private endOf(p: number): number {
-    return getEnd(readAt(this.indexFd, ENTRY, p * ENTRY, this.path(TABLE_INDEX_FILE)), 0);
+    return getEnd(readAt(this.indexFd, ENTRY, p * ENTRY, this.indexPath), 0);
   }
 
   /** Item bytes by the index as it is, or undefined if the entries make no sense. */
   private readUnchecked(p: number, dataSize: number): Uint8Array | undefined {
-    const entries = p === 0 ? readAt(this.indexFd, ENTRY, 0, this.path(TABLE_INDEX_FILE)) : readAt(this.indexFd, 2 * ENTRY, (p - 1) * ENTRY, this.path(TABLE_INDEX_FILE));
+    const entries = p === 0 ? readAt(this.indexFd, ENTRY, 0, this.indexPath) : readAt(this.indexFd, 2 * ENTRY, (p - 1) * ENTRY, this.indexPath);
     const start = p === 0 ? 0 : getEnd(entries, 0);
     const end = getEnd(entries, p === 0 ? 0 : 1);
     if (end <= start || end > dataSize) return undefined;
-    return readAt(this.dataFd, end - start, start, this.path(TABLE_DATA_FILE));
+    return readAt(this.dataFd, end - start, start, this.dataPath);
   }
 
   private checkOpen(): void {
@@ -182,15 +184,15 @@ export class HeaderTable {
     this.checkRange(p, n);
     if (n === 0) return [];
     const from = p === 0 ? 0 : p - 1;
-    const entries = readAt(this.indexFd, (p + n - from) * ENTRY, from * ENTRY, this.path(TABLE_INDEX_FILE));
+    const entries = readAt(this.indexFd, (p + n - from) * ENTRY, from * ENTRY, this.indexPath);
     const start = p === 0 ? 0 : getEnd(entries, 0);
     const ends: number[] = [];
     for (let i = p === 0 ? 0 : 1; i < p + n - from; i++) ends.push(getEnd(entries, i));
-    const data = readAt(this.dataFd, ends[n - 1]! - start, start, this.path(TABLE_DATA_FILE));
+    const data = readAt(this.dataFd, ends[n - 1]! - start, start, this.dataPath);
     const out: Uint8Array[] = [];
     let prev = start;
     for (const end of ends) {
-      if (end <= prev) throw new HeaderStoreError(`${this.path(TABLE_INDEX_FILE)}: entries do not increase at item ${p + out.length}`, 'corrupt', this.path(TABLE_INDEX_FILE));
+      if (end <= prev) throw new HeaderStoreError(`${this.indexPath}: entries do not increase at item ${p + out.length}`, 'corrupt', this.indexPath);
       // Each item gets its own copy, so a kept header does not pin the whole read.
       out.push(data.slice(prev - start, end - start));
       prev = end;
@@ -201,13 +203,13 @@ export class HeaderTable {
   /** The recorded hash of item `p`. */
   hashAt(p: number): Uint8Array {
     this.checkRange(p, 1);
-    return readAt(this.hashesFd, HASH, p * HASH, this.path(TABLE_HASHES_FILE));
+    return readAt(this.hashesFd, HASH, p * HASH, this.hashesPath);
   }
 
   /** The recorded hashes of items `p .. p + n - 1`, back to back. */
   hashesAt(p: number, n: number): Uint8Array {
     this.checkRange(p, n);
-    return n === 0 ? new Uint8Array(0) : readAt(this.hashesFd, n * HASH, p * HASH, this.path(TABLE_HASHES_FILE));
+    return n === 0 ? new Uint8Array(0) : readAt(this.hashesFd, n * HASH, p * HASH, this.hashesPath);
   }
 
   private prepare(items: readonly TableItem[], from: number, to: number, dataEnd: number): PreparedWrite {
@@ -266,8 +268,6 @@ export class HeaderTable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const fd of [this.dataFd, this.indexFd, this.hashesFd]) {
-      if (fd !== undefined) closeSync(fd);
-    }
+    for (const fd of [this.dataFd, this.indexFd, this.hashesFd]) closeSync(fd);
   }
 }
