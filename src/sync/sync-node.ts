@@ -4,7 +4,7 @@
  * keeps those whose Status matches, takes the target from a --checkpoint hash or the highest head
  * the peers announced, and syncs headers down to --from into the store in `datadir`.
  */
-import { bytesToHex } from '../common/bytes.js';
+import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { Enode } from '../enode/enode-url.js';
 import type { Block } from '../eth/block.js';
@@ -121,11 +121,19 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   try {
     const ok = await waitUntil(() => eth.peers.size > 0, opts.peerWaitMs ?? 30_000, opts.signal);
     if (!ok) throw new SyncError('no eth peer with a matching Status', opts.signal?.aborted ? 'aborted' : 'no-peers');
-    await waitUntil(() => false, opts.settleMs ?? 1_000, opts.signal);
+    // More peers may still connect; but when the store already holds, complete down to --from,
+    // the head every connected peer announces (or the checkpoint), there is nothing to wait for.
+    const from = opts.from ?? 0n;
+    const nothingToFetch = (): boolean => {
+      const t = store.target;
+      if (t === undefined || store.lowest === undefined || store.lowest > from) return false;
+      if (opts.checkpoint !== undefined) return equalBytes(opts.checkpoint, t.hash);
+      return [...eth.peers.values()].every((p) => equalBytes(announcedHead(p).hash, t.hash));
+    };
+    await waitUntil(nothingToFetch, opts.settleMs ?? 1_000, opts.signal);
     const syncPeers = (): SyncPeer[] =>
       [...eth.peers.entries()].map(([id, p]: [string, EthPeer]) => ethSyncPeer(p, id, (kind) => serverPeers.get(id)?.penalize(kind)));
     const target = await chooseTarget(eth, opts.checkpoint, opts.requestTimeoutMs ?? 5_000);
-    const from = opts.from ?? 0n;
     if (target.number < from) throw new SyncError(`target ${target.number} is below --from ${from}`, 'bad-target');
     log.info('syncing headers', { from, to: target.number, hash: bytesToHex(target.hash).slice(0, 16), peers: eth.peers.size });
     const sync = new HeaderSync({

@@ -74,10 +74,17 @@ class PendingHashes {
   }
 
   add(hash: Uint8Array): void {
+    this.addAt(hash, 0);
+  }
+
+  /** Adds the 32 bytes of `src` at `off` (no view allocated: open adds a buffer's worth). */
+  addAt(src: Uint8Array, off: number): void {
     const i = this.count++;
-    this.hashes.set(hash, i * 32);
+    const h = this.hashes;
+    const at = i * 32;
+    for (let k = 0; k < 32; k++) h[at + k] = src[off + k]!;
     const mask = this.slots.length - 1;
-    let s = prefixOf(hash) & mask;
+    let s = (((h[at]! << 24) | (h[at + 1]! << 16) | (h[at + 2]! << 8) | h[at + 3]!) >>> 0) & mask;
     while (this.slots[s] !== 0) s = (s + 1) & mask;
     this.slots[s] = i + 1;
   }
@@ -169,7 +176,7 @@ export class HashIndex {
     for (let from = this.buffer.base; from < tableCount; ) {
       const n = Math.min(BUFFER_CAPACITY - this.buffer.count, tableCount - from);
       const hashes = readHashes(from, n);
-      for (let i = 0; i < n; i++) this.buffer.add(hashes.subarray(i * 32, i * 32 + 32));
+      for (let i = 0; i < n; i++) this.buffer.addAt(hashes, i * 32);
       from += n;
       if (this.needsMerge) runSync(this.merge());
     }
