@@ -102,15 +102,25 @@ export class HeaderStore {
     this.table = HeaderTable.open(dir);
     try {
       this.runs = Runs.open(dir, this.table.count);
-      this.index = HashIndex.open(dir, this.table.count, (from, n) => this.table.hashesAt(from, n));
+      try {
+        this.index = HashIndex.open(dir, this.table.count, (from, n) => this.table.hashesAt(from, n));
+      } catch (err) {
+        this.runs.close();
+        throw err;
+      }
     } catch (err) {
       this.table.close();
       throw err;
     }
-    const tpath = join(dir, TARGET);
-    if (existsSync(tpath)) {
-      this.targetValue = parseTarget(readFileSync(tpath, 'utf8'), tpath);
-      this.rebuildView();
+    try {
+      const tpath = join(dir, TARGET);
+      if (existsSync(tpath)) {
+        this.targetValue = parseTarget(readFileSync(tpath, 'utf8'), tpath);
+        this.rebuildView();
+      }
+    } catch (err) {
+      this.close();
+      throw err;
     }
   }
 

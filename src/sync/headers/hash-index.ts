@@ -222,6 +222,8 @@ export class HashIndex {
   insert(hash: Uint8Array): void {
     if (this.merging !== undefined) throw new HeaderStoreError('hash index: insert during a merge', 'state', this.dir);
     if (this.buffer.count === this.buffer.capacity) throw new HeaderStoreError('hash index: buffer full (merge first)', 'state', this.dir);
+    // Entries keep positions in 32 bits: four billion headers, about 170 times mainnet's.
+    if (this.end >= 2 ** 32) throw new HeaderStoreError('hash index: more than 2^32 positions', 'state', this.dir);
     this.buffer.add(hash);
   }
 
