@@ -17,6 +17,13 @@ import { TypedEmitter } from '../common/emitter.js';
 import type { BlockHeader } from '../eth/header.js';
 import type { HeaderStore, SyncTarget } from './header-store.js';
 
+/**
+ * Chunks in hand at most: in flight, fetched and waiting to connect, or being written. The sync's
+ * memory bound (32 chunks of 192 decoded headers, about 15 MiB live); 64 measured no faster on
+ * loopback and let the syncing process's RSS peak about 55 MiB higher.
+ */
+export const MAX_BUFFERED_CHUNKS = 32;
+
 /** What the sync needs of a peer (an EthPeer adapter in the node, a fake in tests). */
 export interface SyncPeer {
   readonly id: string;
@@ -47,7 +54,7 @@ export interface HeaderSyncOptions {
   maxInFlightPerPeer?: number;
   /** Per-request timeout (default 5 s). */
   requestTimeoutMs?: number;
-  /** Chunks fetched but not yet connected, at most (memory bound; default 64). */
+  /** Chunks in hand (fetched, in flight, or being written to the store), at most (default {@link MAX_BUFFERED_CHUNKS}). */
   maxBufferedChunks?: number;
   /** A peer failing this many requests in a row is no longer asked (default 3). */
   maxPeerFailures?: number;
@@ -129,6 +136,8 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   /** Requests in flight per peer id (absent: none). */
   private readonly busy = new Map<string, number>();
   private inFlight = 0;
+  /** Chunks in the store append in progress (they hold memory until it completes). */
+  private writingChunks = 0;
   /** The store append in progress, if any. */
   private writing: Promise<void> | undefined;
   private storeError: Error | undefined;
@@ -147,7 +156,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     // Every request in flight listens on the sync's signal.
     setMaxListeners(0, this.abort.signal);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
-    this.maxBuffered = opts.maxBufferedChunks ?? 64;
+    this.maxBuffered = opts.maxBufferedChunks ?? MAX_BUFFERED_CHUNKS;
     this.maxFailures = opts.maxPeerFailures ?? 3;
     this.stallTimeoutMs = opts.stallTimeoutMs ?? 60_000;
     this.from = opts.from ?? 0n;
@@ -244,7 +253,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   private takeChunk(peerId: string): Chunk | undefined {
     const i = this.queue.findIndex((c) => !c.excluded.has(peerId));
     if (i >= 0) return this.queue.splice(i, 1)[0];
-    if (this.nextHi < this.from || this.fetched.size + this.inFlight >= this.maxBuffered) return undefined;
+    if (this.nextHi < this.from || this.fetched.size + this.inFlight + this.writingChunks >= this.maxBuffered) return undefined;
     const hi = this.nextHi;
     const lo = hi - this.chunkSize + 1n > this.from ? hi - this.chunkSize + 1n : this.from;
     this.nextHi = lo - 1n;
@@ -384,6 +393,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     // Chunks were collected top-down; the store takes one ascending run.
     const headers = batch.reverse().flatMap((c) => c.headers!);
     const before = store.size;
+    this.writingChunks = batch.length;
     this.writing = store.appendAsync(headers).then(
       () => {
         // What the store added: headers an earlier sync stored are not written again.
@@ -396,6 +406,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
       },
     ).finally(() => {
       this.writing = undefined;
+      this.writingChunks = 0;
       this.wake?.();
     });
   }

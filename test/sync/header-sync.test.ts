@@ -6,7 +6,7 @@ import { equalBytes } from '../../src/common/bytes.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
 import { makeHeader, type BlockHeader } from '../../src/eth/header.js';
 import { HeaderStore } from '../../src/sync/header-store.js';
-import { HeaderSync, SyncError, type SyncPeer } from '../../src/sync/header-sync.js';
+import { HeaderSync, MAX_BUFFERED_CHUNKS, SyncError, type SyncPeer } from '../../src/sync/header-sync.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -55,6 +55,8 @@ type Behaviour = 'good' | 'wrong-header' | 'forged-chunk' | 'stall';
 class FakePeer implements SyncPeer {
   penalties: string[] = [];
   served = 0;
+  servedHeaders = 0;
+  onServe?: () => void;
   /** Misbehaves on every chunk that overlaps [badFrom, badTo] ("in the middle" of the chain). */
   constructor(readonly id: string, private readonly chain: BlockHeader[], private readonly behaviour: Behaviour = 'good', private readonly badFrom = 0n, private readonly badTo = -1n) {}
 
@@ -80,6 +82,8 @@ class FakePeer implements SyncPeer {
       for (let i = 1; i < fake.length; i++) fake[i] = makeHeader({ ...fake[i]!, parentHash: fake[i - 1]!.hash });
       return fake;
     }
+    this.servedHeaders += part.length;
+    this.onServe?.();
     return part;
   }
 
@@ -173,6 +177,29 @@ describe('header sync', () => {
     expect(store.size).toBe(20_001);
     const served = peers.reduce((n, p) => n + p.served, 0);
     expect(served * 100).toBeLessThan(13_050 + 64 * 100 + 1000);
+    store.close();
+  });
+
+  it('holds at most MAX_BUFFERED_CHUNKS chunks in hand while the store is slow', async () => {
+    const store = HeaderStore.open(tmp());
+    const small = chain.slice(0, 3001);
+    const peers = [new FakePeer('a', small), new FakePeer('b', small)];
+    let stored = 0;
+    let most = 0;
+    const served = () => peers.reduce((n, p) => n + p.servedHeaders, 0);
+    for (const p of peers) p.onServe = () => (most = Math.max(most, served() - stored));
+    const append = store.appendAsync.bind(store);
+    store.appendAsync = async (headers) => {
+      await new Promise((r) => setTimeout(r, 30));
+      await append(headers);
+      stored += headers.length;
+    };
+    const sync = new HeaderSync({ store, target: { number: 3000n, hash: small[3000]!.hash }, fromHash: small[0]!.hash, peers: () => peers, chunkSize: 10 });
+    await sync.run();
+    expect(store.lowest).toBe(0n);
+    // Everything fetched and not yet stored fits the bound, and the bound is what held the sync back.
+    expect(most).toBeLessThanOrEqual(MAX_BUFFERED_CHUNKS * 10);
+    expect(most).toBeGreaterThan((MAX_BUFFERED_CHUNKS - 8) * 10);
     store.close();
   });
 
