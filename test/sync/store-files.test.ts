@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { equalBytes } from '../../src/common/bytes.js';
 import { HeaderStore } from '../../src/sync/header-store.js';
 import { HASH_INDEX_BUFFER, HASH_INDEX_PAGE, HashIndex, runSync } from '../../src/sync/headers/hash-index.js';
-import { HeaderTable, TABLE_VERIFY_ITEMS } from '../../src/sync/headers/header-table.js';
+import { HeaderTable, TABLE_VERIFY_ITEMS, TABLE_WRITE_MAX_ITEMS } from '../../src/sync/headers/header-table.js';
 import { chainOf, TempDirs } from './store-fixtures.js';
 
 const tmp = new TempDirs();
@@ -110,6 +110,23 @@ describe('header table: the tail is repaired at open', () => {
     store.close();
     const again = reopen(dir);
     expect(again.lowest).toBe(190n);
+    again.close();
+  });
+
+  it('writes a long append in parts of TABLE_WRITE_MAX_ITEMS, each durable alone: zeros over the whole last part are cut, the parts before stay', () => {
+    const long = chainOf(TABLE_WRITE_MAX_ITEMS + 100);
+    const dir = tmp.make();
+    const t = HeaderTable.open(dir);
+    t.append(long);
+    t.close();
+    const idx = join(dir, 'headers.idx');
+    const fd = openSync(idx, 'r+');
+    // A power loss after the first part: the second part's 101 entries never reached the disk.
+    writeSync(fd, new Uint8Array(101 * 8), 0, 101 * 8, TABLE_WRITE_MAX_ITEMS * 8);
+    closeSync(fd);
+    const again = HeaderTable.open(dir);
+    expect(again.count).toBe(TABLE_WRITE_MAX_ITEMS);
+    expect(equalBytes(again.read(TABLE_WRITE_MAX_ITEMS - 1), long[TABLE_WRITE_MAX_ITEMS - 1]!.raw)).toBe(true);
     again.close();
   });
 
