@@ -13,6 +13,7 @@ import { headerCodecBench, headersServedBench } from './eth.js';
 import { stalledPeerBench } from './stalled-peer.js';
 import { syncBench } from './sync.js';
 import { gethRlpxBench } from './geth.js';
+import { storeFigures } from './store-figures.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -120,6 +121,10 @@ const stalled = await stalledPeerBench();
 row(`stalled peer: cut after (${stalled.cause})`, stalled.cutS, undefined, 's');
 row('stalled peer: most bytes queued for it', stalled.peakQueueKib, undefined, 'KiB');
 Object.assign(result, { stalled_peer_cut_s: r1(stalled.cutS), stalled_peer_peak_queue_kib: Math.round(stalled.peakQueueKib) });
+
+const store = await storeFigures({ quick, log: (s) => process.stderr.write(`${s}\n`) });
+for (const [name, value, unit] of store.rows) row(name, value, undefined, unit);
+Object.assign(result, store.keys);
 
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so
 // load on this shared machine during one of the two readings does not lower the bound.

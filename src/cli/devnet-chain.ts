@@ -5,16 +5,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { bytesToHex } from '../common/bytes.js';
-import { writeChainFile } from '../eth/chain-file.js';
-import { devnetGenesisJson, generateDevnetChain } from '../eth/devnet-chain.js';
-import { writeReceiptsFile } from '../eth/receipts-file.js';
+import { devnetGenesisJson, writeDevnetChainFiles } from '../eth/devnet-chain.js';
 import { DEVNET_SEED } from './common-options.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { parseIntInRange, printJson, UsageError } from './output.js';
 
-/** Most blocks generated (the chain is built in memory first). */
-export const MAX_DEVNET_CHAIN_BLOCKS = 1_000_000;
+/** Most blocks generated (they are streamed to the files, so this bounds the time, not memory: a mainnet-length chain). */
+export const MAX_DEVNET_CHAIN_BLOCKS = 30_000_000;
 
 const DEVNET_CHAIN = defineCommand({
   name: 'devnet-chain',
@@ -35,19 +33,18 @@ export async function devnetChainCommand(args: string[]): Promise<void> {
   if (values.blocks === undefined) throw new UsageError('--blocks N is required');
   if (values.out === undefined) throw new UsageError('--out FILE is required');
   const blocks = parseIntInRange('blocks', values.blocks, 0, 0, MAX_DEVNET_CHAIN_BLOCKS);
-  const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
-  const written = await writeChainFile(values.out, devnet.blocks.map((b) => ({ header: b.header, ...b.body })));
-  const receipts = values['receipts-out'] === undefined ? undefined : await writeReceiptsFile(values['receipts-out'], devnet.blocks.map((b) => ({ blockHash: b.header.hash, receipts: b.receipts })));
+  const written = await writeDevnetChainFiles({ length: blocks, seed: DEVNET_SEED, out: values.out, ...(values['receipts-out'] === undefined ? {} : { receiptsOut: values['receipts-out'] }) });
+  const receipts = written.receipts;
   if (values['genesis-out'] !== undefined) await writeFile(values['genesis-out'], JSON.stringify(devnetGenesisJson({ seed: DEVNET_SEED }), null, 2) + '\n');
-  const head = devnet.chain.head();
+  const head = written.head;
   const summary = {
     out: values.out,
     blocks: written.blocks,
     bytes: written.bytes,
     head: head.number,
     headHash: `0x${bytesToHex(head.hash)}`,
-    genesisHash: `0x${bytesToHex(devnet.network.genesisHash)}`,
-    networkId: devnet.network.networkId,
+    genesisHash: `0x${bytesToHex(written.network.genesisHash)}`,
+    networkId: written.network.networkId,
     ...(receipts === undefined ? {} : { receiptsOut: values['receipts-out'], receiptsBytes: receipts.bytes }),
     ...(values['genesis-out'] === undefined ? {} : { genesisOut: values['genesis-out'] }),
   };

@@ -14,7 +14,7 @@ import { P2PNode } from '../sync/p2p-node.js';
 import { StoreChain } from '../sync/store-chain.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
-import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
+import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
 import { defaultDataDir } from './datadir.js';
 import { formatDuration, parseDurationFlag } from './duration.js';
 import { ListenError, parseIntInRange, UsageError } from './output.js';
@@ -55,7 +55,7 @@ const NODE = defineCommand({
 export async function nodeCommand(args: string[]): Promise<void> {
   const { values } = parseCommand(NODE, args);
   const log = commandLogger(values, 'node');
-  const network = await resolveNetwork(values);
+  const { network, genesis } = await resolveNetworkAndGenesis(values);
   const addr = parseAddr('addr', values.addr);
   let advertisedIp: string | undefined;
   if (values.nat !== 'none') {
@@ -80,7 +80,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
     // No logger for P2PNode: its peer lines (debug) would repeat logServerPeers' (info).
     node = await P2PNode.start({
       network,
-      chain: new StoreChain(network, store),
+      chain: new StoreChain(network, store, genesis),
       privateKey: await resolveNodeKey(values.nodekey),
       addr,
       ...(advertisedIp ? { advertisedIp } : {}),

@@ -4,7 +4,7 @@ import type { SyncProgress } from '../sync/header-sync.js';
 import { runSyncNode } from '../sync/sync-node.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
-import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseEnodeList, resolveNetwork, resolveNodeKey } from './common-options.js';
+import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey } from './common-options.js';
 import { defaultDataDir } from './datadir.js';
 import { parseDurationFlag } from './duration.js';
 import { InterruptedError, parseIntOption, printJson, UsageError } from './output.js';
@@ -45,7 +45,7 @@ function bar(p: SyncProgress): string {
 export async function syncHeadersCommand(args: string[]): Promise<void> {
   const { values } = parseCommand(SYNC, args);
   const log = commandLogger(values, 'sync');
-  const network = await resolveNetwork(values);
+  const { network, genesis } = await resolveNetworkAndGenesis(values);
   const peers = parseEnodeList('peer', values.peer);
   const bootnodes = parseEnodeList('bootnodes', values.bootnodes);
   if (peers.length === 0 && bootnodes.length === 0) throw new UsageError('give --peer ENODE (or --bootnodes)');
@@ -73,6 +73,7 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
   try {
     const summary = await runSyncNode({
       network,
+      ...(genesis ? { genesis } : {}),
       datadir,
       privateKey: await resolveNodeKey(values.nodekey),
       peers,

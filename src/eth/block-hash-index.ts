@@ -1,7 +1,8 @@
 /**
  * Block hash -> position, for chains too long for a `Map` keyed by hex strings (which costs
  * ~150 bytes per entry and stops at 2^24 entries). Hashes are kept back to back in one byte
- * array and found through an open-addressing table of 32-bit slots: about 48 bytes per block.
+ * array and found through an open-addressing table of 32-bit slots: 40 to 48 bytes per block
+ * once trimmed.
  */
 
 /** Positions and their 32-byte hashes, appended in position order (0, 1, 2, ...). */
@@ -14,6 +15,16 @@ export class BlockHashIndex {
   /** Number of hashes held. */
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes held (hashes and slots). */
+  get bytes(): number {
+    return this.hashes.byteLength + this.slots.byteLength;
+  }
+
+  /** Drops the room left for more hashes (call once the last one is pushed; pushing later grows again). */
+  trim(): void {
+    this.hashes = this.hashes.slice(0, 32 * this.count);
   }
 
   /** The hash at `position`. */

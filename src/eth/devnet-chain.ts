@@ -12,7 +12,7 @@
 import { bytesToBigInt, bytesToHex, concatBytes } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { publicKeyOf, sign } from '../crypto/secp256k1.js';
-import { encodeWithdrawalItem, type BlockBody, type Withdrawal } from './block.js';
+import { encodeBlockItem, encodeWithdrawalItem, type BlockBody, type Withdrawal } from './block.js';
 import { orBlooms } from './bloom.js';
 import { MemoryChain, type ChainBlock } from './chain.js';
 import type { BlockFork, EthNetwork, TimeFork } from './chain-config.js';
@@ -21,6 +21,8 @@ import { genesisBlockFromJson } from './genesis.js';
 import { makeHeader, type BlockHeader } from './header.js';
 import { encodeReceipt68Item, type Receipt69 } from './receipt.js';
 import { encBytes, encList, encUint } from '../common/rlp-encode.js';
+import { encodeReceiptsEntry } from './receipts-file.js';
+import { RlpFileWriter } from './rlp-file.js';
 import { toReceipt68 } from './serve.js';
 import { transactionFromRaw, type Transaction } from './transaction.js';
 import { orderedTrieRoot } from './trie.js';
@@ -117,7 +119,6 @@ function unwrapBytes(item: Uint8Array): Uint8Array {
   return item.subarray(1 + n);
 }
 
-/** Generates the chain. Same options, same chain, byte for byte. */
 /** Balance of the devnet's sender at genesis (1e24 wei): enough for every transfer it makes. */
 const SENDER_BALANCE = 10n ** 24n;
 
@@ -152,7 +153,23 @@ export function devnetGenesisJson(options: DevnetChainOptions = {}): Record<stri
 const DEVNET_BLOCK_FORKS = ['homesteadBlock', 'eip150Block', 'eip155Block', 'eip158Block', 'byzantiumBlock', 'constantinopleBlock', 'petersburgBlock', 'istanbulBlock', 'berlinBlock', 'londonBlock', 'mergeNetsplitBlock'];
 const DEVNET_TIME_FORKS: readonly TimeFork[] = [{ name: 'shanghaiTime', time: 0n }, { name: 'cancunTime', time: 0n }, { name: 'pragueTime', time: 0n }];
 
-export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetChain {
+/** The devnet as a stream: its network up front, its blocks generated one at a time. */
+export interface DevnetChainStream {
+  /** The network (network ID, genesis hash, fork schedule) for Status. */
+  network: EthNetwork;
+  /** The sender's private key (its transactions use nonces 0, 1, ...). */
+  senderKey: Uint8Array;
+  /** Number of the last block. */
+  head: bigint;
+  /**
+   * Generates the blocks, genesis first. Only the block before the one being made is kept, so
+   * memory does not grow with the chain's length; each call starts again from genesis.
+   */
+  blocks(): Generator<ChainBlock>;
+}
+
+/** The devnet without holding it: the same blocks as {@link generateDevnetChain}, streamed. */
+export function devnetChainStream(options: DevnetChainOptions = {}): DevnetChainStream {
   const length = options.length ?? 64;
   const chainId = options.chainId ?? 1337n;
   const genesisTime = options.genesisTime ?? 1_700_000_000n;
@@ -192,28 +209,34 @@ export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetCha
 
   // Block 0 is what a geth genesis.json of this devnet gives (so geth-style tools can join it).
   const genesis = genesisBlockFromJson(devnetGenesisJson(options));
-  const blocks: ChainBlock[] = [{ header: genesis.header, body: { transactions: [], uncles: [], withdrawals: [] }, receipts: [] }];
-  let nonce = 0n;
-  let withdrawalIndex = 0n;
-  for (let i = 1; i <= length; i++) {
-    const n = BigInt(i);
-    const parent = blocks[i - 1]!.header;
-    const baseFee = nextBaseFee(parent);
-    const txs: Transaction[] = [];
-    // Blocks 1, 2, 4, 5, 7, 8, ... carry one to three transfers, alternating legacy and EIP-1559.
-    const count = i % 3 === 0 ? 0 : 1 + (i % 4 === 0 ? 2 : i % 2);
-    for (let k = 0; k < count; k++, nonce++) {
-      const to = derive(seed, 'recipient', nonce, 20);
-      txs.push(nonce % 2n === 0n ? legacyTransfer(senderKey, chainId, nonce, baseFee + 1n, to, 1000n + nonce) : dynamicFeeTransfer(senderKey, chainId, nonce, 1n, baseFee * 2n, to, 1000n + nonce));
-    }
-    const receipts: Receipt69[] = txs.map((t, k) => ({ type: t.type, outcome: 1, cumulativeGasUsed: TRANSFER_GAS * BigInt(k + 1), logs: [] }));
-    const withdrawals: Withdrawal[] = [];
-    if (i % 4 === 0) {
-      for (let k = 0; k < 2; k++, withdrawalIndex++) {
-        withdrawals.push({ index: withdrawalIndex, validatorIndex: 100n + withdrawalIndex, address: derive(seed, 'withdrawal', withdrawalIndex, 20), amount: 32_000_000n + withdrawalIndex });
+  const genesisBlock: ChainBlock = { header: genesis.header, body: { transactions: [], uncles: [], withdrawals: [] }, receipts: [] };
+
+  function* blocks(): Generator<ChainBlock> {
+    yield genesisBlock;
+    let parent = genesisBlock.header;
+    let nonce = 0n;
+    let withdrawalIndex = 0n;
+    for (let i = 1; i <= length; i++) {
+      const n = BigInt(i);
+      const baseFee = nextBaseFee(parent);
+      const txs: Transaction[] = [];
+      // Blocks 1, 2, 4, 5, 7, 8, ... carry one to three transfers, alternating legacy and EIP-1559.
+      const count = i % 3 === 0 ? 0 : 1 + (i % 4 === 0 ? 2 : i % 2);
+      for (let k = 0; k < count; k++, nonce++) {
+        const to = derive(seed, 'recipient', nonce, 20);
+        txs.push(nonce % 2n === 0n ? legacyTransfer(senderKey, chainId, nonce, baseFee + 1n, to, 1000n + nonce) : dynamicFeeTransfer(senderKey, chainId, nonce, 1n, baseFee * 2n, to, 1000n + nonce));
       }
+      const receipts: Receipt69[] = txs.map((t, k) => ({ type: t.type, outcome: 1, cumulativeGasUsed: TRANSFER_GAS * BigInt(k + 1), logs: [] }));
+      const withdrawals: Withdrawal[] = [];
+      if (i % 4 === 0) {
+        for (let k = 0; k < 2; k++, withdrawalIndex++) {
+          withdrawals.push({ index: withdrawalIndex, validatorIndex: 100n + withdrawalIndex, address: derive(seed, 'withdrawal', withdrawalIndex, 20), amount: 32_000_000n + withdrawalIndex });
+        }
+      }
+      const block = makeBlock(parent, n, txs, withdrawals, receipts);
+      yield block;
+      parent = block.header;
     }
-    blocks.push(makeBlock(parent, n, txs, withdrawals, receipts));
   }
 
   const blockForks: BlockFork[] = DEVNET_BLOCK_FORKS.map((name) => ({ name, block: 0n }));
@@ -221,11 +244,58 @@ export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetCha
   const network: EthNetwork = {
     name: 'devnet',
     networkId: chainId,
-    genesisHash: blocks[0]!.header.hash,
+    genesisHash: genesis.header.hash,
     genesisTime,
     blockForks,
     timeForks,
     bootnodes: [],
   };
-  return { network, blocks, chain: new MemoryChain(blocks), senderKey };
+  return { network, senderKey, head: BigInt(length), blocks };
+}
+
+/** Generates the chain in memory. Same options, same chain, byte for byte. */
+export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetChain {
+  const stream = devnetChainStream(options);
+  const blocks = [...stream.blocks()];
+  return { network: stream.network, blocks, chain: new MemoryChain(blocks), senderKey: stream.senderKey };
+}
+
+/** What {@link writeDevnetChainFiles} wrote. */
+export interface DevnetChainFilesResult {
+  network: EthNetwork;
+  /** Blocks written (genesis included) and the chain file's size. */
+  blocks: number;
+  bytes: number;
+  head: BlockHeader;
+  /** Receipts entries written and the receipts file's size, if one was asked for. */
+  receipts?: { entries: number; bytes: number };
+}
+
+/**
+ * Generates the devnet straight into a geth chain file (and a receipts file), one block at a
+ * time: memory stays the same whatever the chain's length.
+ */
+export async function writeDevnetChainFiles(opts: DevnetChainOptions & { out: string; receiptsOut?: string }): Promise<DevnetChainFilesResult> {
+  const stream = devnetChainStream(opts);
+  const chainOut = await RlpFileWriter.create(opts.out);
+  let receiptsOut: RlpFileWriter | undefined;
+  let head: BlockHeader | undefined;
+  try {
+    if (opts.receiptsOut !== undefined) receiptsOut = await RlpFileWriter.create(opts.receiptsOut);
+    for (const b of stream.blocks()) {
+      await chainOut.write(encodeBlockItem({ header: b.header, ...b.body }));
+      await receiptsOut?.write(encodeReceiptsEntry({ blockHash: b.header.hash, receipts: b.receipts }));
+      head = b.header;
+    }
+  } finally {
+    await chainOut.close();
+    await receiptsOut?.close();
+  }
+  return {
+    network: stream.network,
+    blocks: chainOut.items,
+    bytes: chainOut.bytes,
+    head: head!,
+    ...(receiptsOut === undefined ? {} : { receipts: { entries: receiptsOut.items, bytes: receiptsOut.bytes } }),
+  };
 }

@@ -4,7 +4,7 @@
  *
  * Loading streams both files once, checking everything (linkage, bodies against headers,
  * receipts against receiptsRoot, the genesis), and keeps only an index: per block its byte
- * range in the chain file (and in the receipts file) and its hash, about 80 bytes per block.
+ * range in the chain file (and in the receipts file) and its hash, at most 78 bytes per block.
  * Lookups then read the bytes they need with positioned synchronous reads (`ChainReader` is
  * synchronous; a read is one `pread` of a header or a block, served from the page cache for
  * a file in use). Recently read headers are cached. The files must not change while served:
@@ -29,6 +29,11 @@ import { ChainFileError } from './rlp-file.js';
 
 /** Decoded headers kept for repeated lookups (a header request asks for up to 1024). */
 export const FILE_CHAIN_HEADER_CACHE = 4096;
+/**
+ * Most bytes of index per block once loaded: 30 of columns, 32 of hash and 8 to 16 of hash
+ * table slots (the table is kept at most half full).
+ */
+export const FILE_CHAIN_INDEX_BYTES_PER_BLOCK = 78;
 
 export interface FileChainOptions {
   /** The chain file (geth `export` format). */
@@ -67,6 +72,22 @@ class BlockColumns {
   hasTxs = new Uint8Array(1024);
   receiptsOffset = new Float64Array(1024).fill(-1);
   receiptsSize = new Uint32Array(1024);
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.blockOffset.byteLength + this.blockSize.byteLength + this.headerStart.byteLength + this.headerSize.byteLength + this.hasTxs.byteLength + this.receiptsOffset.byteLength + this.receiptsSize.byteLength;
+  }
+
+  /** Drops the room left by doubling: each column holds exactly `n` blocks. */
+  trim(n: number): void {
+    this.blockOffset = this.blockOffset.slice(0, n);
+    this.blockSize = this.blockSize.slice(0, n);
+    this.headerStart = this.headerStart.slice(0, n);
+    this.headerSize = this.headerSize.slice(0, n);
+    this.hasTxs = this.hasTxs.slice(0, n);
+    this.receiptsOffset = this.receiptsOffset.slice(0, n);
+    this.receiptsSize = this.receiptsSize.slice(0, n);
+  }
 
   ensure(n: number): void {
     if (n <= this.blockOffset.length) return;
@@ -122,6 +143,11 @@ export class FileChain implements ChainReader {
   /** Number of blocks served (genesis included). */
   get length(): number {
     return this.hashes.size;
+  }
+
+  /** Bytes of the in-memory index (per-block columns and the hash table), at most {@link FILE_CHAIN_INDEX_BYTES_PER_BLOCK} per block. */
+  get indexBytes(): number {
+    return this.cols.bytes + this.hashes.bytes;
   }
 
   /** Blocks read from the chain file. */
@@ -182,6 +208,9 @@ export class FileChain implements ChainReader {
       throw new ChainFileError('genesis-mismatch', file, undefined, `genesis is 0x${bytesToHex(genesisHash)}, the network's is 0x${bytesToHex(opts.genesisHash)}`);
     }
 
+    // The index stays in memory while the chain is served: no room left for growth.
+    cols.trim(hashes.size);
+    hashes.trim();
     const chain = new FileChain(file, opts.receiptsFile, cols, hashes, memoryGenesis);
     chain.fileBlockCount = fileBlocks;
     chain.totalDifficulty = td;

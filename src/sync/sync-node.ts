@@ -4,10 +4,11 @@
  * keeps those whose Status matches, takes the target from a --checkpoint hash or the highest head
  * the peers announced, and syncs headers down to --from into the store in `datadir`.
  */
-import { bytesToHex } from '../common/bytes.js';
+import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { roleClientId } from '../common/client-id.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { Enode } from '../enode/enode-url.js';
+import type { Block } from '../eth/block.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import type { EthPeer } from '../eth/peer.js';
 import type { DialCandidate } from '../server/dial-scheduler.js';
@@ -25,6 +26,8 @@ import { GivenPeerFailures } from './given-peer-failures.js';
 
 export interface SyncNodeOptions {
   network: EthNetwork;
+  /** The network's genesis block, served to peers (built-in networks know theirs). */
+  genesis?: Block;
   datadir: string;
   privateKey: Uint8Array;
   peers?: readonly Enode[];
@@ -92,7 +95,14 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     discovery = discoveryCandidates(discv4, stopDiscovery.signal);
   }
   const store = HeaderStore.open(opts.datadir);
-  const eth = new EthService({ network: opts.network, chain: new StoreChain(opts.network, store) });
+  let chain: StoreChain;
+  try {
+    chain = new StoreChain(opts.network, store, opts.genesis);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const eth = new EthService({ network: opts.network, chain });
   const server = new Server({
     privateKey: opts.privateKey,
     protocols: eth.protocols(),
@@ -124,11 +134,19 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
       const last = failures.last ? ` (last failure: ${failures.last.message})` : '';
       throw new SyncError(`no eth peer with a matching Status${last}`, opts.signal?.aborted ? 'aborted' : 'no-peers', failures.last ? { cause: failures.last } : {});
     }
-    await waitUntil(() => false, opts.settleMs ?? 1_000, opts.signal);
+    // More peers may still connect; but when the store already holds, complete down to --from,
+    // the head every connected peer announces (or the checkpoint), there is nothing to wait for.
+    const from = opts.from ?? 0n;
+    const nothingToFetch = (): boolean => {
+      const t = store.target;
+      if (t === undefined || store.lowest === undefined || store.lowest > from) return false;
+      if (opts.checkpoint !== undefined) return equalBytes(opts.checkpoint, t.hash);
+      return [...eth.peers.values()].every((p) => equalBytes(announcedHead(p).hash, t.hash));
+    };
+    await waitUntil(nothingToFetch, opts.settleMs ?? 1_000, opts.signal);
     const syncPeers = (): SyncPeer[] =>
       [...eth.peers.entries()].map(([id, p]: [string, EthPeer]) => ethSyncPeer(p, id, (kind) => serverPeers.get(id)?.penalize(kind)));
     const target = await chooseTarget(eth, opts.checkpoint, opts.requestTimeoutMs ?? 5_000);
-    const from = opts.from ?? 0n;
     if (target.number < from) throw new SyncError(`target ${target.number} is below --from ${from}`, 'bad-target');
     log.info('syncing headers', { from, to: target.number, hash: bytesToHex(target.hash).slice(0, 16), peers: eth.peers.size });
     const sync = new HeaderSync({

@@ -118,7 +118,8 @@ describe('header sync with dying peers and a dying process', () => {
     const devnet = generateDevnetChain({ length: 1500, seed: DEVNET_SEED });
     const node = await serving(devnet, { delayMs: 150 });
     const datadir = tmp('devp2p-ts-hostile-kill-');
-    const log = join(datadir, 'headers.log');
+    // Index entries are written last: once there are some, those headers are stored.
+    const log = join(datadir, 'headers', 'headers.idx');
     const args = [MAIN, 'sync-headers', '--network', 'devnet', '--peer', node.enode, '--datadir', datadir, '--json', '--timeout', '60000'];
 
     // First run: SIGKILL as soon as some (but not all) headers are on disk.

@@ -48,7 +48,7 @@ describe('header store survives kill -9', () => {
       expect(after1).toBeLessThan(20_000n);
       store.close();
       // A torn record at the end (as a kill during write() leaves) is cut off on open.
-      appendFileSync(join(dir, 'headers.log'), Buffer.from([0, 0, 2, 0, 0xf9, 0x02]));
+      appendFileSync(join(dir, 'headers', 'headers.dat'), Buffer.from([0, 0, 2, 0, 0xf9, 0x02]));
       store = HeaderStore.open(dir);
       expect(store.truncatedBytes).toBe(6);
       expect(store.lowest).toBe(after1);
