@@ -88,7 +88,7 @@ describe('usage errors: one line naming the flag, exit 2', () => {
     [['node', '--maxpeers', '10001'], '--maxpeers must be between 0 and 10000, got "10001"'],
     [['crawl', '--parallel', '1025'], '--parallel must be between 1 and 1024, got "1025"'],
     [['discv4', 'crawl', '--parallel', '1025'], '--parallel must be between 1 and 1024, got "1025"'],
-    [['devnet-chain', '--blocks', '1000001', '--out', 'unused.rlp'], '--blocks must be between 0 and 1000000, got "1000001"'],
+    [['devnet-chain', '--blocks', '30000001', '--out', 'unused.rlp'], '--blocks must be between 0 and 30000000, got "30000001"'],
   ] as [string[], string][])('bound: %j', async (args, message) => {
     expectErrorLine(await cli(args), 2, `error: ${message}`);
   });
