@@ -77,6 +77,9 @@ export class DnsNodeIterator implements AsyncIterableIterator<Enr> {
         if (signal.aborted) return undefined;
         this.client.cfg.logger.debug('DNS discovery sync error', { tree: ct.loc.domain, err: (err as Error).message });
         this.opts.onError?.(err, ct.loc.domain);
+        // Failures may come back without I/O (a cached fault, an instant resolver, no rate
+        // limit): let the event loop run between them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     return undefined;
