@@ -18,6 +18,9 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
 
 /** `p`, or a rejection with the signal's reason if it aborts first (`p` is left to settle). */
 export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  // `p` may be shared (one lookup for several callers): its rejection is the callers' to see,
+  // never an unhandled one when the caller has gone.
+  p.catch(() => undefined);
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
