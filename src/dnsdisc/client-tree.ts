@@ -66,23 +66,63 @@ export class SubtreeSync {
     return this.missing.length === 0;
   }
 
-  /** Resolves every missing entry into `dest` (by hash), each lookup under the client's timeout. */
-  async resolveAll(dest: Map<string, TreeEntry>, signal: AbortSignal): Promise<void> {
-    while (this.missing.length > 0) {
-      const hash = this.missing[this.missing.length - 1]!;
-      const e = await this.resolveNext(hash, signal, this.missing.length - 1);
-      dest.set(hash, e);
+  /**
+   * Resolves every missing entry into `dest` (by hash), up to `parallel` lookups at a time, each
+   * under the client's timeout and rate limit. The first failure ends it (after the lookups in
+   * flight settle).
+   */
+  async resolveAll(dest: Map<string, TreeEntry>, signal: AbortSignal, parallel: number): Promise<void> {
+    const inflight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    while ((this.missing.length > 0 || inflight.size > 0) && !failure) {
+      while (this.missing.length > 0 && inflight.size < parallel && !failure) {
+        const hash = this.take(this.missing.length - 1);
+        const p: Promise<void> = this.resolve(hash, signal).then(
+          (e) => void dest.set(hash, e),
+          (err: unknown) => void (failure ??= { err }),
+        );
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p));
+      }
+      if (inflight.size > 0) await Promise.race(inflight);
+    }
+    if (failure) {
+      await Promise.all(inflight);
+      throw failure.err;
     }
   }
 
   /**
-   * Resolves the missing hash at `index` and removes it; a branch's children join the missing
-   * list. Throws on a repeated reference, an exhausted budget or a leaf of the wrong kind.
+   * Resolves the missing hash at `index` (default: a random one), as one step of a walk. On
+   * failure the hash stays missing (to be retried) and its budget is returned.
    */
-  async resolveNext(hash: string, signal: AbortSignal, index: number): Promise<TreeEntry> {
+  async resolveStep(signal: AbortSignal, index = Math.floor(Math.random() * this.missing.length)): Promise<TreeEntry> {
+    const hash = this.take(index);
+    try {
+      return await this.resolve(hash, signal);
+    } catch (err) {
+      this.missing.push(hash);
+      this.budget.left++;
+      throw err;
+    }
+  }
+
+  /** Removes the missing hash at `index` (swapping in the last one: order does not matter). */
+  private take(index: number): string {
+    const hash = this.missing[index]!;
+    this.missing[index] = this.missing[this.missing.length - 1]!;
+    this.missing.pop();
+    return hash;
+  }
+
+  /**
+   * Fetches one entry within the budget; a branch's children join the missing list. Throws on a
+   * repeated reference, an exhausted budget or a leaf of the wrong kind.
+   */
+  private async resolve(hash: string, signal: AbortSignal): Promise<TreeEntry> {
     if (this.budget.left <= 0) throw new DnsTreeTooLargeError(this.loc.domain, this.client.cfg.maxSyncEntries);
-    const e = await this.client.resolveEntry(this.loc.domain, hash, signal);
     this.budget.left--;
+    const e = await this.client.resolveEntry(this.loc.domain, hash, signal);
     const name = `${hash}.${this.loc.domain}`;
     if (e.kind === 'enr') {
       if (this.link) throw new DnsTreeShapeError(name, 'enr');
@@ -90,11 +130,7 @@ export class SubtreeSync {
     } else if (e.kind === 'link') {
       if (!this.link) throw new DnsTreeShapeError(name, 'link');
       this.leaves++;
-    }
-    // Remove by swapping with the last: order does not matter, and this is O(1).
-    this.missing[index] = this.missing[this.missing.length - 1]!;
-    this.missing.pop();
-    if (e.kind === 'branch') {
+    } else {
       const keys = e.children.map(hashKey);
       for (let i = 0; i < keys.length; i++) {
         if (this.seen.has(keys[i]!)) throw new DnsTreeLoopError(`${e.children[i]}.${this.loc.domain}`);
@@ -168,8 +204,8 @@ export class ClientTree {
   /** Resolves the root and every entry into `dest` (geth's syncAll), within one entry budget. */
   async syncAll(dest: Map<string, TreeEntry>, signal: AbortSignal): Promise<void> {
     await this.updateRoot(signal);
-    await this.links!.resolveAll(dest, signal);
-    await this.enrs!.resolveAll(dest, signal);
+    await this.links!.resolveAll(dest, signal, this.client.cfg.syncParallel);
+    await this.enrs!.resolveAll(dest, signal, this.client.cfg.syncParallel);
   }
 
   /**
@@ -186,9 +222,7 @@ export class ClientTree {
       this.gcLinks();
       // Once every node was visited, start over: entries come from the cache (and DNS caches).
       if (this.enrs!.done()) this.enrs = this.newSubtree(this.root!.eroot, false);
-      const missing = this.enrs!.missing;
-      const index = Math.floor(Math.random() * missing.length);
-      const e = await this.enrs!.resolveNext(missing[index]!, signal, index);
+      const e = await this.enrs!.resolveStep(signal);
       return e.kind === 'enr' ? e.record : undefined;
     } catch (err) {
       if (signal.aborted) throw err;
@@ -217,8 +251,7 @@ export class ClientTree {
 
   private async syncNextLink(signal: AbortSignal): Promise<void> {
     const links = this.links!;
-    const index = links.missing.length - 1;
-    const e = await links.resolveNext(links.missing[index]!, signal, index);
+    const e = await links.resolveStep(signal, links.missing.length - 1);
     if (e.kind === 'link') {
       this.lc.addLink(this.loc.text, e.text);
       this.curLinks.add(e.text);

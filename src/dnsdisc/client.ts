@@ -4,6 +4,7 @@
  * an LRU cache of entries; downloads whole trees ({@link DnsClient.syncTree}) and walks trees
  * at random for dial candidates ({@link DnsClient.nodeIterator}).
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../common/log.js';
 import { silentLogger } from '../common/log.js';
 import { ClientTree, LinkCache } from './client-tree.js';
@@ -50,9 +51,15 @@ export const DNS_RATE_LIMIT = 3;
 export const DNS_RATE_BURST = 10;
 /**
  * Most entries one sync of one tree resolves (ours; geth relies on its rate limit). About ten
- * times the largest published list: a 10,000-node tree has 10,835 entries.
+ * times the largest published list: a 10,000-node tree has 10,837 entries besides its root.
  */
 export const MAX_SYNC_ENTRIES = 100_000;
+/**
+ * Lookups in flight while downloading a whole tree (ours: geth resolves one at a time). Each
+ * still waits for the rate limit, so at the default rate this changes nothing; without a limit
+ * the lookups overlap with checking the entries already fetched.
+ */
+export const DNS_SYNC_PARALLEL = 8;
 
 export interface DnsClientConfig {
   /** Default: DNS through node:dns with the system's servers. */
@@ -71,6 +78,8 @@ export interface DnsClientConfig {
   maxBranchChildren?: number;
   /** Most entries resolved per sync of one tree (default {@link MAX_SYNC_ENTRIES}). */
   maxSyncEntries?: number;
+  /** Lookups in flight in {@link DnsClient.syncTree} (default {@link DNS_SYNC_PARALLEL}; 1 is geth's order). */
+  syncParallel?: number;
   logger?: Logger;
   /** Clock in ms (tests). */
   now?: () => number;
@@ -83,6 +92,7 @@ export interface ResolvedDnsClientConfig {
   cacheLimit: number;
   maxBranchChildren: number;
   maxSyncEntries: number;
+  syncParallel: number;
   logger: Logger;
   now: () => number;
 }
@@ -112,6 +122,7 @@ export class DnsClient {
       cacheLimit: config.cacheLimit ?? DNS_CACHE_LIMIT,
       maxBranchChildren: config.maxBranchChildren ?? MAX_BRANCH_CHILDREN,
       maxSyncEntries: config.maxSyncEntries ?? MAX_SYNC_ENTRIES,
+      syncParallel: Math.max(1, config.syncParallel ?? DNS_SYNC_PARALLEL),
       logger: config.logger ?? silentLogger,
       now: config.now ?? (() => performance.now()),
     };
@@ -127,7 +138,18 @@ export class DnsClient {
     const link = parseLink(url);
     const ct = new ClientTree(this, new LinkCache(), link);
     const entries = new Map<string, TreeEntry>();
-    await ct.syncAll(entries, opts.signal ?? new AbortController().signal);
+    // One listener on the caller's signal; the lookups in flight (two listeners each) listen here.
+    const ctl = new AbortController();
+    setMaxListeners(4 * this.cfg.syncParallel + 8, ctl.signal);
+    const outer = opts.signal;
+    const onAbort = (): void => ctl.abort(outer!.reason);
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await ct.syncAll(entries, ctl.signal);
+    } finally {
+      outer?.removeEventListener('abort', onAbort);
+    }
     return new DnsTree(ct.root!, entries);
   }
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/common/bytes.js';
 import { EnrBuilder, enrFromText, enrToText } from '../../src/enode/enr.js';
-import { DNS_CACHE_LIMIT, DNS_LOOKUP_TIMEOUT_MS, DnsClient, type DnsClientConfig, MAX_SYNC_ENTRIES } from '../../src/dnsdisc/client.js';
+import { DNS_CACHE_LIMIT, DNS_LOOKUP_TIMEOUT_MS, DNS_SYNC_PARALLEL, DnsClient, type DnsClientConfig, MAX_SYNC_ENTRIES } from '../../src/dnsdisc/client.js';
 import { entryHash, MAX_BRANCH_CHILDREN } from '../../src/dnsdisc/entries.js';
 import {
   DnsBadSignatureError,
@@ -224,6 +224,31 @@ describe('syncTree', () => {
     const p = clientFor(srv).syncTree(url, { signal: ctl.signal });
     ctl.abort(new Error('stop'));
     await expect(p).rejects.toThrow('stop');
+  });
+});
+
+describe('parallel lookups', () => {
+  it(`syncTree keeps up to syncParallel (default DNS_SYNC_PARALLEL = ${DNS_SYNC_PARALLEL}) lookups in flight, never more; 1 is geth's order`, async () => {
+    const { url, txt } = signedTree(testRecords(60), [], 'n');
+    const peak = async (cfg: DnsClientConfig): Promise<number> => {
+      let now = 0;
+      let max = 0;
+      const map = new MapResolver(txt);
+      const resolver = {
+        async resolveTxt(name: string) {
+          max = Math.max(max, ++now);
+          await new Promise((r) => setTimeout(r, 2));
+          now--;
+          return map.resolveTxt(name);
+        },
+      };
+      const tree = await new DnsClient({ resolver, rateLimit: Infinity, ...cfg }).syncTree(url);
+      expect(tree.records()).toHaveLength(60);
+      return max;
+    };
+    expect(await peak({})).toBe(DNS_SYNC_PARALLEL);
+    expect(await peak({ syncParallel: 3 })).toBe(3);
+    expect(await peak({ syncParallel: 1 })).toBe(1);
   });
 });
 
