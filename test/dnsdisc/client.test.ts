@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/common/bytes.js';
 import { EnrBuilder, enrFromText, enrToText } from '../../src/enode/enr.js';
-import { DNS_CACHE_LIMIT, DNS_LOOKUP_TIMEOUT_MS, DNS_SYNC_PARALLEL, DnsClient, type DnsClientConfig, MAX_SYNC_ENTRIES } from '../../src/dnsdisc/client.js';
+import { DNS_CACHE_LIMIT, DNS_LOOKUP_TIMEOUT_MS, DNS_RATE_BURST, DNS_RATE_LIMIT, DNS_SYNC_PARALLEL, DnsClient, type DnsClientConfig, MAX_SYNC_ENTRIES } from '../../src/dnsdisc/client.js';
 import { entryHash, MAX_BRANCH_CHILDREN } from '../../src/dnsdisc/entries.js';
 import {
   DnsBadSignatureError,
@@ -224,6 +224,14 @@ describe('syncTree', () => {
     const p = clientFor(srv).syncTree(url, { signal: ctl.signal });
     ctl.abort(new Error('stop'));
     await expect(p).rejects.toThrow('stop');
+  });
+});
+
+describe('defaults', () => {
+  it("are geth's where geth has the bound (timeout, recheck, cache, rate) and ours elsewhere", () => {
+    const c = new DnsClient({ resolver: new MapResolver(new Map()) });
+    expect(c.cfg).toMatchObject({ timeoutMs: 5_000, recheckIntervalMs: 30 * 60_000, cacheLimit: 1_000, maxBranchChildren: 13, maxSyncEntries: 100_000, syncParallel: 8 });
+    expect([DNS_RATE_LIMIT, DNS_RATE_BURST]).toEqual([3, 10]);
   });
 });
 
