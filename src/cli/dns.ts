@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { NodeKeyError, parseNodeKey } from '../enode/key.js';
-import { DnsClient } from '../dnsdisc/client.js';
+import { DNS_LOOKUP_TIMEOUT_MS, DNS_RATE_LIMIT, DnsClient } from '../dnsdisc/client.js';
 import { DnsEntryError } from '../dnsdisc/errors.js';
 import { decryptKeystore, isKeystoreText } from '../dnsdisc/keystore.js';
 import { SystemTxtResolver } from '../dnsdisc/resolver.js';
@@ -27,10 +27,6 @@ export interface DnsIo {
 }
 const stdio: DnsIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-/** Per-lookup timeout of `dns sync` (geth's dnsdisc default). */
-export const DNS_SYNC_TIMEOUT_MS = 5_000;
-/** Lookups per second of `dns sync` by default: geth's client rate limit. */
-export const DNS_SYNC_RATE = 3;
 /** The most lookups per second --rate accepts (0 turns the limit off). */
 export const MAX_DNS_SYNC_RATE = 100_000;
 /** The highest --seq (a root's seq is a uint64, but JSON numbers stay exact to 2^53). */
@@ -46,8 +42,8 @@ const SYNC = defineCommand({
   summary: 'download a DNS discovery tree (EIP-1459) into a tree directory',
   description: "Checks the root signature and every entry hash; writes DIR/enrtree-info.json and DIR/nodes.json as geth does (DIR: default the tree's domain).",
   flags: {
-    timeout: { type: 'string', value: 'DURATION', help: 'timeout of each DNS lookup: 500ms, 5s (a bare number is milliseconds)', default: formatDuration(DNS_SYNC_TIMEOUT_MS) },
-    rate: { type: 'string', value: 'N', help: `DNS lookups per second, as geth's client (0-${MAX_DNS_SYNC_RATE}; 0 for no limit)`, default: String(DNS_SYNC_RATE) },
+    timeout: { type: 'string', value: 'DURATION', help: 'timeout of each DNS lookup: 500ms, 5s (a bare number is milliseconds)', default: formatDuration(DNS_LOOKUP_TIMEOUT_MS) },
+    rate: { type: 'string', value: 'N', help: `DNS lookups per second, as geth's client (0-${MAX_DNS_SYNC_RATE}; 0 for no limit)`, default: String(DNS_RATE_LIMIT) },
     server: { type: 'string', value: 'IP[:PORT]', help: 'DNS server to ask; repeat for more', defaultText: "the system's (/etc/resolv.conf)", multiple: true },
     json: { type: 'boolean', help: 'print one JSON object (errors too)' },
   },
