@@ -14,6 +14,7 @@ import { stalledPeerBench } from './stalled-peer.js';
 import { syncBench } from './sync.js';
 import { gethRlpxBench } from './geth.js';
 import { storeFigures } from './store-figures.js';
+import { dnsdiscBench } from './dnsdisc.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -125,6 +126,18 @@ Object.assign(result, { stalled_peer_cut_s: r1(stalled.cutS), stalled_peer_peak_
 const store = await storeFigures({ quick, log: (s) => process.stderr.write(`${s}\n`) });
 for (const [name, value, unit] of store.rows) row(name, value, undefined, unit);
 Object.assign(result, store.keys);
+
+process.stderr.write('DNS discovery tree sync...\n');
+const dns = await dnsdiscBench({ nodes: quick ? 1_000 : 10_000, runs: quick ? 1 : 3 });
+row(`DNS tree sync, ${dns.nodes} nodes, loopback server, no rate limit`, dns.dnsdisc_tree_sync_ms, undefined, 'ms', dns.geth_dnsdisc_tree_sync_ms);
+if (dns.geth_skipped) process.stderr.write(`  geth: ${dns.geth_skipped}\n`);
+result.dnsdisc_tree_sync_ms = dns.dnsdisc_tree_sync_ms;
+result.dnsdisc_tree_sync_sequential_ms = dns.dnsdisc_tree_sync_sequential_ms;
+result.geth_cli_dns_sync_rate_limited_s = dns.geth_cli_rate_limited_s;
+if (dns.geth_dnsdisc_tree_sync_ms !== undefined) {
+  result.geth_dnsdisc_tree_sync_ms = dns.geth_dnsdisc_tree_sync_ms;
+  result.dnsdisc_tree_sync_of_geth = dns.dnsdisc_tree_sync_of_geth!;
+}
 
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so
 // load on this shared machine during one of the two readings does not lower the bound.

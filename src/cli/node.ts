@@ -5,6 +5,7 @@
  * stops cleanly on SIGINT/SIGTERM.
  */
 import { isIP } from 'node:net';
+import type { SystemTxtResolver } from '../dnsdisc/resolver.js';
 import { parseEnode } from '../enode/enode-url.js';
 import { enrToText } from '../enode/enr.js';
 import { serveMetrics, serverMetrics } from '../server/metrics.js';
@@ -16,6 +17,7 @@ import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
 import { defaultDataDir } from './datadir.js';
+import { parseTreeUrlArg, resolverForServers } from './dns.js';
 import { formatDuration, parseDurationFlag } from './duration.js';
 import { ListenError, parseIntInRange, UsageError } from './output.js';
 import { logServerPeers } from './peer-log.js';
@@ -40,6 +42,8 @@ const NODE = defineCommand({
     ...NODEKEY_FLAG,
     bootnodes: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to bootstrap from; "" for none', defaultText: "the network's" },
     nodiscover: { type: 'boolean', help: 'do not run discovery (dial only static nodes and bootnodes)' },
+    dns: { type: 'string', value: 'URLS', help: 'comma-separated enrtree:// URLs of DNS node lists (EIP-1459) to dial nodes from, beside discv4' },
+    'dns-server': { type: 'string', value: 'IP[:PORT]', help: 'DNS server for --dns; repeat for more', defaultText: "the system's", multiple: true },
     static: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to keep connected' },
     trusted: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs admitted above the peer limit' },
     nat: { type: 'string', value: 'none|extip:IP', help: 'the address to advertise: none (the listening one) or extip:IP', default: 'none' },
@@ -71,6 +75,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   if (every !== 0 && every < MIN_NODE_STATUS_INTERVAL_MS) {
     throw new UsageError(`--status-interval must be 0 or at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)}, got "${values['status-interval']}"${/^\d+$/.test(values['status-interval'].trim()) ? ' (a bare number is milliseconds)' : ''}`);
   }
+  const dns = parseDnsOptions(values.dns, values['dns-server'], values.nodiscover);
   const metricsAddr = values.metrics ? parseAddr('metrics', values.metrics) : undefined;
   const datadir = values.datadir ?? defaultDataDir(network.name);
   log.info('data directory', { path: datadir, network: network.name });
@@ -88,6 +93,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
       staticNodes,
       trustedNodes,
       discovery: !values.nodiscover,
+      ...(dns ? { dns } : {}),
       ...(values.netrestrict ? { netrestrict: values.netrestrict.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       maxPeers,
     });
@@ -128,6 +134,19 @@ export async function nodeCommand(args: string[]): Promise<void> {
   await metrics?.close();
   await node.stop();
   store.close();
+}
+
+/** --dns and --dns-server: the trees to dial from and where to look them up. */
+function parseDnsOptions(list: string | undefined, servers: string[], nodiscover: boolean): { urls: string[]; client: { resolver: SystemTxtResolver } } | undefined {
+  const urls = (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (urls.length === 0) {
+    if (servers.length) throw new UsageError('--dns-server needs --dns');
+    return undefined;
+  }
+  // geth's --nodiscover turns its DNS lists off too; saying so beats ignoring the flag.
+  if (nodiscover) throw new UsageError('--dns is discovery: it cannot be used with --nodiscover');
+  for (const u of urls) parseTreeUrlArg(u, 'dns');
+  return { urls, client: { resolver: resolverForServers('dns-server', servers) } };
 }
 
 export const NODE_COMMAND: Command = { spec: NODE, run: nodeCommand };

@@ -1,11 +1,12 @@
 /**
- * A full devp2p node as an execution client runs one: discv4 discovery feeding the server's
- * dialer, the server accepting and dialing with geth's limits, and eth/68-70 on every peer.
- * `devp2p-ts node` and the devnet demo run it; an embedding client can too.
+ * A full devp2p node as an execution client runs one: discv4 discovery (and DNS node lists, when
+ * given) feeding the server's dialer, the server accepting and dialing with geth's limits, and
+ * eth/68-70 on every peer. `devp2p-ts node` and the devnet demo run it; an embedding client can too.
  */
 import type { Logger } from '../common/log.js';
 import { silentLogger } from '../common/log.js';
 import { Discv4 } from '../discv4/discv4.js';
+import { DnsClient, type DnsClientConfig } from '../dnsdisc/client.js';
 import { makeNode } from '../discv4/node.js';
 import { parseCidr } from '../common/netutil.js';
 import { formatEnode, type Enode } from '../enode/enode-url.js';
@@ -17,6 +18,7 @@ import { Server, type ServerConfig } from '../server/server.js';
 import type { Protocol } from '../server/protocol.js';
 import { EthService } from './eth-service.js';
 import { discoveryCandidates } from './discovery-candidates.js';
+import { dnsCandidates, mergeCandidates } from './dns-candidates.js';
 
 export interface P2PNodeOptions {
   network: EthNetwork;
@@ -31,6 +33,8 @@ export interface P2PNodeOptions {
   trustedNodes?: readonly Enode[];
   /** Run discv4 and dial what it finds (default true). */
   discovery?: boolean;
+  /** DNS node lists (EIP-1459 enrtree:// URLs) whose nodes are dialed too, and the client's settings. */
+  dns?: { urls: readonly string[]; client?: DnsClientConfig };
   netrestrict?: readonly string[];
   maxPeers?: number;
   ethVersions?: readonly EthVersion[];
@@ -47,6 +51,8 @@ export class P2PNode {
     readonly server: Server,
     readonly eth: EthService,
     readonly discv4: Discv4 | undefined,
+    /** The DNS discovery client, when DNS lists were given. */
+    readonly dns: DnsClient | undefined,
     private readonly stopDiscovery: AbortController,
   ) {}
 
@@ -60,7 +66,11 @@ export class P2PNode {
     let discv4: Discv4 | undefined;
     let discv4Ready!: (d: Discv4 | undefined) => void;
     const discv4Promise = new Promise<Discv4 | undefined>((r) => (discv4Ready = r));
-    const candidates: AsyncIterable<DialCandidate> | undefined = wantDiscovery ? discoveryCandidates(discv4Promise, stop.signal) : undefined;
+    const sources: AsyncIterable<DialCandidate>[] = wantDiscovery ? [discoveryCandidates(discv4Promise, stop.signal)] : [];
+    // The iterator checks the URLs here, before anything binds.
+    const dns = opts.dns?.urls.length ? new DnsClient({ logger: log.child('dns'), ...opts.dns.client }) : undefined;
+    if (dns) sources.push(dnsCandidates(dns.nodeIterator(opts.dns!.urls, { signal: stop.signal })));
+    const candidates = sources.length > 1 ? mergeCandidates(sources) : sources[0];
     const server = new Server({
       privateKey: opts.privateKey,
       protocols: [...eth.protocols(), ...(opts.extraProtocols ?? [])],
@@ -93,13 +103,14 @@ export class P2PNode {
         );
       } catch (err) {
         discv4Ready(undefined);
+        stop.abort(err);
         await server.stop();
         throw err;
       }
       discv4.start();
     }
     discv4Ready(discv4);
-    return new P2PNode(server, eth, discv4, stop);
+    return new P2PNode(server, eth, discv4, dns, stop);
   }
 
   /** Our enode URL (advertised IP, TCP port, UDP port). */
@@ -117,5 +128,6 @@ export class P2PNode {
     this.stopDiscovery.abort(new Error('node stopping'));
     await this.server.stop();
     await this.discv4?.close();
+    this.dns?.close();
   }
 }

@@ -132,6 +132,7 @@ const DURATION_FLAGS: [command: string, flag: string, args: string[]][] = [
   ['discv4 requestenr', 'timeout', [EXAMPLE_ENODE]],
   ['discv4 resolve', 'timeout', [EXAMPLE_ENODE]],
   ['discv4 crawl', 'timeout', []],
+  ['dns sync', 'timeout', ['enrtree://AKPYQIUQIL7PSIACI32J7FGZW56E5FKHEFCCOFHILBIMW3M6LWXS2@nodes.example.org']],
   ['node', 'status-interval', ['--network', 'devnet']],
   ['sync-headers', 'timeout', ['--network', 'devnet', '--peer', EXAMPLE_ENODE]],
   ['crawl', 'timeout', ['--network', 'devnet', '--bootnodes', EXAMPLE_ENODE]],

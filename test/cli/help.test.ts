@@ -24,6 +24,9 @@ const EXPECTED_COMMANDS = [
   'discv4 resolve',
   'discv4 listen',
   'discv4 crawl',
+  'dns sync',
+  'dns sign',
+  'dns to-txt',
   'node',
   'serve',
   'devnet-chain',
@@ -33,7 +36,7 @@ const EXPECTED_COMMANDS = [
   'test discv4',
 ];
 
-const GROUPS = ['key', 'rlpx', 'eth', 'discv4', 'test'];
+const GROUPS = ['key', 'rlpx', 'eth', 'discv4', 'dns', 'test'];
 
 describe('--help', () => {
   it('the command tree holds exactly the expected commands', () => {

@@ -32,6 +32,9 @@ import { snappyCompress, snappyUncompress } from '../../src/rlpx/snappy.js';
 import { frame as discv4Frame } from '../discv4/frame.js';
 import { forkIdArb, headerArb, MESSAGE_ARBS, rlpValue, txArb } from '../eth/arbitraries.js';
 import { discv4MessageArb, enodeArb, enrArb, FUZZ_KEYS, helloArb, smallRlpArb } from './arbitraries.js';
+import { parseEntry, parseLink, parseRoot } from '../../src/dnsdisc/entries.js';
+import { DnsBranchTooWideError, DnsEntryError } from '../../src/dnsdisc/errors.js';
+import { entryTextArb, linkTextArb, rootTextArb } from '../dnsdisc/arbitraries.js';
 
 /** A class of error a target may throw (matched with instanceof). */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -266,6 +269,40 @@ const discoveryTargets: FuzzTarget[] = [
   },
 ];
 
+// ---- DNS discovery (EIP-1459 TXT records) ----------------------------------------------------
+
+/**
+ * A TXT record as the resolver hands it over: a string. Records come from DNS (up to 64 KiB in
+ * an answer over TCP); the texts of real entries are under 1 KiB.
+ */
+const DNS_MAX_INPUT = 4096;
+
+const dnsTargets: FuzzTarget[] = [
+  {
+    name: 'dns-root',
+    decode: (d) => parseRoot(latin1.decode(d)),
+    errors: [DnsEntryError],
+    valid: rootTextArb.map((t) => utf8.encode(t)),
+    maxInput: DNS_MAX_INPUT,
+  },
+  {
+    // Branch, ENR and link entries, through the dispatcher the client uses.
+    name: 'dns-entry',
+    decode: (d) => parseEntry(latin1.decode(d)),
+    errors: [DnsEntryError, DnsBranchTooWideError],
+    valid: entryTextArb.map((t) => utf8.encode(t)),
+    maxInput: DNS_MAX_INPUT,
+  },
+  {
+    // enrtree:// URLs from the command line and from link entries.
+    name: 'dns-link',
+    decode: (d) => parseLink(latin1.decode(d)),
+    errors: [DnsEntryError],
+    valid: linkTextArb.map((t) => utf8.encode(t)),
+    maxInput: DNS_MAX_INPUT,
+  },
+];
+
 // ---- eth and RLP ---------------------------------------------------------------------------
 
 interface AnyCodec {
@@ -324,8 +361,8 @@ ethTargets.push(
   },
 );
 
-/** Every target, by name order of layers: RLPx, discovery, eth. */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [...rlpxTargets, ...discoveryTargets, ...ethTargets];
+/** Every target, by name order of layers: RLPx, discovery, DNS discovery, eth. */
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [...rlpxTargets, ...discoveryTargets, ...dnsTargets, ...ethTargets];
 
 /** The target called `name`; throws for an unknown name (a corpus directory without a target). */
 export function fuzzTarget(name: string): FuzzTarget {
