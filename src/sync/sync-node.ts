@@ -4,6 +4,7 @@
  * keeps those whose Status matches, takes the target from a --checkpoint hash or the highest head
  * the peers announced, and syncs headers down to --from into the store in `datadir`.
  */
+import type { Registry } from 'prom-client';
 import { bytesToHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { Enode } from '../enode/enode-url.js';
@@ -21,6 +22,7 @@ import { HeaderStore, type SyncTarget } from './header-store.js';
 import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from './header-sync.js';
 import { StoreChain } from './store-chain.js';
 import { GivenPeerFailures } from './given-peer-failures.js';
+import { headerSyncMetrics, nodeMetrics } from './node-metrics.js';
 
 export interface SyncNodeOptions {
   network: EthNetwork;
@@ -48,6 +50,8 @@ export interface SyncNodeOptions {
   listen?: { host: string; port: number };
   /** Run discv4 on this UDP address, bootstrapped from `bootnodes`, and dial what it finds. */
   discover?: { host: string; port: number };
+  /** Register the node's metrics (server, eth, discovery, header sync progress) on this registry. */
+  metrics?: Registry;
 }
 
 export interface SyncSummary {
@@ -109,6 +113,11 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   eth.on('handshake:failed', (err, sp) => log.warn('peer refused at Status', { id: sp.id.slice(0, 16), err }));
   server.on('connection:failed', (dir, err, target) => log.debug('connection failed', { dir, target, err }));
   const failures = new GivenPeerFailures(server, eth, opts.peers ?? []);
+  let sync: HeaderSync | undefined;
+  if (opts.metrics) {
+    nodeMetrics({ server, eth, discv4 }, opts.metrics);
+    headerSyncMetrics(() => sync?.progress, opts.metrics);
+  }
   const onlyGivenPeers = (opts.bootnodes ?? []).length === 0 && !discovery && !opts.listen;
   const serverPeers = new Map<string, { peer: Peer; penalize: (k: 'invalid-message' | 'timeout') => void }>();
   server.on('peer:added', (p) => serverPeers.set(p.id, { peer: p, penalize: (k) => server.penalize(p, k) }));
@@ -130,7 +139,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     const from = opts.from ?? 0n;
     if (target.number < from) throw new SyncError(`target ${target.number} is below --from ${from}`, 'bad-target');
     log.info('syncing headers', { from, to: target.number, hash: bytesToHex(target.hash).slice(0, 16), peers: eth.peers.size });
-    const sync = new HeaderSync({
+    sync = new HeaderSync({
       store,
       target,
       from,
