@@ -29,6 +29,7 @@ const EXPECTED_COMMANDS = [
   'devnet-chain',
   'sync-headers',
   'crawl',
+  'report',
   'test eth',
   'test discv4',
 ];
