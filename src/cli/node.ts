@@ -1,17 +1,19 @@
 /**
  * `devp2p-ts node`: a full discovery + RLPx + eth node. Prints its enode at start, joins the
  * network, keeps peers (each arrival, refusal and departure logged), logs a status line
- * periodically (peers in/out, dials, clients seen), optionally serves Prometheus metrics, and
- * stops cleanly on SIGINT/SIGTERM.
+ * periodically (peers in/out, dials, clients seen), optionally serves Prometheus metrics and a
+ * status page (src/sync/status-server.ts), and stops cleanly on SIGINT/SIGTERM.
  */
 import { isIP } from 'node:net';
 import { parseEnode } from '../enode/enode-url.js';
 import { enrToText } from '../enode/enr.js';
-import { serveMetrics, serverMetrics } from '../server/metrics.js';
+import { serveMetrics } from '../server/metrics.js';
 import { DEFAULT_MAX_PEERS } from '../server/server.js';
 import { HeaderStore } from '../sync/header-store.js';
 import { P2PNode } from '../sync/p2p-node.js';
 import { StoreChain } from '../sync/store-chain.js';
+import { nodeMetrics } from '../sync/node-metrics.js';
+import { serveNodeStatus } from '../sync/status-server.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetwork, resolveNodeKey, untilStopped } from './common-options.js';
@@ -45,11 +47,12 @@ const NODE = defineCommand({
     nat: { type: 'string', value: 'none|extip:IP', help: 'the address to advertise: none (the listening one) or extip:IP', default: 'none' },
     netrestrict: { type: 'string', value: 'CIDRS', help: 'only accept, dial and discover peers in these networks, comma-separated' },
     metrics: { type: 'string', value: 'IP:PORT', help: 'serve Prometheus metrics at http://IP:PORT/metrics' },
+    http: { type: 'string', value: 'IP:PORT', help: 'serve a status page at http://IP:PORT/ (refreshing itself), its data as JSON at /api/status, and /metrics' },
     datadir: { type: 'string', value: 'DIR', help: 'where the header store lives', defaultText: '$XDG_DATA_HOME/devp2p-ts/NETWORK or ~/.local/share/devp2p-ts/NETWORK' },
     'status-interval': { type: 'string', value: 'DURATION', help: `how often to log the status line: 10s, 1m (a bare number is milliseconds; 0 for never; at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)})`, default: formatDuration(NODE_STATUS_INTERVAL_MS) },
     ...logFlags('3'),
   },
-  examples: ['devp2p-ts node --network sepolia --addr 0.0.0.0:30303 --metrics 127.0.0.1:6060', `devp2p-ts node --network devnet --nodiscover --static ${EXAMPLE_ENODE} --datadir ./devnet-data`],
+  examples: ['devp2p-ts node --network sepolia --addr 0.0.0.0:30303 --http 127.0.0.1:6060', `devp2p-ts node --network devnet --nodiscover --static ${EXAMPLE_ENODE} --datadir ./devnet-data`],
 });
 
 export async function nodeCommand(args: string[]): Promise<void> {
@@ -72,15 +75,18 @@ export async function nodeCommand(args: string[]): Promise<void> {
     throw new UsageError(`--status-interval must be 0 or at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)}, got "${values['status-interval']}"${/^\d+$/.test(values['status-interval'].trim()) ? ' (a bare number is milliseconds)' : ''}`);
   }
   const metricsAddr = values.metrics ? parseAddr('metrics', values.metrics) : undefined;
+  const httpAddr = values.http ? parseAddr('http', values.http) : undefined;
   const datadir = values.datadir ?? defaultDataDir(network.name);
   log.info('data directory', { path: datadir, network: network.name });
   const store = HeaderStore.open(datadir);
+  const chain = new StoreChain(network, store);
+  const startedAt = Date.now();
   let node: P2PNode;
   try {
     // No logger for P2PNode: its peer lines (debug) would repeat logServerPeers' (info).
     node = await P2PNode.start({
       network,
-      chain: new StoreChain(network, store),
+      chain,
       privateKey: await resolveNodeKey(values.nodekey),
       addr,
       ...(advertisedIp ? { advertisedIp } : {}),
@@ -103,10 +109,24 @@ export async function nodeCommand(args: string[]): Promise<void> {
   });
   process.stdout.write(`${advertisedIp || !['0.0.0.0', '::'].includes(addr.host) ? node.enode : node.enodeAt('127.0.0.1')}\n`);
   if (node.discv4) process.stdout.write(`${enrToText(node.discv4.localEnr)}\n`);
-  let metrics: { close(): Promise<void> } | undefined;
-  if (metricsAddr) {
-    metrics = await serveMetrics(serverMetrics(node.server), metricsAddr.host, metricsAddr.port);
-    log.info('metrics', { url: `http://${values.metrics}/metrics` });
+  const listeners: { close(): Promise<void> }[] = [];
+  const registry = metricsAddr || httpAddr ? nodeMetrics(node) : undefined;
+  try {
+    if (metricsAddr) {
+      listeners.push(await serveMetrics(registry!, metricsAddr.host, metricsAddr.port).catch((err: unknown) => Promise.reject(new ListenError(values.metrics!, err))));
+      log.info('metrics', { url: `http://${values.metrics}/metrics` });
+    }
+    if (httpAddr) {
+      const http = await serveNodeStatus({ server: node.server, eth: node.eth, discv4: node.discv4, network, chain, startedAt }, { host: httpAddr.host, port: httpAddr.port, registry: registry! }).catch((err: unknown) => Promise.reject(new ListenError(values.http!, err)));
+      listeners.push(http);
+      const where = `${httpAddr.host.includes(':') ? `[${httpAddr.host}]` : httpAddr.host}:${http.port}`;
+      log.info('status page', { url: `http://${where}/`, api: `http://${where}/api/status`, metrics: `http://${where}/metrics` });
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await node.stop();
+    store.close();
+    throw err;
   }
   const timer = every > 0 ? setInterval(() => {
     const c = node.server.counts();
@@ -125,7 +145,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   }, every) : undefined;
   await untilStopped();
   clearInterval(timer);
-  await metrics?.close();
+  await Promise.all(listeners.map((l) => l.close()));
   await node.stop();
   store.close();
 }

@@ -78,7 +78,7 @@ export function figureHtml(spec: ChartSpec): string {
   return (
     `<figure class="chart" data-chart="${escapeHtml(spec.id)}" data-spec="${escapeHtml(JSON.stringify(spec))}">` +
     `<figcaption>${escapeHtml(spec.title)}${spec.note ? `<small>${escapeHtml(spec.note)}</small>` : ''}</figcaption>` +
-    `${empty}<div class="canvas-box" style="height:${Math.round(chartHeight(spec))}px"></div>` +
+    (empty || `<div class="canvas-box" style="height:${Math.round(chartHeight(spec))}px"></div>`) +
     `<details><summary>numbers</summary><table>${head}${rows}</table></details></figure>`
   );
 }
@@ -176,6 +176,8 @@ export interface PageOptions {
   head?: string;
   /** The `<body>` markup (already HTML). */
   body: string;
+  /** Attributes of `<body>` (values are escaped). */
+  bodyAttributes?: Record<string, string>;
   /** Scripts to run at the end of the body, in order: [inline source] or { src }. */
   scripts: readonly (string | { src: string })[];
 }
@@ -189,7 +191,7 @@ export function pageHtml(p: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(p.title)}</title>
 <style>${BASE_CSS}</style>${p.head ?? ''}
-</head><body>
+</head><body${Object.entries(p.bodyAttributes ?? {}).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('')}>
 ${p.body}
 ${scripts}
 </body></html>
