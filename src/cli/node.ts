@@ -112,14 +112,17 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const listeners: { close(): Promise<void> }[] = [];
   const registry = metricsAddr || httpAddr ? nodeMetrics(node) : undefined;
   try {
+    // The URLs logged carry the bound port (port 0 picks one).
+    const at = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (metricsAddr) {
-      listeners.push(await serveMetrics(registry!, metricsAddr.host, metricsAddr.port).catch((err: unknown) => Promise.reject(new ListenError(values.metrics!, err))));
-      log.info('metrics', { url: `http://${values.metrics}/metrics` });
+      const metrics = await serveMetrics(registry!, metricsAddr.host, metricsAddr.port).catch((err: unknown) => Promise.reject(new ListenError(values.metrics!, err)));
+      listeners.push(metrics);
+      log.info('metrics', { url: `${at(metricsAddr.host, metrics.port)}/metrics` });
     }
     if (httpAddr) {
       const http = await serveNodeStatus({ server: node.server, eth: node.eth, discv4: node.discv4, network, chain, startedAt }, { host: httpAddr.host, port: httpAddr.port, registry: registry! }).catch((err: unknown) => Promise.reject(new ListenError(values.http!, err)));
       listeners.push(http);
-      const where = `${httpAddr.host.includes(':') ? `[${httpAddr.host}]` : httpAddr.host}:${http.port}`;
+      const where = at(httpAddr.host, http.port).slice('http://'.length);
       log.info('status page', { url: `http://${where}/`, api: `http://${where}/api/status`, metrics: `http://${where}/metrics` });
     }
   } catch (err) {

@@ -115,6 +115,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .empty{color:var(--muted);font-style:italic}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px;overflow-x:auto}
 code{font-size:12px}
+header code{word-break:break-all}
 footer{padding:0 24px 24px;color:var(--muted);font-size:12px}
 `;
 
