@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAINNET } from '../../src/eth/networks.js';
-import { buildCrawlReport, likelyNetwork } from '../../src/report/crawl-report.js';
-import { REPORT_CSP, renderCrawlReportHtml, reportSections } from '../../src/report/crawl-page.js';
+import { buildCrawlReport, likelyNetwork, MAX_FORK_IDS, MAX_VERSIONS_PER_CLIENT } from '../../src/report/crawl-report.js';
+import { MAX_VERSION_CHANGES } from '../../src/report/crawl-diff.js';
+import { MAX_CLIENT_VERSION_CHARTS, REPORT_CSP, renderCrawlReportHtml, reportSections } from '../../src/report/crawl-page.js';
 import { nodesToJson, parseNodesJson } from '../../src/sync/nodes-file.js';
-import { CRAWL_TIME_MS, EXPECTED, EXPECTED_DIFF, fixtureCrawls } from './fixtures.js';
+import { CRAWL_TIME_MS, crawled, EXPECTED, EXPECTED_DIFF, fixtureCrawls, MAINNET_FORK_IDS } from './fixtures.js';
 
 const asObject = (rows: readonly { key: string; count: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.count]));
 
@@ -90,5 +91,40 @@ describe('crawl report page', () => {
     ]);
     for (const c of charts) expect(html).toContain(`data-chart="${c.id}"`);
     expect(html).toMatch(/<td>geth<\/td><td class="n">14<\/td>/);
+  });
+});
+
+describe('crawl report bounds', () => {
+  const geth = (v: string) => `Geth/v${v}-stable/linux-amd64/go1.25`;
+
+  it(`lists at most ${MAX_VERSIONS_PER_CLIENT} versions per client, the rest summed as "other"`, () => {
+    const nodes = Array.from({ length: MAX_VERSIONS_PER_CLIENT + 3 }, (_, i) => crawled({ client: geth(`1.${i}.0`) }, CRAWL_TIME_MS));
+    const versions = buildCrawlReport(nodes, { network: MAINNET }).clientVersions[0]!.versions;
+    expect(versions).toHaveLength(MAX_VERSIONS_PER_CLIENT);
+    expect(versions[versions.length - 1]).toEqual({ key: 'other', count: 4 });
+    expect(versions.reduce((n, r) => n + r.count, 0)).toBe(nodes.length);
+  });
+
+  it(`lists at most ${MAX_FORK_IDS} fork IDs; the rest are summed per class, so the classes still add up`, () => {
+    const odd = (i: number) => ({ hash: Uint8Array.of(0xee, 0, 0, i), next: 0n });
+    const nodes = [
+      ...Array.from({ length: 3 }, () => crawled({ client: geth('1.16.7'), eth: { version: 69, forkId: MAINNET_FORK_IDS.bpo1 } }, CRAWL_TIME_MS)),
+      ...Array.from({ length: MAX_FORK_IDS + 2 }, (_, i) => crawled({ client: geth('1.16.7'), eth: { version: 69, forkId: odd(i) } }, CRAWL_TIME_MS)),
+    ];
+    const r = buildCrawlReport(nodes, { network: MAINNET });
+    expect(r.forkIds).toHaveLength(MAX_FORK_IDS);
+    // The first: ours (3 nodes), then 14 of the 18 unknown ones; the last 4 are summed.
+    expect(r.forkIds[r.forkIds.length - 1]).toMatchObject({ hash: 'other', compat: 'incompatible', count: 4 });
+    expect(r.forkIds.reduce((n, f) => n + f.count, 0)).toBe(nodes.length);
+  });
+
+  it(`lists at most ${MAX_VERSION_CHANGES} version changes and charts versions of at most ${MAX_CLIENT_VERSION_CHARTS} clients`, () => {
+    const names = Array.from({ length: MAX_VERSION_CHANGES + 2 }, (_, i) => `client${String.fromCharCode(97 + i)}`);
+    const older = names.map((n) => crawled({ client: `${n}/v1.0.0` }, CRAWL_TIME_MS - 1000));
+    const newer = older.map((o) => ({ ...structuredClone(o), hello: { ...o.hello!, clientId: o.hello!.clientId.replace('1.0.0', '2.0.0') } }));
+    const r = buildCrawlReport(newer, { network: MAINNET, previous: older });
+    expect(r.diff!.versionChanges).toHaveLength(MAX_VERSION_CHANGES);
+    const charts = reportSections(r).flatMap((s) => s.charts).filter((c) => c.id.startsWith('versions-'));
+    expect(charts).toHaveLength(MAX_CLIENT_VERSION_CHARTS);
   });
 });

@@ -33,7 +33,8 @@ function nextNode(): CrawledNode['node'] {
   return makeNode(publicKeyOf(priv), `10.0.${keySeed >> 8}.${keySeed & 0xff}`, 30303, 30303);
 }
 
-interface NodeSpec {
+/** What a made-up node's last check found. */
+export interface NodeSpec {
   client?: string;
   caps?: string[];
   eth?: { version: EthVersion; forkId: ForkId; network?: EthNetwork; mismatch?: boolean };
@@ -41,7 +42,8 @@ interface NodeSpec {
   unchecked?: boolean;
 }
 
-function crawled(spec: NodeSpec, at: number): CrawledNode {
+/** A made-up node checked at `at` (fresh key each call). */
+export function crawled(spec: NodeSpec, at: number): CrawledNode {
   const rec: CrawledNode = { node: nextNode(), score: 1, firstSeen: at - 60_000, lastSeen: at };
   if (spec.unchecked) return rec;
   rec.lastCheck = at;
