@@ -122,8 +122,8 @@ export async function nodeCommand(args: string[]): Promise<void> {
     if (httpAddr) {
       const http = await serveNodeStatus({ server: node.server, eth: node.eth, discv4: node.discv4, network, chain, startedAt }, { host: httpAddr.host, port: httpAddr.port, registry: registry! }).catch((err: unknown) => Promise.reject(new ListenError(values.http!, err)));
       listeners.push(http);
-      const where = at(httpAddr.host, http.port).slice('http://'.length);
-      log.info('status page', { url: `http://${where}/`, api: `http://${where}/api/status`, metrics: `http://${where}/metrics` });
+      const base = at(httpAddr.host, http.port);
+      log.info('status page', { url: `${base}/`, api: `${base}/api/status`, metrics: `${base}/metrics` });
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
