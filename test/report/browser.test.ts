@@ -7,7 +7,7 @@
  * docs/images/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +72,9 @@ function expectQuiet(watch: PageWatch, origin: string): void {
   for (const url of watch.requests) expect(url.startsWith(origin), `request to ${url}`).toBe(true);
 }
 
+/** Saves the page's screenshot in test-artifacts/ (and, with DEVP2P_UPDATE_DOC_IMAGES=1, the README's copy). */
 async function keep(page: Page, name: string, opts: { clipHeight?: number } = {}): Promise<void> {
-  const path = await screenshot(page, name);
+  await screenshot(page, name);
   if (DOC_IMAGES) {
     const docs = join(ROOT, 'docs', 'images');
     mkdirSync(docs, { recursive: true });
@@ -82,8 +83,6 @@ async function keep(page: Page, name: string, opts: { clipHeight?: number } = {}
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(docs, name), ...(opts.clipHeight ? { clip: { x: 0, y: 0, width: 1100, height: opts.clipHeight } } : {}) });
   }
-  void path;
-  void copyFileSync;
 }
 
 describe.skipIf(browserPath.skip !== undefined)(`pages in headless Chromium${browserPath.skip ? ` (skipped: ${browserPath.skip})` : ''}`, () => {
