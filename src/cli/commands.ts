@@ -8,6 +8,7 @@ import { DNS_GROUP } from './dns.js';
 import { ETH_GROUP } from './eth.js';
 import { KEY_GROUP } from './key.js';
 import { NODE_COMMAND } from './node.js';
+import { REPORT_COMMAND } from './report.js';
 import { RLPX_GROUP } from './rlpx.js';
 import { SERVE_COMMAND } from './serve.js';
 import { SYNC_HEADERS_COMMAND } from './sync-headers.js';
@@ -29,6 +30,7 @@ export const ROOT: Group = {
     'devnet-chain': DEVNET_CHAIN_COMMAND,
     'sync-headers': SYNC_HEADERS_COMMAND,
     crawl: CRAWL_COMMAND,
+    report: REPORT_COMMAND,
     test: TEST_GROUP,
   },
 };

@@ -8,6 +8,7 @@ import { Crawler, type CrawlResult, DEFAULT_CRAWL_DURATION_MS, DEFAULT_CRAWL_PAR
 import { formatCrawlSummary } from '../sync/crawl-summary.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from '../sync/node-check.js';
 import { loadNodesFile, type NodeSet } from '../sync/nodes-file.js';
+import { writeCrawlReport } from '../report/report-file.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, resolveNetwork, resolveNodeKey } from './common-options.js';
@@ -29,6 +30,7 @@ const CRAWL = defineCommand({
     bootnodes: { type: 'string', value: 'ENODES', help: 'comma-separated enode/ENR URLs, or a network name; "" for none', defaultText: "the network's" },
     ...NETWORK_FLAGS,
     nodes: { type: 'string', value: 'FILE', help: 'nodes file to resume from and save to' },
+    report: { type: 'string', value: 'FILE', help: 'also write the HTML report of the crawl here (see devp2p-ts report)' },
     parallel: { type: 'string', value: 'N', help: `node checks in flight (1-${MAX_CRAWL_PARALLEL})`, default: String(DEFAULT_CRAWL_PARALLEL) },
     timeout: { type: 'string', value: 'DURATION', help: 'bound on each node check (dial, Hello, Status): 500ms, 10s (a bare number is milliseconds)', default: formatDuration(DEFAULT_CHECK_TIMEOUT_MS) },
     duration: { type: 'string', value: 'DURATION', help: `crawl this long: 90s, 5m, 1h (a bare number is milliseconds; at least ${formatDuration(MIN_CRAWL_DURATION_MS)})` },
@@ -37,7 +39,7 @@ const CRAWL = defineCommand({
     ...NODEKEY_FLAG,
     json: { type: 'boolean', help: 'print one JSON summary (errors too)' },
   },
-  examples: ['devp2p-ts crawl --network sepolia --nodes sepolia-nodes.json --duration 10m'],
+  examples: ['devp2p-ts crawl --network sepolia --nodes sepolia-nodes.json --duration 10m --report sepolia.html'],
 });
 
 /** How often progress goes to stderr. */
@@ -105,13 +107,15 @@ export async function crawlCommand(args: string[], io: CrawlIo = stdio): Promise
     onStop.abort();
     await discv4.close();
   }
+  if (values.report) await writeCrawlReport(values.report, result.nodes.values(), { network });
   if (values.json) {
-    const v = { endedBy: result.endedBy, ms: Math.round(result.ms), checks: result.checks, ...(values.nodes ? { nodesFile: values.nodes } : {}), network: network.name, ...result.summary };
+    const v = { endedBy: result.endedBy, ms: Math.round(result.ms), checks: result.checks, ...(values.nodes ? { nodesFile: values.nodes } : {}), ...(values.report ? { reportFile: values.report } : {}), network: network.name, ...result.summary };
     io.out(jsonLine(v));
   } else {
     io.out(`crawled ${network.name} for ${(result.ms / 1000).toFixed(1)} s (ended: ${result.endedBy}), ${result.checks} checks\n`);
     io.out(formatCrawlSummary(result.summary));
     if (values.nodes) io.out(`nodes file: ${values.nodes} (${result.nodes.size} nodes)\n`);
+    if (values.report) io.out(`report: ${values.report}\n`);
   }
   return result;
 }

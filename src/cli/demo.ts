@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { roleClientId } from '../common/client-id.js';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
@@ -23,6 +23,7 @@ import { runSyncNode } from '../sync/sync-node.js';
 import { crawl, type CrawlResult } from '../sync/crawler.js';
 import { isReachable, speaksEth } from '../sync/crawled-node.js';
 import { formatCrawlSummary } from '../sync/crawl-summary.js';
+import { writeCrawlReport } from '../report/report-file.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import { DEVNET_SEED } from './common-options.js';
 import { defineCommand, parseCommand } from './command.js';
@@ -35,6 +36,9 @@ export const MAX_DEMO_NODES = 16;
 /** Longest devnet chain the demo generates (in memory). */
 export const MAX_DEMO_BLOCKS = 200_000;
 
+/** The demo's crawl report, in the working directory unless --report says otherwise. */
+export const DEMO_REPORT_FILE = 'demo-crawl.html';
+
 const DEMO = defineCommand({
   name: 'demo',
   summary: 'offline devnet demo: a bootnode and serving nodes on 127.0.0.1, header sync through discovery, then a crawl',
@@ -42,6 +46,7 @@ const DEMO = defineCommand({
   flags: {
     nodes: { type: 'string', value: 'N', help: `serving nodes (1-${MAX_DEMO_NODES})`, default: '3' },
     blocks: { type: 'string', value: 'N', help: `length of the devnet chain in blocks (1-${MAX_DEMO_BLOCKS})`, default: '5000' },
+    report: { type: 'string', value: 'FILE', help: 'where to write the HTML report of the crawl', default: DEMO_REPORT_FILE },
     json: { type: 'boolean', help: 'print one JSON summary instead of the report (errors too)' },
   },
   examples: ['devp2p-ts demo --nodes 4 --blocks 20000'],
@@ -155,6 +160,9 @@ export async function demoCommand(args: string[]): Promise<void> {
         ? `check passed: the crawl found all ${servers.length} serving nodes, reached them over RLPx and got their eth Status`
         : `CHECK FAILED: the crawl found ${crawled.devnet.found}, reached ${crawled.devnet.reachable} and got eth Status from ${crawled.devnet.eth} of ${servers.length} serving nodes`,
     );
+    const reportFile = resolve(values.report);
+    await writeCrawlReport(reportFile, crawled.nodes.values(), { network: devnet.network, title: 'devp2p-ts demo: crawl of the loopback devnet' });
+    say(`crawl report: ${reportFile} (open it in a browser; it loads nothing from the network)`);
     if (values.json) {
       printJson({
         ok: ok && crawlOk,
@@ -162,7 +170,7 @@ export async function demoCommand(args: string[]): Promise<void> {
         head: bytesToHex(head.hash),
         synced: synced ? bytesToHex(synced.hash) : null,
         ...summary,
-        crawl: { ok: crawlOk, endedBy: crawled.endedBy, ms: Math.round(crawled.ms), devnet: crawled.devnet, ...crawled.summary },
+        crawl: { ok: crawlOk, endedBy: crawled.endedBy, ms: Math.round(crawled.ms), devnet: crawled.devnet, reportFile, ...crawled.summary },
       });
     }
     if (!ok) throw new ReportedFailure('demo failed: synced head differs from the served head');

@@ -1,18 +1,20 @@
 /**
  * `devp2p-ts node`: a full discovery + RLPx + eth node. Prints its enode at start, joins the
  * network, keeps peers (each arrival, refusal and departure logged), logs a status line
- * periodically (peers in/out, dials, clients seen), optionally serves Prometheus metrics, and
- * stops cleanly on SIGINT/SIGTERM.
+ * periodically (peers in/out, dials, clients seen), optionally serves Prometheus metrics and a
+ * status page (src/sync/status-server.ts), and stops cleanly on SIGINT/SIGTERM.
  */
 import { isIP } from 'node:net';
 import type { SystemTxtResolver } from '../dnsdisc/resolver.js';
 import { parseEnode } from '../enode/enode-url.js';
 import { enrToText } from '../enode/enr.js';
-import { serveMetrics, serverMetrics } from '../server/metrics.js';
+import { serveMetrics } from '../server/metrics.js';
 import { DEFAULT_MAX_PEERS } from '../server/server.js';
 import { HeaderStore } from '../sync/header-store.js';
 import { P2PNode } from '../sync/p2p-node.js';
 import { StoreChain } from '../sync/store-chain.js';
+import { nodeMetrics } from '../sync/node-metrics.js';
+import { serveNodeStatus } from '../sync/status-server.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
@@ -49,11 +51,12 @@ const NODE = defineCommand({
     nat: { type: 'string', value: 'none|extip:IP', help: 'the address to advertise: none (the listening one) or extip:IP', default: 'none' },
     netrestrict: { type: 'string', value: 'CIDRS', help: 'only accept, dial and discover peers in these networks, comma-separated' },
     metrics: { type: 'string', value: 'IP:PORT', help: 'serve Prometheus metrics at http://IP:PORT/metrics' },
+    http: { type: 'string', value: 'IP:PORT', help: 'serve a status page at http://IP:PORT/ (refreshing itself), its data as JSON at /api/status, and /metrics' },
     datadir: { type: 'string', value: 'DIR', help: 'where the header store lives', defaultText: '$XDG_DATA_HOME/devp2p-ts/NETWORK or ~/.local/share/devp2p-ts/NETWORK' },
     'status-interval': { type: 'string', value: 'DURATION', help: `how often to log the status line: 10s, 1m (a bare number is milliseconds; 0 for never; at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)})`, default: formatDuration(NODE_STATUS_INTERVAL_MS) },
     ...logFlags('3'),
   },
-  examples: ['devp2p-ts node --network sepolia --addr 0.0.0.0:30303 --metrics 127.0.0.1:6060', `devp2p-ts node --network devnet --nodiscover --static ${EXAMPLE_ENODE} --datadir ./devnet-data`],
+  examples: ['devp2p-ts node --network sepolia --addr 0.0.0.0:30303 --http 127.0.0.1:6060', `devp2p-ts node --network devnet --nodiscover --static ${EXAMPLE_ENODE} --datadir ./devnet-data`],
 });
 
 export async function nodeCommand(args: string[]): Promise<void> {
@@ -77,15 +80,18 @@ export async function nodeCommand(args: string[]): Promise<void> {
   }
   const dns = parseDnsOptions(values.dns, values['dns-server'], values.nodiscover);
   const metricsAddr = values.metrics ? parseAddr('metrics', values.metrics) : undefined;
+  const httpAddr = values.http ? parseAddr('http', values.http) : undefined;
   const datadir = values.datadir ?? defaultDataDir(network.name);
   log.info('data directory', { path: datadir, network: network.name });
   const store = HeaderStore.open(datadir);
+  const chain = new StoreChain(network, store, genesis);
+  const startedAt = Date.now();
   let node: P2PNode;
   try {
     // No logger for P2PNode: its peer lines (debug) would repeat logServerPeers' (info).
     node = await P2PNode.start({
       network,
-      chain: new StoreChain(network, store, genesis),
+      chain,
       privateKey: await resolveNodeKey(values.nodekey),
       addr,
       ...(advertisedIp ? { advertisedIp } : {}),
@@ -109,10 +115,27 @@ export async function nodeCommand(args: string[]): Promise<void> {
   });
   process.stdout.write(`${advertisedIp || !['0.0.0.0', '::'].includes(addr.host) ? node.enode : node.enodeAt('127.0.0.1')}\n`);
   if (node.discv4) process.stdout.write(`${enrToText(node.discv4.localEnr)}\n`);
-  let metrics: { close(): Promise<void> } | undefined;
-  if (metricsAddr) {
-    metrics = await serveMetrics(serverMetrics(node.server), metricsAddr.host, metricsAddr.port);
-    log.info('metrics', { url: `http://${values.metrics}/metrics` });
+  const listeners: { close(): Promise<void> }[] = [];
+  const registry = metricsAddr || httpAddr ? nodeMetrics(node) : undefined;
+  try {
+    // The URLs logged carry the bound port (port 0 picks one).
+    const at = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (metricsAddr) {
+      const metrics = await serveMetrics(registry!, metricsAddr.host, metricsAddr.port).catch((err: unknown) => Promise.reject(new ListenError(values.metrics!, err)));
+      listeners.push(metrics);
+      log.info('metrics', { url: `${at(metricsAddr.host, metrics.port)}/metrics` });
+    }
+    if (httpAddr) {
+      const http = await serveNodeStatus({ server: node.server, eth: node.eth, discv4: node.discv4, network, chain, startedAt }, { host: httpAddr.host, port: httpAddr.port, registry: registry! }).catch((err: unknown) => Promise.reject(new ListenError(values.http!, err)));
+      listeners.push(http);
+      const base = at(httpAddr.host, http.port);
+      log.info('status page', { url: `${base}/`, api: `${base}/api/status`, metrics: `${base}/metrics` });
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await node.stop();
+    store.close();
+    throw err;
   }
   const timer = every > 0 ? setInterval(() => {
     const c = node.server.counts();
@@ -131,7 +154,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   }, every) : undefined;
   await untilStopped();
   clearInterval(timer);
-  await metrics?.close();
+  await Promise.all(listeners.map((l) => l.close()));
   await node.stop();
   store.close();
 }

@@ -132,6 +132,11 @@ export interface EthPeerEvents {
   blockRangeUpdate: (range: BlockRangeUpdate) => void;
   /** The session ended (emitted once). */
   close: (info: CloseInfo) => void;
+  /**
+   * A request of ours that was sent has ended: answered (`ok`) or failed (the failure reason),
+   * `ms` after it was sent. For latency metrics.
+   */
+  request: (name: string, outcome: 'ok' | EthRequestFailure, ms: number) => void;
 }
 
 export interface EthPeerStats {
@@ -325,6 +330,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
       const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
       let entry: Pending | undefined;
       let settled = false;
+      let sentAt: number | undefined;
 
       const settle = (err: Error | undefined, value?: T) => {
         if (settled) return;
@@ -334,6 +340,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
         this.failers.delete(fail);
         const queued = this.waiting.indexOf(start);
         if (queued >= 0) this.waiting.splice(queued, 1);
+        if (sentAt !== undefined) this.emit('request', name, err instanceof EthRequestError ? err.reason : 'ok', performance.now() - sentAt);
         if (entry !== undefined) {
           this.pending.delete(entry.id);
           if (err instanceof EthRequestError && (err.reason === 'timeout' || err.reason === 'aborted')) this.rememberExpired(entry);
@@ -371,6 +378,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
         try {
           this.session.send(ETH_PROTOCOL_NAME, encoded.code, encoded.data);
           this.stats.requests++;
+          sentAt = performance.now();
         } catch (err) {
           fail('disconnected', `send failed: ${(err as Error).message}`, err);
         }

@@ -48,6 +48,8 @@ export interface Protocol {
   version: number;
   /** Number of message codes. */
   length: number;
+  /** The name of message `code` (relative), for metrics and logs; undefined for codes it does not define. */
+  messageName?(code: number): string | undefined;
   /** Creates the handler for a newly connected peer that negotiated this protocol. */
   create(peer: ProtocolPeer): ProtocolHandler;
 }

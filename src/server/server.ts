@@ -21,11 +21,13 @@ import { DisconnectReason } from '../rlpx/disconnect-reason.js';
 import type { CloseInfo, Direction, Session, SessionConfig } from '../rlpx/session.js';
 import type { Hello } from '../rlpx/hello.js';
 import { DialScheduler, enodeId, DIAL_HISTORY_MS, type DialCandidate } from './dial-scheduler.js';
+import { connectionFailureKind } from './connection-failure.js';
 import { ExpiringSet } from './expiring-set.js';
 import { isLanIp, NetList, normalizeIp } from '../common/netutil.js';
 import { Peer, type PeerInfo } from './peer.js';
 import type { Protocol } from './protocol.js';
 import { BAN_DURATION_MS, Reputation, type PenaltyKind } from './reputation.js';
+import { TrafficTotals } from './traffic-totals.js';
 
 export const DEFAULT_MAX_PEERS = 50;
 export const DEFAULT_DIAL_RATIO = 3;
@@ -90,6 +92,12 @@ export interface ServerStats {
   inboundRefused: { pending: number; throttled: number; netrestrict: number; banned: number; stopped: number; gone: number };
   /** Peers refused after Hello, by Disconnect reason name. */
   refusedAfterHello: Record<string, number>;
+  /** Failed dials by {@link connectionFailureKind} (`refused`, `timeout`, `remote:TooManyPeers`...). */
+  dialFailures: Record<string, number>;
+  /** Failed inbound handshakes by {@link connectionFailureKind}. */
+  inboundFailures: Record<string, number>;
+  /** Ended peer sessions by Disconnect reason name and by which side ended them. */
+  disconnects: Record<string, { local: number; remote: number }>;
 }
 
 export class Server extends TypedEmitter<ServerEvents> {
@@ -102,7 +110,12 @@ export class Server extends TypedEmitter<ServerEvents> {
     inboundAccepted: 0,
     inboundRefused: { pending: 0, throttled: 0, netrestrict: 0, banned: 0, stopped: 0, gone: 0 },
     refusedAfterHello: {},
+    dialFailures: {},
+    inboundFailures: {},
+    disconnects: {},
   };
+  /** Sub-protocol messages and bytes since the server was created, per protocol, code and direction. */
+  readonly traffic = new TrafficTotals();
   private readonly cfg: ServerConfig;
   private readonly maxPeers: number;
   private readonly maxDialed: number;
@@ -172,6 +185,15 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   peerInfos(): PeerInfo[] {
     return this.peers.map((p) => p.info());
+  }
+
+  /** The name of message `code` of `protocol`, from the first registered version that names it. */
+  messageName(protocol: string, code: number): string | undefined {
+    for (const p of this.cfg.protocols) {
+      const name = p.name === protocol ? p.messageName?.(code) : undefined;
+      if (name !== undefined) return name;
+    }
+    return undefined;
   }
 
   /** Peer counts by direction and dials in flight. */
@@ -326,6 +348,7 @@ export class Server extends TypedEmitter<ServerEvents> {
         },
         (err: Error) => {
           done();
+          bump(this.stats.inboundFailures, connectionFailureKind(err));
           this.emit('connection:failed', 'inbound', err, `${ip}:${socket.remotePort}`);
         },
       ),
@@ -386,6 +409,7 @@ export class Server extends TypedEmitter<ServerEvents> {
         },
         (err: Error) => {
           this.stats.dialsFailed++;
+          bump(this.stats.dialFailures, connectionFailureKind(err));
           this.scheduler.done(node, false);
           this.emit('connection:failed', 'outbound', err, target);
           this.schedule();
@@ -433,10 +457,15 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (existing !== undefined) void existing.disconnect(DisconnectReason.AlreadyConnected, new Error('replaced by the connection the lower node ID dialed'));
     const peer = new Peer(session, this.cfg.protocols, { trusted: this.trusted.has(id), static: this.scheduler.isStatic(id) }, {
       penalize: (p, kind) => this.penalize(p, kind),
-      traffic: (dir, proto, code, bytes) => this.emit('traffic', dir, proto, code, bytes),
+      traffic: (dir, proto, code, bytes) => {
+        this.traffic.add(dir, proto, code, bytes);
+        this.emit('traffic', dir, proto, code, bytes);
+      },
     });
     this.peersById.set(id, peer);
     session.once('close', (info) => {
+      const sides = (this.stats.disconnects[DisconnectReason[info.reason] ?? String(info.reason)] ??= { local: 0, remote: 0 });
+      sides[info.remote ? 'remote' : 'local']++;
       // A peer we dropped for breaking a protocol is remembered: repeat offenders get banned.
       if (!info.remote && (info.reason === DisconnectReason.ProtocolBreach || info.reason === DisconnectReason.SubprotocolError)) {
         this.reputation.penalize(id, this.peerIp(peer), 'protocol-breach');
@@ -468,4 +497,8 @@ export function keepsNewSession(selfId: string, remoteId: string, existing: Dire
   const newDialer = incoming === 'outbound' ? selfId : remoteId;
   const oldDialer = existing === 'outbound' ? selfId : remoteId;
   return newDialer < oldDialer;
+}
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }

@@ -5,7 +5,7 @@
  * closely wait (in order) until the EthPeer that consumes them exists.
  */
 import { TypedEmitter } from '../common/emitter.js';
-import { ETH_PROTOCOL_LENGTHS, ETH_VERSIONS, type EthVersion } from '../eth/protocol.js';
+import { ETH_PROTOCOL_LENGTHS, ETH_VERSIONS, messageNameForCode, type EthVersion } from '../eth/protocol.js';
 import { EthPeer, type EthPeerOptions } from '../eth/peer.js';
 import type { CloseInfo } from '../rlpx/session.js';
 import type { Protocol, ProtocolHandler, ProtocolPeer } from '../server/protocol.js';
@@ -39,6 +39,7 @@ export class EthService extends TypedEmitter<EthServiceEvents> {
       name: 'eth',
       version,
       length: ETH_PROTOCOL_LENGTHS[version],
+      messageName: (code: number) => messageNameForCode(version, code),
       create: (peer: ProtocolPeer) => this.attach(peer),
     }));
   }

@@ -170,6 +170,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   private readonly perPeer: number;
   private readonly failures = new Map<string, number>();
   private readonly result: SyncResult = { headers: 0n, ms: 0, requests: {}, rejected: {}, timeouts: {} };
+  private lastProgress: SyncProgress | undefined;
   private readonly abort = new AbortController();
   private nextHi = 0n;
   private lastProgressAt = Date.now();
@@ -212,6 +213,17 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
       // Never leave with a write in flight: the caller may close the store next.
       await this.writing;
     }
+  }
+
+  private reportProgress(total: bigint, headersPerSecond: number): void {
+    const lowest = this.opts.store.lowest!;
+    this.lastProgress = { verified: this.opts.target.number - lowest + 1n, total, lowest, headersPerSecond, activePeers: this.busy.size };
+    this.emit('progress', this.lastProgress);
+  }
+
+  /** The latest progress (as last emitted, about once a second and at the end); undefined before the first. */
+  get progress(): SyncProgress | undefined {
+    return this.lastProgress;
   }
 
   private get signal(): AbortSignal {
@@ -318,14 +330,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
       this.connect();
       const now = Date.now();
       if (now - rateMark.t >= PROGRESS_INTERVAL_MS) {
-        const rate = Number(rateMark.n - store.lowest!) / ((now - rateMark.t) / 1000);
-        this.emit('progress', {
-          verified: this.opts.target.number - store.lowest! + 1n,
-          total,
-          lowest: store.lowest!,
-          headersPerSecond: rate,
-          activePeers: this.busy.size,
-        });
+        this.reportProgress(total, Number(rateMark.n - store.lowest!) / ((now - rateMark.t) / 1000));
         rateMark = { t: now, n: store.lowest! };
       }
       if (store.lowest! <= this.from) break;
@@ -340,6 +345,9 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
       const next = Math.min(rateMark.t + PROGRESS_INTERVAL_MS, this.lastProgressAt + this.stallTimeoutMs + 1) - now;
       await this.waitForEvent(Math.max(0, idle ? Math.min(IDLE_PEER_POLL_MS, next) : next));
     }
+    // Once more at the end, so a progress display (and the metrics) reach 100 %.
+    const secs = (Date.now() - rateMark.t) / 1000;
+    this.reportProgress(total, secs > 0 ? Number(rateMark.n - store.lowest!) / secs : 0);
   }
 
   private async fetchChunk(p: SyncPeer, chunk: Chunk): Promise<void> {

@@ -4,6 +4,7 @@
  * keeps those whose Status matches, takes the target from a --checkpoint hash or the highest head
  * the peers announced, and syncs headers down to --from into the store in `datadir`.
  */
+import type { Registry } from 'prom-client';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { roleClientId } from '../common/client-id.js';
 import { silentLogger, type Logger } from '../common/log.js';
@@ -23,6 +24,7 @@ import { HeaderStore, type SyncTarget } from './header-store.js';
 import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from './header-sync.js';
 import { StoreChain } from './store-chain.js';
 import { GivenPeerFailures } from './given-peer-failures.js';
+import { headerSyncMetrics, nodeMetrics } from './node-metrics.js';
 
 export interface SyncNodeOptions {
   network: EthNetwork;
@@ -52,6 +54,8 @@ export interface SyncNodeOptions {
   listen?: { host: string; port: number };
   /** Run discv4 on this UDP address, bootstrapped from `bootnodes`, and dial what it finds. */
   discover?: { host: string; port: number };
+  /** Register the node's metrics (server, eth, discovery, header sync progress) on this registry. */
+  metrics?: Registry;
 }
 
 export interface SyncSummary {
@@ -120,6 +124,11 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
   eth.on('handshake:failed', (err, sp) => log.warn('peer refused at Status', { id: sp.id.slice(0, 16), err }));
   server.on('connection:failed', (dir, err, target) => log.debug('connection failed', { dir, target, err }));
   const failures = new GivenPeerFailures(server, eth, opts.peers ?? []);
+  let sync: HeaderSync | undefined;
+  if (opts.metrics) {
+    nodeMetrics({ server, eth, discv4 }, opts.metrics);
+    headerSyncMetrics(() => sync?.progress, opts.metrics);
+  }
   const onlyGivenPeers = (opts.bootnodes ?? []).length === 0 && !discovery && !opts.listen;
   const serverPeers = new Map<string, { peer: Peer; penalize: (k: 'invalid-message' | 'timeout') => void }>();
   server.on('peer:added', (p) => serverPeers.set(p.id, { peer: p, penalize: (k) => server.penalize(p, k) }));
@@ -149,7 +158,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     const target = await chooseTarget(eth, opts.checkpoint, opts.requestTimeoutMs ?? 5_000);
     if (target.number < from) throw new SyncError(`target ${target.number} is below --from ${from}`, 'bad-target');
     log.info('syncing headers', { from, to: target.number, hash: bytesToHex(target.hash).slice(0, 16), peers: eth.peers.size });
-    const sync = new HeaderSync({
+    sync = new HeaderSync({
       store,
       target,
       from,

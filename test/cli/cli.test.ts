@@ -3,6 +3,7 @@
  * usage errors, the demos. Every server started here is closed in afterEach.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -277,7 +278,8 @@ describe('demo', () => {
   });
 
   it('demo (devnet: bootnode, serving nodes, header sync through discovery) checks the synced head, then crawls the devnet', async () => {
-    const r = await cli(['demo', '--nodes', '2', '--blocks', '300', '--json'], { timeoutMs: 60_000 });
+    const reportFile = join(tmpdir(), `devp2p-ts-demo-${process.pid}.html`);
+    const r = await cli(['demo', '--nodes', '2', '--blocks', '300', '--json', '--report', reportFile], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, blocks: 300, to: '300' });
@@ -291,5 +293,9 @@ describe('demo', () => {
     expect(j.crawl.clients).toEqual([{ key: 'devp2p-ts', count: 2 }]);
     // Serving node 0 offers eth/68-70 (70 is used), node 1 eth/69 only.
     expect(j.crawl.ethVersions).toEqual([{ key: '69', count: 1 }, { key: '70', count: 1 }]);
+    // It ends by writing the crawl report (browser checks: test/report/browser.test.ts).
+    expect(j.crawl.reportFile).toBe(reportFile);
+    expect(readFileSync(reportFile, 'utf8')).toMatch(/^<!doctype html>/);
+    rmSync(reportFile);
   }, 90_000);
 });

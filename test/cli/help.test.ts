@@ -32,6 +32,7 @@ const EXPECTED_COMMANDS = [
   'devnet-chain',
   'sync-headers',
   'crawl',
+  'report',
   'test eth',
   'test discv4',
 ];
