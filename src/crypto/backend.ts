@@ -43,7 +43,7 @@ export interface Secp256k1Backend {
   ecdh(privateKey: Uint8Array, point: Uint8Array): Uint8Array | undefined;
   /** RFC 6979 low-S signature as r || s || v (65 bytes, v in {0, 1}). */
   sign(digest: Uint8Array, privateKey: Uint8Array): Uint8Array;
-  /** The 64-byte public key, or undefined when no key fits (r, s already in [1, n); v in 0..3). */
+  /** The 64-byte public key, or undefined when no key fits (r, s already in [1, n); v is 0 or 1). */
   recover(digest: Uint8Array, rs: Uint8Array, v: number): Uint8Array | undefined;
   /** ECDSA verification of r || s (low-S and ranges already checked). */
   verify(digest: Uint8Array, rs: Uint8Array, point: Uint8Array): boolean;

@@ -13,7 +13,7 @@
 import { backend } from './select.js';
 import { InvalidKeyError } from './errors.js';
 import { randomBytes } from './random.js';
-import { bytesToBig, isOnCurve, N, P } from './pure/curve.js';
+import { bytesToBig, isOnCurve, N } from './pure/curve.js';
 
 export { InvalidKeyError } from './errors.js';
 
@@ -102,12 +102,11 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
   if (signature.length !== 65) throw new InvalidKeyError('signature must be 65 bytes');
   if (digest.length !== 32) throw new InvalidKeyError('digest must be 32 bytes');
   const v = signature[64]!;
-  if (v > 3) throw new InvalidKeyError(`invalid recovery id ${v}`);
+  // Ids 2 and 3 mean R.x = r + n: an honest signer produces them with probability ~2^-127, and
+  // tiny-secp256k1 checks r rather than r + n for them, so both backends refuse them.
+  if (v > 1) throw new InvalidKeyError(`invalid recovery id ${v}`);
   const rs = signature.subarray(0, 64);
-  const scalars = signatureScalars(rs);
-  if (!scalars) throw new InvalidKeyError('signature r or s out of range');
-  // Recovery ids 2 and 3 stand for x = r + n, which must still be a field element.
-  if (v >= 2 && scalars.r + N >= P) throw new InvalidKeyError('signature recovery failed');
+  if (!signatureScalars(rs)) throw new InvalidKeyError('signature r or s out of range');
   const pub = backend().secp256k1.recover(digest, rs, v);
   if (!pub) throw new InvalidKeyError('signature recovery failed');
   return pub;

@@ -139,3 +139,30 @@ export function activeCrypto(): ActiveCrypto {
 export function describeCrypto(): string {
   return `crypto: ${info.backend} (${info.reason})`;
 }
+
+/**
+ * Loads a backend by name without selecting it (fast: by dynamic import; throws
+ * {@link CryptoSelectionError} `unavailable` if an accelerator is missing). Internal: for tests
+ * and benchmarks that compare the two backends in one process, with {@link runOnBackend}.
+ */
+export async function loadCryptoBackend(name: CryptoBackendName): Promise<CryptoBackend> {
+  if (name === 'pure') return pureBackend;
+  const fast = await loadFast();
+  if (typeof fast === 'string') throw new CryptoSelectionError('unavailable', fast);
+  return fast;
+}
+
+/**
+ * Runs `fn` synchronously with `b` as the active backend, then restores the previous one.
+ * Objects created inside (keccak states, AES streams, frame codecs) keep `b`. Internal: for
+ * tests and benchmarks; a program chooses its backend with {@link useCrypto}.
+ */
+export function runOnBackend<T>(b: CryptoBackend, fn: () => T): T {
+  const previous = current;
+  current = b;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}

@@ -53,7 +53,7 @@ export const nobleSecp256k1: Secp256k1Backend = {
   recover(digest, rs, v) {
     const r = bytesToBig(rs, 0, 32);
     const s = bytesToBig(rs, 32, 64);
-    const R = lift(v >= 2 ? r + N : r, (v & 1) === 1);
+    const R = lift(r, v === 1);
     if (!R) return undefined;
     const ri = invert(r, N);
     const u1 = (N - ((digestScalar(digest) * ri) % N)) % N;
