@@ -4,6 +4,9 @@
  * machine drift hits both. Prints a readable table, then one JSON object as the last line.
  * Run with `node --expose-gc` (the npm script does) for the heap figures.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { activeCrypto, describeCrypto } from '../src/crypto/select.js';
 import { ejsHandshakes, ejsHeapPerPeer, ejsRoundTrip, ejsThroughput } from './ejs/rlpx.js';
 import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rlpx.js';
 import { measureCeilings } from './ceiling.js';
@@ -24,6 +27,26 @@ function row(name: string, ours: number, ejs: number | undefined, unit: string):
   process.stderr.write(`  ${name}: ours ${ours.toFixed(2)} ${unit}${ejs === undefined ? '' : `, ejs ${ejs.toFixed(2)} ${unit}`}\n`);
 }
 
+/**
+ * The pure-backend scenarios (bench/pure.ts) in a child process with DEVP2P_CRYPTO=pure: the
+ * backend is chosen per process. This process waits meanwhile, so they do not share the cores.
+ */
+async function measurePure(): Promise<Record<string, number>> {
+  const script = fileURLToPath(new URL('./pure.js', import.meta.url));
+  const child = spawn(process.execPath, ['--expose-gc', script, ...(quick ? ['--quick'] : [])], {
+    env: { ...process.env, DEVP2P_CRYPTO: 'pure' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const last = out.trim().split('\n').pop();
+  if (code !== 0 || !last) throw new Error(`bench/pure.js exited with ${code}`);
+  return JSON.parse(last) as Record<string, number>;
+}
+
+if (activeCrypto().backend !== 'fast') process.stderr.write(`note: the main process runs on ${describeCrypto()}; its keys are not the fast backend's\n`);
+process.stderr.write(`${describeCrypto()}\n`);
 process.stderr.write('measuring primitive ceilings...\n');
 const ceil = measureCeilings();
 
@@ -54,6 +77,14 @@ const rtt = await ourRoundTrip({ rounds: scale(200) });
 const ejsRtt = await ejsRoundTrip({ rounds: scale(200) });
 row('request/response round trip (median)', rtt.ms, ejsRtt.ms, 'ms');
 
+process.stderr.write('pure backend (child process)...\n');
+const pure = await measurePure();
+row('pure: handshakes/s, 200 sequential', pure.pure_handshakes_per_s!, ejsHsSeq.perSecond, '/s');
+row('pure: throughput 1kib messages', pure.pure_rlpx_1kib_MBps!, result.ejs_rlpx_1kib_MBps, 'MB/s');
+row('pure: throughput 1mib messages', pure.pure_rlpx_1mib_MBps!, result.ejs_rlpx_1mib_MBps, 'MB/s');
+row('pure: request/response round trip (median)', pure.pure_rtt_ms!, ejsRtt.ms, 'ms');
+Object.assign(result, pure);
+
 process.stderr.write('heap per peer...\n');
 const heap = await ourHeapPerPeer({ peers: 100 });
 const ejsHeap = await ejsHeapPerPeer({ peers: 100 });
@@ -77,6 +108,7 @@ const disc = await discv4Bench();
 row('discv4 ping/pong round trips', disc.discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
 row('discv4 inbound packets verified (hash + recovery)', disc.discv4_verify_per_s!, disc.ejs_discv4_verify_per_s, '/s');
 row('discv4 lookup in a 200-node simulation', disc.discv4_lookup_ms!, undefined, 'ms');
+row('pure: discv4 ping/pong round trips', pure.pure_discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
 
 process.stderr.write('eth headers...\n');
 // Codec rates are per CPU second (pure computation); the served and synced rates are wall-clock.
@@ -141,6 +173,11 @@ const ratios = {
   heap_per_peer_of_ejs: r3(heap.kib / ejsHeap.kib),
   discv4_pings_vs_ejs: r1(disc.discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
   server_heap_per_peer_of_ejs: r3(srv.kib / ejsSrv.kib),
+  pure_rlpx_1mib_vs_ejs: r1(pure.pure_rlpx_1mib_MBps! / result.ejs_rlpx_1mib_MBps!),
+  pure_rlpx_1kib_vs_ejs: r1(pure.pure_rlpx_1kib_MBps! / result.ejs_rlpx_1kib_MBps!),
+  pure_handshakes_vs_ejs: r1(pure.pure_handshakes_per_s! / ejsHsSeq.perSecond),
+  pure_discv4_pings_vs_ejs: r1(pure.pure_discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
+  pure_rlpx_1mib_of_ceiling: r3(pure.pure_rlpx_1mib_MBps! / pure.pure_rlpx_ceiling_1mib_MBps!),
 };
 Object.assign(result, ratios);
 
