@@ -31,6 +31,11 @@ export class AesCtr {
     this.impl.process(src, dst);
     return dst;
   }
+
+  /** Encrypts (or decrypts) `src` into a new array, leaving `src` as it was. */
+  processCopy(src: Uint8Array): Uint8Array {
+    return this.impl.processCopy(src);
+  }
 }
 
 /** One-shot AES-CTR of `data` into a new array (ECIES). */

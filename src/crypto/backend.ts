@@ -33,6 +33,8 @@ export interface RunningKeccak {
 export interface CtrStream {
   /** XORs the next `src.length` keystream bytes with `src` into `dst` (same length; may be `src`). */
   process(src: Uint8Array, dst: Uint8Array): void;
+  /** The same into a new array (node:crypto allocates its output anyway: no extra copy). */
+  processCopy(src: Uint8Array): Uint8Array;
 }
 
 /** secp256k1 on validated input. Public keys are 65-byte uncompressed points unless noted. */

@@ -7,8 +7,8 @@
  *
  * AES-256-CTR is one continuous stream per direction (the crypto layer's {@link AesCtr}); the
  * MACs are {@link FrameMac}. A frame is built in its output array and encrypted and MACed
- * there, and a received body is decrypted in place, so the message bytes are copied once each
- * way. The codec holds no socket: the session feeds it bytes.
+ * there; a received body is MACed where it lies and decrypted into a new array (the only copy;
+ * node:crypto makes it anyway). The codec holds no socket: the session feeds it bytes.
  */
 import { AesCtr } from '../crypto/aes.js';
 import { timingSafeEqual } from '../crypto/compare.js';
@@ -103,19 +103,13 @@ export class FrameCodec {
     return (h[0]! << 16) | (h[1]! << 8) | h[2]!;
   }
 
-  /**
-   * Verifies and decrypts a frame body (padded ciphertext + MAC); returns msg-id and msg-data.
-   * The body is decrypted in place: `buf` must be bytes the caller has consumed (the session's
-   * read buffer hands them over). An unaligned body is first copied once, so the MAC and the
-   * cipher can work on 32-bit words.
-   */
+  /** Verifies and decrypts a frame body (padded ciphertext + MAC); returns msg-id and msg-data. */
   openBody(buf: Uint8Array, frameSize: number): { code: number; data: Uint8Array } {
     const padded = buf.length - MAC_LENGTH;
-    const ct = buf.byteOffset % 4 === 0 ? buf.subarray(0, padded) : buf.slice(0, padded);
+    const ct = buf.subarray(0, padded);
     this.ingressMac.frameMacInto(ct, this.macScratch);
     if (!timingSafeEqual(this.macScratch, buf.subarray(padded))) throw new FrameError('frame MAC mismatch');
-    this.ingressAes.process(ct);
-    const frame = ct.subarray(0, frameSize);
+    const frame = this.ingressAes.processCopy(ct).subarray(0, frameSize);
     const { code, length } = decodeMessageId(frame);
     return { code, data: frame.subarray(length) };
   }

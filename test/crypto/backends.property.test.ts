@@ -221,7 +221,7 @@ describe.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('pure and fast backends gi
         const openAll = (list: Uint8Array[]) => () => {
           const opener = new FrameCodec(mirror);
           return list.map((f) => {
-            const g = f.slice(); // opening decrypts in place
+            const g = f.slice();
             const size = opener.openHeader(g.subarray(0, 32));
             return opener.openBody(g.subarray(32, 32 + (((size + 15) & ~15) + 16)), size);
           });

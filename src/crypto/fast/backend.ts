@@ -135,7 +135,13 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
     },
     aesCtr(key, iv) {
       const cipher = nodeCrypto.createCipheriv(`aes-${key.length * 8}-ctr`, key, iv);
-      return { process: (src, dst) => dst.set(cipher.update(src)) };
+      return {
+        process: (src, dst) => dst.set(cipher.update(src)),
+        processCopy(src) {
+          const b = cipher.update(src);
+          return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        },
+      };
     },
     secp256k1: libsecp256k1(ecc),
     snappyCompress: (data) => snappy.compress_raw(data),

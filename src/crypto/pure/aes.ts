@@ -22,6 +22,12 @@ export class NobleCtrStream implements CtrStream {
     this.counter = iv.slice();
   }
 
+  processCopy(src: Uint8Array): Uint8Array {
+    const out = src.slice();
+    this.process(out, out);
+    return out;
+  }
+
   process(src: Uint8Array, dst: Uint8Array): void {
     const n = src.length;
     let i = 0;
