@@ -4,9 +4,8 @@
  * machine drift hits both. Prints a readable table, then one JSON object as the last line.
  * Run with `node --expose-gc` (the npm script does) for the heap figures.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { activeCrypto, describeCrypto } from '../src/crypto/select.js';
+import { PureBackendWorker } from './pure.js';
 import { ejsHandshakes, ejsHeapPerPeer, ejsRoundTrip, ejsThroughput } from './ejs/rlpx.js';
 import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rlpx.js';
 import { measureCeilings } from './ceiling.js';
@@ -27,26 +26,15 @@ function row(name: string, ours: number, ejs: number | undefined, unit: string):
   process.stderr.write(`  ${name}: ours ${ours.toFixed(2)} ${unit}${ejs === undefined ? '' : `, ejs ${ejs.toFixed(2)} ${unit}`}\n`);
 }
 
-/**
- * The pure-backend scenarios (bench/pure.ts) in a child process with DEVP2P_CRYPTO=pure: the
- * backend is chosen per process. This process waits meanwhile, so they do not share the cores.
- */
-async function measurePure(): Promise<Record<string, number>> {
-  const script = fileURLToPath(new URL('./pure.js', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', script, ...(quick ? ['--quick'] : [])], {
-    env: { ...process.env, DEVP2P_CRYPTO: 'pure' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const last = out.trim().split('\n').pop();
-  if (code !== 0 || !last) throw new Error(`bench/pure.js exited with ${code}`);
-  return JSON.parse(last) as Record<string, number>;
-}
-
 if (activeCrypto().backend !== 'fast') process.stderr.write(`note: the main process runs on ${describeCrypto()}; its keys are not the fast backend's\n`);
 process.stderr.write(`${describeCrypto()}\n`);
+// The pure backend runs in its own process (bench/pure.ts), asked for each scenario right after
+// the fast backend and ejs ran it here. Started first: its start-up measures its ceilings.
+process.stderr.write('starting the pure-backend worker (measures its ceilings)...\n');
+const pureWorker = await PureBackendWorker.start({ quick });
+const pure: Record<string, number> = {};
+const PURE_1MIB_MESSAGES = 24;
+
 process.stderr.write('measuring primitive ceilings...\n');
 const ceil = measureCeilings();
 
@@ -54,6 +42,8 @@ process.stderr.write('handshakes...\n');
 const hsSeq = await ourHandshakes({ count: scale(200), concurrency: 1 });
 const ejsHsSeq = await ejsHandshakes({ count: scale(200), concurrency: 1 });
 row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s');
+pure.pure_handshakes_per_s = r1(await pureWorker.handshakesPerSecond({ count: scale(200), concurrency: 1 }));
+row('pure: handshakes/s, 200 sequential', pure.pure_handshakes_per_s, ejsHsSeq.perSecond, '/s');
 const hsConc = await ourHandshakes({ count: scale(200), concurrency: 50 });
 const ejsHsConc = await ejsHandshakes({ count: scale(200), concurrency: 50 });
 row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s');
@@ -70,20 +60,19 @@ for (const [label, size, ourCount, ejsCount] of sizes) {
   row(`throughput ${label} messages`, ours.MBps, ejs.MBps, 'MB/s');
   result[`rlpx_${label}_MBps`] = r1(ours.MBps);
   result[`ejs_rlpx_${label}_MBps`] = r1(ejs.MBps);
+  if (label === '64kib') continue;
+  // The pure side's message counts are ejs's (1 KiB) or a little more (1 MiB: each takes ~0.1 s).
+  const pureMBps = await pureWorker.throughputMBps({ messageSize: size, messages: scale(label === '1mib' ? PURE_1MIB_MESSAGES : ejsCount) });
+  pure[`pure_rlpx_${label}_MBps`] = r1(pureMBps);
+  row(`pure: throughput ${label} messages`, pureMBps, ejs.MBps, 'MB/s');
 }
 
 process.stderr.write('round trip...\n');
 const rtt = await ourRoundTrip({ rounds: scale(200) });
 const ejsRtt = await ejsRoundTrip({ rounds: scale(200) });
 row('request/response round trip (median)', rtt.ms, ejsRtt.ms, 'ms');
-
-process.stderr.write('pure backend (child process)...\n');
-const pure = await measurePure();
-row('pure: handshakes/s, 200 sequential', pure.pure_handshakes_per_s!, ejsHsSeq.perSecond, '/s');
-row('pure: throughput 1kib messages', pure.pure_rlpx_1kib_MBps!, result.ejs_rlpx_1kib_MBps, 'MB/s');
-row('pure: throughput 1mib messages', pure.pure_rlpx_1mib_MBps!, result.ejs_rlpx_1mib_MBps, 'MB/s');
-row('pure: request/response round trip (median)', pure.pure_rtt_ms!, ejsRtt.ms, 'ms');
-Object.assign(result, pure);
+pure.pure_rtt_ms = r3(await pureWorker.roundTripMs({ rounds: scale(200) }));
+row('pure: request/response round trip (median)', pure.pure_rtt_ms, ejsRtt.ms, 'ms');
 
 process.stderr.write('heap per peer...\n');
 const heap = await ourHeapPerPeer({ peers: 100 });
@@ -108,7 +97,23 @@ const disc = await discv4Bench();
 row('discv4 ping/pong round trips', disc.discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
 row('discv4 inbound packets verified (hash + recovery)', disc.discv4_verify_per_s!, disc.ejs_discv4_verify_per_s, '/s');
 row('discv4 lookup in a 200-node simulation', disc.discv4_lookup_ms!, undefined, 'ms');
-row('pure: discv4 ping/pong round trips', pure.pure_discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
+pure.pure_discv4_pings_per_s = Math.round(await pureWorker.discv4PingsPerSecond({ durationMs: quick ? 500 : 2000 }));
+row('pure: discv4 ping/pong round trips', pure.pure_discv4_pings_per_s, disc.ejs_discv4_pings_per_s, '/s');
+pureWorker.close();
+const pc = pureWorker.ceilings;
+row('pure: ceiling 1 MiB incl. snappy on the bench payload', pc.pipeline1MiBMBps, undefined, 'MB/s');
+row('pure: ceiling handshakes (8 ECDH + 4 keygen + sign + recover)', pc.handshakesPerS, undefined, '/s');
+Object.assign(pure, {
+  pure_rlpx_ceiling_1mib_MBps: r1(pc.pipeline1MiBMBps),
+  pure_rlpx_crypto_ceiling_1mib_MBps: r1(pc.crypto1MiBMBps),
+  pure_handshake_ceiling_per_s: r1(pc.handshakesPerS),
+  pure_ecdh_ms: r3(pc.ecdhMs),
+  pure_keygen_ms: r3(pc.keygenMs),
+  pure_sign_ms: r3(pc.signMs),
+  pure_recover_ms: r3(pc.recoverMs),
+  pure_snappy_1mib_ms: r3(pc.snappyMs),
+});
+Object.assign(result, pure);
 
 process.stderr.write('eth headers...\n');
 // Codec rates are per CPU second (pure computation); the served and synced rates are wall-clock.
@@ -177,7 +182,7 @@ const ratios = {
   pure_rlpx_1kib_vs_ejs: r1(pure.pure_rlpx_1kib_MBps! / result.ejs_rlpx_1kib_MBps!),
   pure_handshakes_vs_ejs: r1(pure.pure_handshakes_per_s! / ejsHsSeq.perSecond),
   pure_discv4_pings_vs_ejs: r1(pure.pure_discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
-  pure_rlpx_1mib_of_ceiling: r3(pure.pure_rlpx_1mib_MBps! / pure.pure_rlpx_ceiling_1mib_MBps!),
+  pure_rlpx_1mib_of_ceiling: r3(pure.pure_rlpx_1mib_MBps! / pc.pipeline1MiBMBps),
 };
 Object.assign(result, ratios);
 

@@ -1,63 +1,138 @@
 /**
- * The pure-backend part of `npm run bench`. The backend is chosen per process, so bench/main.ts
- * runs this file in a child process with DEVP2P_CRYPTO=pure (while the parent waits, so the two
- * never share the cores) and merges the JSON object it prints as its last line. Each scenario
- * is the same function, with the same payloads and rules, that measures the fast backend in
- * the parent and @ethereumjs/devp2p beside it.
- *
- * Run alone: `DEVP2P_CRYPTO=pure node --expose-gc dist/bench/pure.js [--quick]`.
+ * The pure-backend side of `npm run bench`. The backend is chosen per process, so bench/main.ts
+ * forks this file with DEVP2P_CRYPTO=pure and asks it, over the IPC channel, to run each
+ * scenario right after the same scenario ran on the fast backend and on @ethereumjs/devp2p in
+ * the parent (which waits meanwhile, so they never share the cores, and machine drift hits all
+ * three alike). Each scenario is the same function, with the same payloads and rules, as on the
+ * fast side. On start it measures the pure ceilings, which also warms it up as the parent's own
+ * ceiling measurement warms the fast side.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { activeCrypto } from '../src/crypto/select.js';
-import { measureCeilings } from './ceiling.js';
+import { measureCeilings, type Ceilings } from './ceiling.js';
 import { discv4PingsPerSecond } from './discv4.js';
 import { ourHandshakes, ourRoundTrip, ourThroughput } from './rlpx.js';
 
-/** Work per scenario: sized so each takes a few seconds on the pure backend. */
-export const PURE_WORK = {
-  handshakes: 200,
-  kib1Messages: 4_000,
-  mib1Messages: 24,
-  rttRounds: 200,
-  pingMs: 3_000,
-} as const;
+/** A request to the worker: a scenario and its options. */
+type Request =
+  | { id: number; run: 'handshakes'; opts: { count: number; concurrency: number } }
+  | { id: number; run: 'throughput'; opts: { messageSize: number; messages: number } }
+  | { id: number; run: 'rtt'; opts: { rounds: number } }
+  | { id: number; run: 'pings'; opts: { durationMs: number } };
+type Reply = { id: number; value?: number; error?: string } | { ready: Ceilings } | { failed: string };
 
-const active = activeCrypto();
-if (active.backend !== 'pure') {
-  process.stderr.write(`bench/pure.ts must run on the pure backend (DEVP2P_CRYPTO=pure); ${active.reason}\n`);
-  process.exit(2);
+/** The parent's handle on the pure worker. */
+export class PureBackendWorker {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    /** The pure backend's primitive ceilings, measured at start. */
+    readonly ceilings: Ceilings,
+  ) {
+    child.on('message', (m: Reply) => {
+      if (!('id' in m)) return;
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w?.reject(new Error(`pure worker: ${m.error}`));
+      else w?.resolve(m.value!);
+    });
+    child.once('exit', (code) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`pure worker exited with ${code}`));
+      this.waiting.clear();
+    });
+  }
+
+  /** Forks the worker on the pure backend and waits (bounded) until it has measured its ceilings. */
+  static async start(opts: { quick: boolean; timeoutMs?: number }): Promise<PureBackendWorker> {
+    const child = fork(fileURLToPath(import.meta.url), opts.quick ? ['--quick'] : [], {
+      env: { ...process.env, DEVP2P_CRYPTO: 'pure' },
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ceilings = await new Promise<Ceilings>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error('pure worker did not start in time'));
+      }, opts.timeoutMs ?? 300_000);
+      child.once('message', (m: Reply) => {
+        clearTimeout(timer);
+        if ('ready' in m) resolve(m.ready);
+        else reject(new Error(`pure worker: ${'failed' in m ? m.failed : 'unexpected message'}`));
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`pure worker exited with ${code} before it was ready`));
+      });
+    });
+    return new PureBackendWorker(child, ceilings);
+  }
+
+  private ask(req: Omit<Request, 'id'>): Promise<number> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.child.send({ ...req, id });
+    });
+  }
+
+  handshakesPerSecond(opts: { count: number; concurrency: number }): Promise<number> {
+    return this.ask({ run: 'handshakes', opts });
+  }
+
+  throughputMBps(opts: { messageSize: number; messages: number }): Promise<number> {
+    return this.ask({ run: 'throughput', opts });
+  }
+
+  roundTripMs(opts: { rounds: number }): Promise<number> {
+    return this.ask({ run: 'rtt', opts });
+  }
+
+  discv4PingsPerSecond(opts: { durationMs: number }): Promise<number> {
+    return this.ask({ run: 'pings', opts });
+  }
+
+  /** Ends the worker (it exits when the IPC channel closes). */
+  close(): void {
+    this.child.disconnect();
+  }
 }
-const quick = process.argv.includes('--quick');
-const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const log = (s: string) => process.stderr.write(`  [pure] ${s}\n`);
 
-const hs = await ourHandshakes({ count: scale(PURE_WORK.handshakes), concurrency: 1 });
-log(`handshakes/s ${hs.perSecond.toFixed(1)}`);
-const kib = await ourThroughput({ messageSize: 1024, messages: scale(PURE_WORK.kib1Messages) });
-log(`1 KiB messages ${kib.MBps.toFixed(2)} MB/s`);
-const mib = await ourThroughput({ messageSize: 1 << 20, messages: scale(PURE_WORK.mib1Messages) });
-log(`1 MiB messages ${mib.MBps.toFixed(2)} MB/s`);
-const rtt = await ourRoundTrip({ rounds: scale(PURE_WORK.rttRounds) });
-log(`round trip ${rtt.ms.toFixed(3)} ms`);
-const pings = await discv4PingsPerSecond({ durationMs: quick ? 500 : PURE_WORK.pingMs });
-log(`discv4 pings/s ${pings.toFixed(0)}`);
-const ceil = measureCeilings({ reps: quick ? 0.1 : 0.3 });
+async function serve(req: Request): Promise<number> {
+  switch (req.run) {
+    case 'handshakes':
+      return (await ourHandshakes(req.opts)).perSecond;
+    case 'throughput':
+      return (await ourThroughput(req.opts)).MBps;
+    case 'rtt':
+      return (await ourRoundTrip(req.opts)).ms;
+    case 'pings':
+      return discv4PingsPerSecond(req.opts);
+  }
+}
 
-process.stdout.write(
-  JSON.stringify({
-    pure_handshakes_per_s: r1(hs.perSecond),
-    pure_rlpx_1kib_MBps: r1(kib.MBps),
-    pure_rlpx_1mib_MBps: r1(mib.MBps),
-    pure_rtt_ms: r3(rtt.ms),
-    pure_discv4_pings_per_s: Math.round(pings),
-    pure_rlpx_ceiling_1mib_MBps: r1(ceil.pipeline1MiBMBps),
-    pure_rlpx_crypto_ceiling_1mib_MBps: r1(ceil.crypto1MiBMBps),
-    pure_handshake_ceiling_per_s: r1(ceil.handshakesPerS),
-    pure_ecdh_ms: r3(ceil.ecdhMs),
-    pure_keygen_ms: r3(ceil.keygenMs),
-    pure_sign_ms: r3(ceil.signMs),
-    pure_recover_ms: r3(ceil.recoverMs),
-    pure_snappy_1mib_ms: r3(ceil.snappyMs),
-  }) + '\n',
-);
+// Worker side: only when forked (an IPC channel exists) and on the pure backend.
+if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const send = (m: Reply) => process.send!(m);
+  const active = activeCrypto();
+  if (active.backend !== 'pure') {
+    send({ failed: `must run on the pure backend (DEVP2P_CRYPTO=pure); ${active.reason}` });
+    process.exit(2);
+  }
+  const ceilings = measureCeilings({ reps: process.argv.includes('--quick') ? 0.1 : 0.3 });
+  // Requests run one at a time, in order: a scenario never overlaps another.
+  let queue = Promise.resolve();
+  process.on('message', (req: Request) => {
+    queue = queue.then(async () => {
+      try {
+        send({ id: req.id, value: await serve(req) });
+      } catch (err) {
+        send({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  });
+  process.once('disconnect', () => process.exit(0));
+  send({ ready: ceilings });
+}
