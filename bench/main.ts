@@ -112,6 +112,10 @@ Object.assign(pure, {
   pure_sign_ms: r3(pc.signMs),
   pure_recover_ms: r3(pc.recoverMs),
   pure_snappy_1mib_ms: r3(pc.snappyMs),
+  pure_keccak_1mib_ms: r3(pc.keccak1MiBMs),
+  noble_ecdh_ms: r3(pc.nobleEcdhMs),
+  noble_recover_ms: r3(pc.nobleRecoverMs),
+  noble_keccak_1mib_ms: r3(pc.nobleKeccak1MiBMs),
 });
 Object.assign(result, pure);
 
@@ -168,6 +172,7 @@ Object.assign(result, {
   sign_ms: r3(ceil.signMs),
   recover_ms: r3(ceil.recoverMs),
   snappy_1mib_ms: r3(ceil.snappyMs),
+  keccak_1mib_ms: r3(ceil.keccak1MiBMs),
 });
 const ratios = {
   rlpx_1mib_vs_ejs: r1(result.rlpx_1mib_MBps! / result.ejs_rlpx_1mib_MBps!),

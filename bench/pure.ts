@@ -10,7 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { activeCrypto } from '../src/crypto/select.js';
-import { measureCeilings, type Ceilings } from './ceiling.js';
+import { measureCeilings, measureNobleReference, type Ceilings } from './ceiling.js';
 import { discv4PingsPerSecond } from './discv4.js';
 import { ourHandshakes, ourRoundTrip, ourThroughput } from './rlpx.js';
 
@@ -20,7 +20,13 @@ type Request =
   | { id: number; run: 'throughput'; opts: { messageSize: number; messages: number } }
   | { id: number; run: 'rtt'; opts: { rounds: number } }
   | { id: number; run: 'pings'; opts: { durationMs: number } };
-type Reply = { id: number; value?: number; error?: string } | { ready: Ceilings } | { failed: string };
+/** The pure backend's ceilings, and noble's own ECDH, recovery and keccak beside ours. */
+export interface PureCeilings extends Ceilings {
+  nobleEcdhMs: number;
+  nobleRecoverMs: number;
+  nobleKeccak1MiBMs: number;
+}
+type Reply = { id: number; value?: number; error?: string } | { ready: PureCeilings } | { failed: string };
 
 /** The parent's handle on the pure worker. */
 export class PureBackendWorker {
@@ -30,7 +36,7 @@ export class PureBackendWorker {
   private constructor(
     private readonly child: ChildProcess,
     /** The pure backend's primitive ceilings, measured at start. */
-    readonly ceilings: Ceilings,
+    readonly ceilings: PureCeilings,
   ) {
     child.on('message', (m: Reply) => {
       if (!('id' in m)) return;
@@ -52,7 +58,7 @@ export class PureBackendWorker {
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const ceilings = await new Promise<Ceilings>((resolve, reject) => {
+    const ceilings = await new Promise<PureCeilings>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill();
         reject(new Error('pure worker did not start in time'));
@@ -121,7 +127,9 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
     send({ failed: `must run on the pure backend (DEVP2P_CRYPTO=pure); ${active.reason}` });
     process.exit(2);
   }
-  const ceilings = measureCeilings({ reps: process.argv.includes('--quick') ? 0.1 : 0.3 });
+  const reps = process.argv.includes('--quick') ? 0.1 : 0.3;
+  const noble = measureNobleReference({ reps });
+  const ceilings: PureCeilings = { ...measureCeilings({ reps }), nobleEcdhMs: noble.ecdhMs, nobleRecoverMs: noble.recoverMs, nobleKeccak1MiBMs: noble.keccak1MiBMs };
   // Requests run one at a time, in order: a scenario never overlaps another.
   let queue = Promise.resolve();
   process.on('message', (req: Request) => {

@@ -1,7 +1,7 @@
 /**
- * Keccak-256 for the whole stack, on the active backend ({@link activeCrypto}): @noble/hashes
- * (pure) or hash-wasm (fast, ~10x faster; keccak is the RLPx throughput bottleneck because the
- * frame MACs absorb every byte on the wire).
+ * Keccak-256 for the whole stack, on the active backend: an unrolled permutation in TypeScript
+ * (pure) or hash-wasm (fast, ~4x faster). Keccak is the RLPx throughput bottleneck: the frame
+ * MACs absorb every byte on the wire.
  */
 import { backend, claimBackend } from './select.js';
 import type { RunningKeccak } from './backend.js';
