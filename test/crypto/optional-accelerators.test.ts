@@ -5,6 +5,7 @@
  * node:crypto blocked too, the pure backend still works: it never imports it.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -38,6 +39,15 @@ describe.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('without the optional acce
     const debugLines = r.stderr.split('\n').filter((l) => l.includes('DEVP2P-CRYPTO'));
     expect(debugLines).toHaveLength(1);
     expect(debugLines[0]).toMatch(/auto: using the pure backend because hash-wasm could not be loaded/);
+  });
+
+  it('the accelerators are optional dependencies, and the tree without them is complete (npm ls --omit=optional)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Record<string, Record<string, string>>;
+    expect(Object.keys(pkg.optionalDependencies!).sort()).toEqual(['hash-wasm', 'snappy-wasm', 'tiny-secp256k1']);
+    for (const named of ['@ethereumjs/rlp', '@ethereumjs/util', '@noble/ciphers', '@noble/hashes', '@noble/secp256k1', 'snappyjs']) expect(pkg.dependencies![named], named).toBeDefined();
+    const ls = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ls', '--omit=optional', '--json'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+    expect(ls.status, ls.stdout.slice(0, 2000)).toBe(0);
+    expect(JSON.parse(ls.stdout).problems).toBeUndefined();
   });
 
   it('fast fails at import with CryptoSelectionError naming the package', () => {
