@@ -213,22 +213,33 @@ function oddMultiples(p: Jacobian, w: number): Jacobian[] {
   return normalizeAll(table);
 }
 
-/** Width-w non-adjacent form of k >= 0, least significant digit first (odd digits or 0). */
+/** wNAF digits per short scalar: GLV halves are below 2^129. */
+const WNAF_DIGITS = 130;
+
+/**
+ * Width-w non-adjacent form of 0 <= k < 2^129, least significant digit first (odd digits or
+ * 0), computed on 32-bit words (libsecp256k1's secp256k1_ecmult_wnaf) rather than bit by bit on
+ * a bigint.
+ */
 function wnaf(k: bigint, w: number): Int16Array {
-  const digits = new Int16Array(130);
-  const full = 1 << w;
-  const half = full >> 1;
-  const mask = BigInt(full - 1);
-  let i = 0;
-  while (k > 0n) {
-    if (k & 1n) {
-      let d = Number(k & mask);
-      if (d >= half) d -= full;
-      digits[i] = d;
-      k -= BigInt(d);
+  const digits = new Int16Array(WNAF_DIGITS);
+  const hex = k.toString(16).padStart(40, '0');
+  const words = new Uint32Array(6); // 5 words hold k; the 6th is zero for reads past the top
+  for (let i = 0; i < 5; i++) words[i] = parseInt(hex.slice(32 - 8 * i, 40 - 8 * i), 16);
+  let carry = 0;
+  for (let bit = 0; bit < WNAF_DIGITS; ) {
+    const at = bit >>> 5;
+    const shift = bit & 31;
+    if (((words[at]! >>> shift) & 1) === carry) {
+      bit++;
+      continue;
     }
-    k >>= 1n;
-    i++;
+    const span = shift === 0 ? words[at]! : (words[at]! >>> shift) | (words[at + 1]! << (32 - shift));
+    let word = (span & ((1 << w) - 1)) + carry;
+    carry = (word >> (w - 1)) & 1;
+    word -= carry << w;
+    digits[bit] = word;
+    bit += w;
   }
   return digits;
 }
