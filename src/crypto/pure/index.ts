@@ -1,8 +1,8 @@
 /**
  * The pure backend: TypeScript/JavaScript only, on @noble/hashes (SHA-256, HMAC),
  * @noble/secp256k1 (keys, signatures), @noble/ciphers (AES) and snappyjs, with randomness from
- * `globalThis.crypto.getRandomValues`. Two hot paths are our own TypeScript, each 2-10x faster
- * than the noble generic form and checked against it: the Keccak-f[1600] permutation
+ * `globalThis.crypto.getRandomValues`. Two hot paths are our own TypeScript, 1.5-9x faster than
+ * noble's generic form and checked against it: the Keccak-f[1600] permutation
  * (./keccak-f1600.ts) and variable-base point multiplication (./curve.ts). It loads no
  * WebAssembly and does not import node:crypto.
  */

@@ -2,7 +2,7 @@
  * keccak-256 for the pure backend: a sponge (rate 136, Keccak padding 0x01 ... 0x80, 32-byte
  * output) over our unrolled Keccak-f[1600] (./keccak-f1600.ts, generated). The permutation is
  * the RLPx throughput bottleneck: the frame MACs absorb every byte on the wire, and the
- * unrolled one runs 2-3x faster than @noble/hashes' loop form (bench: `pure_keccak_1mib_ms`
+ * unrolled one runs 1.5-2.4x faster than @noble/hashes' loop form (bench: `pure_keccak_1mib_ms`
  * beside `noble_keccak_1mib_ms`). Tests check it against @noble/hashes and published digests.
  *
  * Running states (the RLPx MACs) are digested from a scratch sponge that the state is copied

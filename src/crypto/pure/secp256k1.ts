@@ -1,7 +1,7 @@
 /**
  * secp256k1 for the pure backend: @noble/secp256k1 signs (RFC 6979 nonces, low-S). Point
  * multiplication runs on ./curve.ts: ECDH, recovery and verification multiply arbitrary points
- * (GLV + wNAF on Jacobian coordinates, about ten times faster than noble's generic ladder), and
+ * (GLV + wNAF on Jacobian coordinates, 5-9x faster than noble's generic ladder for ECDH), and
  * public keys use a fixed-base comb over precomputed multiples of G (one mixed addition per
  * byte of the key, about twice as fast as noble's projective additions).
  */
