@@ -7,9 +7,14 @@
  *   1 MiB / (seal + open primitive time). Snappy is reported beside it: with compression on,
  *   the pipeline also pays compress + uncompress, so a second ceiling includes those.
  * - Handshakes: per connection (both ends) 8 ECDH + 4 key generations + 1 sign + 1 recovery.
+ *
+ * The primitives are the active crypto backend's (bench/pure.ts runs this on the pure one).
  */
-import { createCipheriv } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import * as noble from '@noble/secp256k1';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../src/crypto/keccak.js';
+import { AesCtr } from '../src/crypto/aes.js';
 import { ecdh, generateKeyPair, generatePrivateKey, publicKeyOf, recoverPublicKey, sign } from '../src/crypto/secp256k1.js';
 import { FrameMac } from '../src/rlpx/mac.js';
 import { snappyCompress, snappyUncompress } from '../src/rlpx/snappy.js';
@@ -38,38 +43,46 @@ export interface Ceilings {
   pipeline1MiBMBps: number;
   /** Handshakes per second (both ends on one core) allowed by the secp256k1 operations alone. */
   handshakesPerS: number;
+  /** keccak-256 of 1 MiB, one shot. */
+  keccak1MiBMs: number;
   ecdhMs: number;
   keygenMs: number;
   signMs: number;
   recoverMs: number;
 }
 
-export function measureCeilings(): Ceilings {
+/** `reps` scales the repetitions (1 = the full run; the pure backend is ~10x slower per byte). */
+export function measureCeilings(opts: { reps?: number } = {}): Ceilings {
+  const reps = (n: number) => Math.max(3, Math.round(n * (opts.reps ?? 1)));
   const MiB = 1 << 20;
   const payload = benchPayload(MiB);
   const secret = new Uint8Array(32).fill(9);
-  const aes = createCipheriv('aes-256-ctr', secret, new Uint8Array(16));
+  const aes = new AesCtr(secret, new Uint8Array(16));
   const mac = new FrameMac(secret, new Uint8Array(64));
   const header = new Uint8Array(16);
+  const out = new Uint8Array(MiB);
+  // As a frame is sealed: the bytes are laid out in the output, then encrypted and MACed there.
   const cryptoOneEnd = (bytes: Uint8Array) => {
-    aes.update(header);
+    aes.process(header);
     mac.headerMac(header);
-    aes.update(bytes);
-    mac.frameMac(bytes);
+    const body = out.subarray(0, bytes.length);
+    aes.process(bytes, body);
+    mac.frameMac(body);
   };
-  const cryptoOneEndMs = medianMs(30, () => cryptoOneEnd(payload));
+  const cryptoOneEndMs = medianMs(reps(30), () => cryptoOneEnd(payload));
   const compressed = snappyCompress(payload);
-  const compressedCryptoMs = medianMs(30, () => cryptoOneEnd(compressed));
-  const snappyMs = medianMs(30, () => snappyUncompress(snappyCompress(payload)));
+  const compressedCryptoMs = medianMs(reps(30), () => cryptoOneEnd(compressed));
+  const snappyMs = medianMs(reps(30), () => snappyUncompress(snappyCompress(payload)));
+  const keccak1MiBMs = medianMs(reps(30), () => keccak256(payload));
 
   const a = generatePrivateKey();
   const bPub = publicKeyOf(generatePrivateKey());
   const digest = new Uint8Array(32).fill(3);
   const sig = sign(digest, a);
-  const ecdhMs = medianMs(200, () => ecdh(a, bPub));
-  const keygenMs = medianMs(200, () => generateKeyPair());
-  const signMs = medianMs(200, () => sign(digest, a));
-  const recoverMs = medianMs(200, () => recoverPublicKey(digest, sig));
+  const ecdhMs = medianMs(reps(200), () => ecdh(a, bPub));
+  const keygenMs = medianMs(reps(200), () => generateKeyPair());
+  const signMs = medianMs(reps(200), () => sign(digest, a));
+  const recoverMs = medianMs(reps(200), () => recoverPublicKey(digest, sig));
   const perHandshakeMs = 8 * ecdhMs + 4 * keygenMs + signMs + recoverMs;
   return {
     cryptoOneEndMs,
@@ -77,9 +90,29 @@ export function measureCeilings(): Ceilings {
     crypto1MiBMBps: MiB / 1e6 / ((2 * cryptoOneEndMs) / 1000),
     pipeline1MiBMBps: MiB / 1e6 / ((2 * compressedCryptoMs + snappyMs) / 1000),
     handshakesPerS: 1000 / perHandshakeMs,
+    keccak1MiBMs,
     ecdhMs,
     keygenMs,
     signMs,
     recoverMs,
+  };
+}
+
+/**
+ * @noble/secp256k1's own ECDH and recovery and @noble/hashes' keccak-256, for comparison with
+ * the pure backend's GLV multiplication and unrolled permutation, which it uses instead.
+ */
+export function measureNobleReference(opts: { reps?: number } = {}): { ecdhMs: number; recoverMs: number; keccak1MiBMs: number } {
+  const reps = Math.max(3, Math.round(20 * (opts.reps ?? 1)));
+  const payload = benchPayload(1 << 20);
+  const a = generatePrivateKey();
+  const bPub = Uint8Array.of(4, ...publicKeyOf(generatePrivateKey()));
+  const digest = new Uint8Array(32).fill(3);
+  const sig = sign(digest, a);
+  const recovered = Uint8Array.of(sig[64]!, ...sig.subarray(0, 64));
+  return {
+    ecdhMs: medianMs(reps, () => noble.getSharedSecret(a, bPub)),
+    recoverMs: medianMs(reps, () => noble.recoverPublicKey(recovered, digest, { prehash: false })),
+    keccak1MiBMs: medianMs(reps, () => keccak_256(payload)),
   };
 }

@@ -4,6 +4,8 @@
  * machine drift hits both. Prints a readable table, then one JSON object as the last line.
  * Run with `node --expose-gc` (the npm script does) for the heap figures.
  */
+import { activeCrypto, describeCrypto } from '../src/crypto/select.js';
+import { PureBackendWorker } from './pure.js';
 import { ejsHandshakes, ejsHeapPerPeer, ejsRoundTrip, ejsThroughput } from './ejs/rlpx.js';
 import { ourHandshakes, ourHeapPerPeer, ourRoundTrip, ourThroughput } from './rlpx.js';
 import { measureCeilings } from './ceiling.js';
@@ -30,6 +32,19 @@ function row(name: string, ours: number, ejs: number | undefined, unit: string, 
   process.stderr.write(`  ${name}: ours ${ours.toFixed(2)} ${unit}${peers}\n`);
 }
 
+if (activeCrypto().backend !== 'fast') process.stderr.write(`note: the main process runs on ${describeCrypto()}; its keys are not the fast backend's\n`);
+process.stderr.write(`${describeCrypto()}\n`);
+// The pure backend runs in its own process (bench/pure.ts). Load on a shared machine drifts
+// within seconds, so each pure scenario brackets the fast and ejs runs of the same scenario:
+// half of its work just before them and half just after, combined as total work over total
+// time. Started first: its start-up measures its ceilings.
+process.stderr.write('starting the pure-backend worker (measures its ceilings)...\n');
+const pureWorker = await PureBackendWorker.start({ quick });
+const pure: Record<string, number> = {};
+const PURE_1MIB_MESSAGES = 24;
+/** Two rates over equal halves of the work, as one rate (total work / total time). */
+const combined = (a: number, b: number): number => 2 / (1 / a + 1 / b);
+
 process.stderr.write('measuring primitive ceilings...\n');
 const ceil = measureCeilings();
 
@@ -39,9 +54,12 @@ const geth = 'skipped' in gethRun ? undefined : gethRun;
 if ('skipped' in gethRun) process.stderr.write(`  ${gethRun.skipped}\n`);
 
 process.stderr.write('handshakes...\n');
+const pureHsBefore = await pureWorker.handshakesPerSecond({ count: scale(100), concurrency: 1 });
 const hsSeq = await ourHandshakes({ count: scale(200), concurrency: 1 });
 const ejsHsSeq = await ejsHandshakes({ count: scale(200), concurrency: 1 });
 row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s', geth?.cpu1.handshakes_per_s);
+pure.pure_handshakes_per_s = r1(combined(pureHsBefore, await pureWorker.handshakesPerSecond({ count: scale(100), concurrency: 1 })));
+row('pure: handshakes/s, 200 sequential', pure.pure_handshakes_per_s, ejsHsSeq.perSecond, '/s');
 const hsConc = await ourHandshakes({ count: scale(200), concurrency: 50 });
 const ejsHsConc = await ejsHandshakes({ count: scale(200), concurrency: 50 });
 row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s', geth?.cpu1.handshakes_concurrent_per_s);
@@ -53,6 +71,9 @@ const sizes = [
   ['1mib', 1 << 20, 100, 16],
 ] as const;
 for (const [label, size, ourCount, ejsCount] of sizes) {
+  // The pure side's message counts are ejs's (1 KiB) or a little more (1 MiB: each takes ~0.1 s).
+  const pureHalf = { messageSize: size, messages: scale((label === '1mib' ? PURE_1MIB_MESSAGES : ejsCount) / 2) };
+  const pureBefore = label === '64kib' ? 0 : await pureWorker.throughputMBps(pureHalf);
   const ours = await ourThroughput({ messageSize: size, messages: scale(ourCount) });
   const ejs = await ejsThroughput({ messageSize: size, messages: scale(ejsCount) });
   const gethMBps = geth?.cpu1[`rlpx_${label}_MBps`];
@@ -64,12 +85,20 @@ for (const [label, size, ourCount, ejsCount] of sizes) {
     result[`geth_rlpx_${label}_MBps_2cpu`] = r1(geth.cpu2[`rlpx_${label}_MBps`]);
     result[`rlpx_${label}_of_geth`] = r3(ours.MBps / gethMBps);
   }
+  if (label === '64kib') continue;
+  const pureMBps = combined(pureBefore, await pureWorker.throughputMBps(pureHalf));
+  pure[`pure_rlpx_${label}_MBps`] = r1(pureMBps);
+  row(`pure: throughput ${label} messages`, pureMBps, ejs.MBps, 'MB/s');
 }
 
 process.stderr.write('round trip...\n');
+const pureRttBefore = await pureWorker.roundTripMs({ rounds: scale(100) });
 const rtt = await ourRoundTrip({ rounds: scale(200) });
 const ejsRtt = await ejsRoundTrip({ rounds: scale(200) });
 row('request/response round trip (median)', rtt.ms, ejsRtt.ms, 'ms');
+// Medians of the two halves, averaged.
+pure.pure_rtt_ms = r3((pureRttBefore + (await pureWorker.roundTripMs({ rounds: scale(100) }))) / 2);
+row('pure: request/response round trip (median)', pure.pure_rtt_ms, ejsRtt.ms, 'ms');
 
 process.stderr.write('heap per peer...\n');
 const heap = await ourHeapPerPeer({ peers: 100 });
@@ -90,10 +119,34 @@ Object.assign(result, {
 });
 
 process.stderr.write('discv4...\n');
+const PURE_PING_MS = quick ? 300 : 1000;
+const purePingsBefore = await pureWorker.discv4PingsPerSecond({ durationMs: PURE_PING_MS });
 const disc = await discv4Bench();
 row('discv4 ping/pong round trips', disc.discv4_pings_per_s!, disc.ejs_discv4_pings_per_s, '/s');
 row('discv4 inbound packets verified (hash + recovery)', disc.discv4_verify_per_s!, disc.ejs_discv4_verify_per_s, '/s');
 row('discv4 lookup in a 200-node simulation', disc.discv4_lookup_ms!, undefined, 'ms');
+// Equal durations: the mean of the two rates is total pings over total time.
+pure.pure_discv4_pings_per_s = Math.round((purePingsBefore + (await pureWorker.discv4PingsPerSecond({ durationMs: PURE_PING_MS }))) / 2);
+row('pure: discv4 ping/pong round trips', pure.pure_discv4_pings_per_s, disc.ejs_discv4_pings_per_s, '/s');
+pureWorker.close();
+const pc = pureWorker.ceilings;
+row('pure: ceiling 1 MiB incl. snappy on the bench payload', pc.pipeline1MiBMBps, undefined, 'MB/s');
+row('pure: ceiling handshakes (8 ECDH + 4 keygen + sign + recover)', pc.handshakesPerS, undefined, '/s');
+Object.assign(pure, {
+  pure_rlpx_ceiling_1mib_MBps: r1(pc.pipeline1MiBMBps),
+  pure_rlpx_crypto_ceiling_1mib_MBps: r1(pc.crypto1MiBMBps),
+  pure_handshake_ceiling_per_s: r1(pc.handshakesPerS),
+  pure_ecdh_ms: r3(pc.ecdhMs),
+  pure_keygen_ms: r3(pc.keygenMs),
+  pure_sign_ms: r3(pc.signMs),
+  pure_recover_ms: r3(pc.recoverMs),
+  pure_snappy_1mib_ms: r3(pc.snappyMs),
+  pure_keccak_1mib_ms: r3(pc.keccak1MiBMs),
+  noble_ecdh_ms: r3(pc.nobleEcdhMs),
+  noble_recover_ms: r3(pc.nobleRecoverMs),
+  noble_keccak_1mib_ms: r3(pc.nobleKeccak1MiBMs),
+});
+Object.assign(result, pure);
 
 process.stderr.write('eth headers...\n');
 // Codec rates are per CPU second (pure computation); the served and synced rates are wall-clock.
@@ -170,6 +223,7 @@ Object.assign(result, {
   sign_ms: r3(ceil.signMs),
   recover_ms: r3(ceil.recoverMs),
   snappy_1mib_ms: r3(ceil.snappyMs),
+  keccak_1mib_ms: r3(ceil.keccak1MiBMs),
 });
 const ratios = {
   rlpx_1mib_vs_ejs: r1(result.rlpx_1mib_MBps! / result.ejs_rlpx_1mib_MBps!),
@@ -180,6 +234,11 @@ const ratios = {
   heap_per_peer_of_ejs: r3(heap.kib / ejsHeap.kib),
   discv4_pings_vs_ejs: r1(disc.discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
   server_heap_per_peer_of_ejs: r3(srv.kib / ejsSrv.kib),
+  pure_rlpx_1mib_vs_ejs: r1(pure.pure_rlpx_1mib_MBps! / result.ejs_rlpx_1mib_MBps!),
+  pure_rlpx_1kib_vs_ejs: r1(pure.pure_rlpx_1kib_MBps! / result.ejs_rlpx_1kib_MBps!),
+  pure_handshakes_vs_ejs: r1(pure.pure_handshakes_per_s! / ejsHsSeq.perSecond),
+  pure_discv4_pings_vs_ejs: r1(pure.pure_discv4_pings_per_s! / disc.ejs_discv4_pings_per_s!),
+  pure_rlpx_1mib_of_ceiling: r3(pure.pure_rlpx_1mib_MBps! / pc.pipeline1MiBMBps),
 };
 Object.assign(result, ratios);
 if (geth) {

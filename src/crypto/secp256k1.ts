@@ -1,51 +1,42 @@
 /**
- * secp256k1 operations used by devp2p, behind one small module so the implementation can be
- * swapped by measurement.
+ * secp256k1 operations used by devp2p, on the active backend: libsecp256k1 in WebAssembly
+ * (tiny-secp256k1, fast) or @noble/secp256k1 plus our GLV multiplication (pure).
  *
- * Everything runs on tiny-secp256k1: bitcoin-core's libsecp256k1 compiled to WebAssembly
- * (shipped in the npm package; no native addon, no build step). Measured on this machine:
- *
- *   operation     tiny-secp256k1   node:crypto (OpenSSL)   @noble/secp256k1 / @noble/curves
- *   ECDH              0.45 ms            1.5-1.9 ms              ~5 ms
- *   keygen            0.28 ms            0.5-0.7 ms              -
- *   sign              0.27 ms            (cannot sign a digest)  0.6-0.7 ms
- *   recover           0.70 ms            (cannot recover)        3.0 / 5.9 ms
- *
- * An RLPx handshake is 4 ECDH + 2 keygen + 1 sign or recover per side, and every discv4 packet
- * is one recovery, so these dominate the handshake rate and the discovery packet rate.
+ * Every input is validated here, before the backend sees it, with the same checks and the same
+ * {@link InvalidKeyError} messages on both backends: key ranges, points on the curve (invalid-
+ * curve points never reach ECDH), signature ranges and recovery ids. An RLPx handshake is 4
+ * ECDH + 2 keygen + 1 sign or recover per side, and every discv4 packet is one recovery, so
+ * these dominate the handshake and discovery packet rates.
  *
  * Public keys cross this module as 64 bytes (x || y, no 0x04 prefix), the devp2p node-ID form.
  */
-import { randomBytes } from 'node:crypto';
-import * as ecc from 'tiny-secp256k1';
+import { backend } from './select.js';
+import { InvalidKeyError } from './errors.js';
+import { randomBytes } from './random.js';
+import { bytesToBig, isOnCurve, N } from './pure/curve.js';
 
-/** Raised when a key, point or signature is not valid on secp256k1. */
-export class InvalidKeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidKeyError';
-  }
-}
+export { InvalidKeyError } from './errors.js';
 
-const CURVE_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 /** n/2: signatures with s above it are "high-S" (malleable), refused where geth refuses them. */
-const HALF_N = CURVE_N >> 1n;
-
-function toBigInt(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
+const HALF_N = N >> 1n;
+/** Fresh 32-byte draws before {@link generatePrivateKey} gives up (each fails with p < 2^-127). */
+const KEYGEN_ATTEMPTS = 16;
 
 /** True if `key` is a valid 32-byte private key (1 <= key < n). */
 export function isValidPrivateKey(key: Uint8Array): boolean {
-  return key.length === 32 && ecc.isPrivate(key);
+  if (key.length !== 32) return false;
+  const k = bytesToBig(key, 0, 32);
+  return k > 0n && k < N;
+}
+
+function checkPrivateKey(key: Uint8Array): void {
+  if (!isValidPrivateKey(key)) throw new InvalidKeyError('invalid private key');
 }
 
 /** A fresh random private key. */
 export function generatePrivateKey(): Uint8Array {
-  for (let i = 0; i < 16; i++) {
-    const k = new Uint8Array(randomBytes(32));
+  for (let i = 0; i < KEYGEN_ATTEMPTS; i++) {
+    const k = randomBytes(32);
     if (isValidPrivateKey(k)) return k;
   }
   throw new InvalidKeyError('could not generate a valid private key');
@@ -57,8 +48,8 @@ const publicKeys = new WeakMap<Uint8Array, Uint8Array>();
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   let pub = publicKeys.get(privateKey);
   if (!pub) {
-    if (!isValidPrivateKey(privateKey)) throw new InvalidKeyError('invalid private key');
-    pub = ecc.pointFromScalar(privateKey, false)!.subarray(1);
+    checkPrivateKey(privateKey);
+    pub = backend().secp256k1.publicKey(privateKey);
     publicKeys.set(privateKey, pub);
   }
   return pub;
@@ -76,35 +67,34 @@ export function generateKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Arr
  */
 export function validatePublicKey(pub: Uint8Array): Uint8Array {
   if (pub.length !== 64) throw new InvalidKeyError(`public key must be 64 bytes, got ${pub.length}`);
+  if (!isOnCurve(bytesToBig(pub, 0, 32), bytesToBig(pub, 32, 64))) throw new InvalidKeyError('public key is not a point on secp256k1');
   const full = new Uint8Array(65);
   full[0] = 4;
   full.set(pub, 1);
-  if (!ecc.isPoint(full)) throw new InvalidKeyError('public key is not a point on secp256k1');
   return full;
 }
 
 /** ECDH shared secret: the x coordinate of privateKey * publicKey (32 bytes). */
 export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   const full = validatePublicKey(publicKey);
-  if (!isValidPrivateKey(privateKey)) throw new InvalidKeyError('invalid private key');
-  let p: Uint8Array | null;
-  try {
-    p = ecc.pointMultiply(full, privateKey, false);
-  } catch (err) {
-    throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
-  }
-  if (!p) throw new InvalidKeyError('ECDH result is the point at infinity');
-  return p.slice(1, 33);
+  checkPrivateKey(privateKey);
+  const x = backend().secp256k1.ecdh(privateKey, full);
+  if (!x) throw new InvalidKeyError('ECDH result is the point at infinity');
+  return x;
 }
 
 /** Signs a 32-byte digest (RFC 6979, low-S); returns 65 bytes r || s || v with v in {0, 1}. */
 export function sign(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
   if (digest.length !== 32) throw new InvalidKeyError('digest must be 32 bytes');
-  const { signature, recoveryId } = ecc.signRecoverable(digest, privateKey);
-  const out = new Uint8Array(65);
-  out.set(signature);
-  out[64] = recoveryId;
-  return out;
+  checkPrivateKey(privateKey);
+  return backend().secp256k1.sign(digest, privateKey);
+}
+
+/** r and s of a 64-byte r || s, or undefined if either is outside [1, n). */
+function signatureScalars(rs: Uint8Array): { r: bigint; s: bigint } | undefined {
+  const r = bytesToBig(rs, 0, 32);
+  const s = bytesToBig(rs, 32, 64);
+  return r === 0n || s === 0n || r >= N || s >= N ? undefined : { r, s };
 }
 
 /** Recovers the 64-byte public key from a 65-byte r || s || v signature over `digest`. */
@@ -112,20 +102,14 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
   if (signature.length !== 65) throw new InvalidKeyError('signature must be 65 bytes');
   if (digest.length !== 32) throw new InvalidKeyError('digest must be 32 bytes');
   const v = signature[64]!;
-  if (v > 3) throw new InvalidKeyError(`invalid recovery id ${v}`);
+  // Ids 2 and 3 mean R.x = r + n: an honest signer produces them with probability ~2^-127, and
+  // tiny-secp256k1 checks r rather than r + n for them, so both backends refuse them.
+  if (v > 1) throw new InvalidKeyError(`invalid recovery id ${v}`);
   const rs = signature.subarray(0, 64);
-  // libsecp256k1 rejects r or s of zero or >= n; check here to give a typed error, not a throw.
-  const r = toBigInt(rs.subarray(0, 32));
-  const s = toBigInt(rs.subarray(32));
-  if (r === 0n || s === 0n || r >= CURVE_N || s >= CURVE_N) throw new InvalidKeyError('signature r or s out of range');
-  let pub: Uint8Array | null;
-  try {
-    pub = ecc.recover(digest, rs, v as 0 | 1 | 2 | 3, false);
-  } catch (err) {
-    throw new InvalidKeyError(`signature recovery failed: ${(err as Error).message}`);
-  }
+  if (!signatureScalars(rs)) throw new InvalidKeyError('signature r or s out of range');
+  const pub = backend().secp256k1.recover(digest, rs, v);
   if (!pub) throw new InvalidKeyError('signature recovery failed');
-  return pub.subarray(1);
+  return pub;
 }
 
 /**
@@ -135,29 +119,33 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
  */
 export function verify(digest: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || digest.length !== 32) return false;
-  const s = toBigInt(signature.subarray(32));
-  if (s > HALF_N) return false;
+  const scalars = signatureScalars(signature);
+  if (!scalars || scalars.s > HALF_N) return false;
+  let point: Uint8Array;
   try {
-    const key = publicKey.length === 64 ? validatePublicKey(publicKey) : publicKey;
-    return ecc.verify(digest, key, signature, true);
+    point = validatePublicKey(decompress(publicKey));
   } catch {
     return false;
   }
+  return backend().secp256k1.verify(digest, signature, point);
 }
 
-/** 33-byte compressed or 65-byte uncompressed key to the 64-byte form. */
+/** 33-byte compressed, 65-byte uncompressed or 64-byte bare key to the 64-byte form (validated). */
 export function decompress(pub: Uint8Array): Uint8Array {
-  if (pub.length === 65 && pub[0] === 4 && ecc.isPoint(pub)) return pub.subarray(1);
+  if (pub.length === 65 && pub[0] === 4) return validatePublicKey(pub.subarray(1)).subarray(1);
   if (pub.length === 64) return validatePublicKey(pub).subarray(1);
-  try {
-    if (pub.length === 33 && ecc.isPoint(pub)) return ecc.pointCompress(pub, false).subarray(1);
-  } catch {
-    // fall through
+  if (pub.length === 33 && (pub[0] === 2 || pub[0] === 3)) {
+    const full = backend().secp256k1.decompress(pub);
+    if (full) return full;
   }
   throw new InvalidKeyError('invalid public key encoding');
 }
 
-/** 64-byte public key to the 33-byte compressed form. */
+/** 64-byte public key to the 33-byte compressed form (02 or 03 by the parity of y, then x). */
 export function compress(pub: Uint8Array): Uint8Array {
-  return ecc.pointCompress(validatePublicKey(pub), true);
+  validatePublicKey(pub);
+  const out = new Uint8Array(33);
+  out[0] = 2 + (pub[63]! & 1);
+  out.set(pub.subarray(0, 32), 1);
+  return out;
 }

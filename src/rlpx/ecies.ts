@@ -3,42 +3,35 @@
  * concat-KDF with SHA-256, AES-128-CTR, HMAC-SHA-256 over iv || ciphertext || shared-mac-data.
  * Wire form: 0x04 || R (64) || iv (16) || c || d (32), so 113 bytes of overhead.
  */
-import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ecdh, generateKeyPair, InvalidKeyError } from '../crypto/secp256k1.js';
+import { aesCtr } from '../crypto/aes.js';
+import { timingSafeEqual } from '../crypto/compare.js';
+import { InvalidKeyError } from '../crypto/errors.js';
+import { hmacSha256, sha256 } from '../crypto/hash.js';
+import { concatKdf } from '../crypto/kdf.js';
+import { randomBytes } from '../crypto/random.js';
+import { ecdh, generateKeyPair } from '../crypto/secp256k1.js';
 import { EciesError } from './errors.js';
 
 /** Bytes ECIES adds to a plaintext. */
 export const ECIES_OVERHEAD = 65 + 16 + 32;
 
-/** concat-KDF (NIST SP 800-56 5.8.1) with SHA-256 and empty other-info. */
-export function concatKdf(z: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil(length / 32) * 32);
-  const ctr = new Uint8Array(4);
-  for (let i = 0, counter = 1; i < length; i += 32, counter++) {
-    new DataView(ctr.buffer).setUint32(0, counter);
-    out.set(createHash('sha256').update(ctr).update(z).digest(), i);
-  }
-  return out.subarray(0, length);
-}
-
 function deriveKeys(shared: Uint8Array): { encKey: Uint8Array; macKey: Uint8Array } {
   const k = concatKdf(shared, 32);
-  return { encKey: k.subarray(0, 16), macKey: new Uint8Array(createHash('sha256').update(k.subarray(16, 32)).digest()) };
+  return { encKey: k.subarray(0, 16), macKey: sha256(k.subarray(16, 32)) };
 }
 
 /** Encrypts `plaintext` to `remotePublicKey` (64 bytes). */
 export function eciesEncrypt(remotePublicKey: Uint8Array, plaintext: Uint8Array, sharedMacData: Uint8Array = new Uint8Array(0)): Uint8Array {
   const eph = generateKeyPair();
   const { encKey, macKey } = deriveKeys(ecdh(eph.privateKey, remotePublicKey));
-  const iv = randomBytes(16);
-  const c = createCipheriv('aes-128-ctr', encKey, iv).update(plaintext);
-  const d = createHmac('sha256', macKey).update(iv).update(c).update(sharedMacData).digest();
   const out = new Uint8Array(ECIES_OVERHEAD + plaintext.length);
   out[0] = 0x04;
   out.set(eph.publicKey, 1);
-  out.set(iv, 65);
-  out.set(c, 81);
-  out.set(d, 81 + c.length);
+  const iv = out.subarray(65, 81);
+  iv.set(randomBytes(16));
+  const c = out.subarray(81, 81 + plaintext.length);
+  c.set(aesCtr(encKey, iv, plaintext));
+  out.set(hmacSha256(macKey, iv, c, sharedMacData), 81 + c.length);
   return out;
 }
 
@@ -57,7 +50,6 @@ export function eciesDecrypt(privateKey: Uint8Array, message: Uint8Array, shared
   const iv = message.subarray(65, 81);
   const c = message.subarray(81, message.length - 32);
   const d = message.subarray(message.length - 32);
-  const expected = createHmac('sha256', macKey).update(iv).update(c).update(sharedMacData).digest();
-  if (!timingSafeEqual(expected, d)) throw new EciesError('MAC mismatch');
-  return new Uint8Array(createCipheriv('aes-128-ctr', encKey, iv).update(c));
+  if (!timingSafeEqual(hmacSha256(macKey, iv, c, sharedMacData), d)) throw new EciesError('MAC mismatch');
+  return aesCtr(encKey, iv, c);
 }

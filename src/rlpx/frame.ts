@@ -5,10 +5,13 @@
  *   header = frame-size (3, BE) || rlp([capability-id, context-id]) (= c2 80 80) || zero-fill
  *   frame-data = rlp(msg-id) || msg-data, zero-padded to 16 bytes
  *
- * AES-256-CTR uses node:crypto (a streaming cipher per direction, ~1 GB/s); the MACs are
- * {@link FrameMac}. The codec holds no socket: the session feeds it bytes.
+ * AES-256-CTR is one continuous stream per direction (the crypto layer's {@link AesCtr}); the
+ * MACs are {@link FrameMac}. A frame is built in its output array and encrypted and MACed
+ * there; a received body is MACed where it lies and decrypted into a new array (the only copy;
+ * node:crypto makes it anyway). The codec holds no socket: the session feeds it bytes.
  */
-import { createCipheriv, createDecipheriv, timingSafeEqual, type Cipher, type Decipher } from 'node:crypto';
+import { AesCtr } from '../crypto/aes.js';
+import { timingSafeEqual } from '../crypto/compare.js';
 import { FrameMac } from './mac.js';
 import { FrameError } from './errors.js';
 import type { HandshakeSecrets } from './handshake.js';
@@ -52,15 +55,18 @@ export function decodeMessageId(data: Uint8Array): { code: number; length: numbe
 
 /** Encrypts and MACs frames in one direction and opens them in the other. */
 export class FrameCodec {
-  private readonly egressAes: Cipher;
-  private readonly ingressAes: Decipher;
+  private readonly egressAes: AesCtr;
+  private readonly ingressAes: AesCtr;
   private readonly egressMac: FrameMac;
   private readonly ingressMac: FrameMac;
+  /** Scratch for a computed MAC and a decrypted header (4-byte aligned, owned). */
+  private readonly macScratch = new Uint8Array(MAC_LENGTH);
+  private readonly headerScratch = new Uint8Array(16);
 
   constructor(secrets: HandshakeSecrets) {
     const iv = new Uint8Array(16);
-    this.egressAes = createCipheriv('aes-256-ctr', secrets.aesSecret, iv);
-    this.ingressAes = createDecipheriv('aes-256-ctr', secrets.aesSecret, iv);
+    this.egressAes = new AesCtr(secrets.aesSecret, iv);
+    this.ingressAes = new AesCtr(secrets.aesSecret, iv);
     this.egressMac = new FrameMac(secrets.macSecret, secrets.egressMacInit);
     this.ingressMac = new FrameMac(secrets.macSecret, secrets.ingressMacInit);
   }
@@ -77,28 +83,23 @@ export class FrameCodec {
     header[1] = (size >>> 8) & 0xff;
     header[2] = size & 0xff;
     header.set(HEADER_DATA, 3);
-    header.set(this.egressAes.update(header));
-    out.set(this.egressMac.headerMac(header), 16);
-    // Encrypt the pieces separately: CTR is a stream, so this equals encrypting their concatenation.
-    let off = HEADER_LENGTH;
-    out.set(this.egressAes.update(id), off);
-    off += id.length;
-    if (data.length > 0) {
-      out.set(this.egressAes.update(data), off);
-      off += data.length;
-    }
-    if (padded > size) out.set(this.egressAes.update(new Uint8Array(padded - size)), off);
+    this.egressAes.process(header);
+    this.egressMac.headerMacInto(header, out.subarray(16, HEADER_LENGTH));
+    // frame-data and its zero padding are laid out in place, then encrypted and MACed there.
+    out.set(id, HEADER_LENGTH);
+    out.set(data, HEADER_LENGTH + id.length);
     const body = out.subarray(HEADER_LENGTH, HEADER_LENGTH + padded);
-    out.set(this.egressMac.frameMac(body), HEADER_LENGTH + padded);
+    this.egressAes.process(body);
+    this.egressMac.frameMacInto(body, out.subarray(HEADER_LENGTH + padded));
     return out;
   }
 
   /** Verifies and decrypts a 32-byte header + MAC; returns frame-size. */
   openHeader(buf: Uint8Array): number {
     const ct = buf.subarray(0, 16);
-    const mac = this.ingressMac.headerMac(ct);
-    if (!timingSafeEqual(mac, buf.subarray(16, 32))) throw new FrameError('header MAC mismatch');
-    const h = this.ingressAes.update(ct);
+    this.ingressMac.headerMacInto(ct, this.macScratch);
+    if (!timingSafeEqual(this.macScratch, buf.subarray(16, 32))) throw new FrameError('header MAC mismatch');
+    const h = this.ingressAes.process(ct, this.headerScratch);
     return (h[0]! << 16) | (h[1]! << 8) | h[2]!;
   }
 
@@ -106,10 +107,9 @@ export class FrameCodec {
   openBody(buf: Uint8Array, frameSize: number): { code: number; data: Uint8Array } {
     const padded = buf.length - MAC_LENGTH;
     const ct = buf.subarray(0, padded);
-    const mac = this.ingressMac.frameMac(ct);
-    if (!timingSafeEqual(mac, buf.subarray(padded))) throw new FrameError('frame MAC mismatch');
-    const plain = this.ingressAes.update(ct);
-    const frame = new Uint8Array(plain.buffer, plain.byteOffset, frameSize);
+    this.ingressMac.frameMacInto(ct, this.macScratch);
+    if (!timingSafeEqual(this.macScratch, buf.subarray(padded))) throw new FrameError('frame MAC mismatch');
+    const frame = this.ingressAes.processCopy(ct).subarray(0, frameSize);
     const { code, length } = decodeMessageId(frame);
     return { code, data: frame.subarray(length) };
   }

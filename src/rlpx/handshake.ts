@@ -6,8 +6,8 @@
  * and any version. The pre-EIP-8 (fixed-size) format is recognised and refused with a clear
  * {@link HandshakeError}: geth removed it in 2021 (#22899) and no maintained client sends it.
  */
-import { randomBytes, randomInt } from 'node:crypto';
 import { keccak256 } from '../crypto/keccak.js';
+import { randomBytes, randomInt } from '../crypto/random.js';
 import { ecdh, generateKeyPair, publicKeyOf, recoverPublicKey, sign, validatePublicKey } from '../crypto/secp256k1.js';
 import { rlpEncode } from '../common/rlp.js';
 import { RlpReader } from '../common/rlp-reader.js';
@@ -161,7 +161,7 @@ export function deriveSecrets(p: {
 export class InitiatorHandshake {
   readonly authPacket: Uint8Array;
   private readonly ephemeral = generateKeyPair();
-  private readonly nonce = new Uint8Array(randomBytes(32));
+  private readonly nonce = randomBytes(32);
 
   constructor(
     private readonly privateKey: Uint8Array,
@@ -203,7 +203,7 @@ export class InitiatorHandshake {
 /** The recipient's side: read auth, then build ack. */
 export class RecipientHandshake {
   private readonly ephemeral = generateKeyPair();
-  private readonly nonce = new Uint8Array(randomBytes(32));
+  private readonly nonce = randomBytes(32);
 
   constructor(private readonly privateKey: Uint8Array) {}
 

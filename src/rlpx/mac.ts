@@ -1,47 +1,88 @@
 /**
  * The RLPx frame MAC (rlpx.md "Framing"): a running keccak-256 state plus AES-256-ECB of
  * its digest under mac-secret. One instance per direction.
+ *
+ * Each frame needs the digest four times in the spec's description; the first one (for the
+ * header seed) is always the digest left by the previous frame's MAC, so it is kept, and a
+ * frame costs three digests. Digests and seeds live in buffers owned by the instance.
  */
-import { unsafe } from '@noble/ciphers/aes.js';
+import { AesBlock } from '../crypto/aes.js';
 import { KeccakState } from '../crypto/keccak.js';
+
+/** Bytes of a header or frame MAC on the wire. */
+const MAC_BYTES = 16;
 
 /** A MAC state for one direction of a connection. */
 export class FrameMac {
   private readonly hash = new KeccakState();
-  /** Expanded AES-256 key: expanding once makes each single-block encryption ~1 us. */
-  private readonly xk: Uint32Array;
+  private readonly aes: AesBlock;
+  /** The digest of the current state, when {@link fresh}. */
+  private readonly last = new Uint8Array(32);
+  private fresh = false;
+  private readonly seed = new Uint8Array(MAC_BYTES);
 
   constructor(macSecret: Uint8Array, init: Uint8Array) {
-    this.xk = unsafe.expandKeyLE(macSecret);
+    this.aes = new AesBlock(macSecret);
     this.hash.update(init);
   }
 
   /** The current digest (the state stays open); tests use it against the spec vectors. */
   digest(): Uint8Array {
-    return this.hash.digest();
+    return this.current().slice();
   }
 
   /** Absorbs raw bytes (used by tests). */
   update(data: Uint8Array): void {
     this.hash.update(data);
+    this.fresh = false;
   }
 
   /** header-mac-seed = aes(mac-secret, mac.digest[:16]) ^ header-ciphertext; returns the new digest[:16]. */
   headerMac(headerCiphertext: Uint8Array): Uint8Array {
-    const seed = this.encryptFirstBlock(this.hash.digest());
-    for (let i = 0; i < 16; i++) seed[i]! ^= headerCiphertext[i]!;
-    return this.hash.updateAndDigest(seed).subarray(0, 16);
+    const out = new Uint8Array(MAC_BYTES);
+    this.headerMacInto(headerCiphertext, out);
+    return out;
+  }
+
+  /** {@link headerMac}, writing the 16 MAC bytes to `out` (e.g. straight into a frame). */
+  headerMacInto(headerCiphertext: Uint8Array, out: Uint8Array): void {
+    const seed = this.encryptedPrefix(this.current());
+    for (let i = 0; i < MAC_BYTES; i++) seed[i]! ^= headerCiphertext[i]!;
+    this.absorbAndDigest(seed, out);
   }
 
   /** Absorbs the frame ciphertext, then frame-mac-seed = aes(digest[:16]) ^ digest[:16]; returns digest[:16]. */
   frameMac(frameCiphertext: Uint8Array): Uint8Array {
-    const prev = this.hash.updateAndDigest(frameCiphertext);
-    const seed = this.encryptFirstBlock(prev);
-    for (let i = 0; i < 16; i++) seed[i]! ^= prev[i]!;
-    return this.hash.updateAndDigest(seed).subarray(0, 16);
+    const out = new Uint8Array(MAC_BYTES);
+    this.frameMacInto(frameCiphertext, out);
+    return out;
   }
 
-  private encryptFirstBlock(digest: Uint8Array): Uint8Array {
-    return unsafe.encryptBlock(this.xk, digest.slice(0, 16));
+  /** {@link frameMac}, writing the 16 MAC bytes to `out`. */
+  frameMacInto(frameCiphertext: Uint8Array, out: Uint8Array): void {
+    this.hash.updateAndDigestInto(frameCiphertext, this.last);
+    const seed = this.encryptedPrefix(this.last);
+    for (let i = 0; i < MAC_BYTES; i++) seed[i]! ^= this.last[i]!;
+    this.absorbAndDigest(seed, out);
+  }
+
+  private current(): Uint8Array {
+    if (!this.fresh) {
+      this.hash.digestInto(this.last);
+      this.fresh = true;
+    }
+    return this.last;
+  }
+
+  /** aes(mac-secret, digest[:16]) in the seed buffer. */
+  private encryptedPrefix(digest: Uint8Array): Uint8Array {
+    this.seed.set(digest.subarray(0, MAC_BYTES));
+    return this.aes.encryptInPlace(this.seed);
+  }
+
+  private absorbAndDigest(seed: Uint8Array, out: Uint8Array): void {
+    this.hash.updateAndDigestInto(seed, this.last);
+    this.fresh = true;
+    out.set(this.last.subarray(0, MAC_BYTES));
   }
 }

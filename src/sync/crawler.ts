@@ -12,7 +12,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { TypedEmitter } from '../common/emitter.js';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../crypto/random.js';
 import type { Discv4 } from '../discv4/discv4.js';
 import type { DiscNode } from '../discv4/node.js';
 import type { EthNetwork } from '../eth/chain-config.js';

@@ -10,9 +10,9 @@
  * Writes are atomic: a temporary file in the same directory, fsync, then rename over the target,
  * so a crash leaves the previous file or the new one, never half of one.
  */
-import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { bytesToHex, hexToBytes } from '../common/bytes.js';
+import { randomBytes } from '../crypto/random.js';
 import { type DiscNode, nodeFromEnode, nodeFromEnr, nodeToEnode, withEnr } from '../discv4/node.js';
 import { enrFromText, enrToText } from '../enode/enr.js';
 import { isEthVersion } from '../eth/protocol.js';
@@ -139,7 +139,7 @@ export async function loadNodesFile(path: string): Promise<NodeSet> {
 /** Writes `nodes` to `path` atomically (temporary file, fsync, rename). */
 export async function saveNodesFile(path: string, nodes: Iterable<CrawledNode>): Promise<void> {
   const text = JSON.stringify(nodesToJson(nodes), null, 4) + '\n';
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${process.pid}-${bytesToHex(randomBytes(4))}`;
   const fh = await open(tmp, 'w', 0o644);
   try {
     await fh.writeFile(text, 'utf8');

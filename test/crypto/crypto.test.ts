@@ -24,7 +24,7 @@ noble.hashes.hmacSha256 = (k: Uint8Array, m: Uint8Array) => hmac(sha256, k, m);
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => noble.utils.isValidSecretKey(k));
 const digest = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
-describe('secp256k1 (tiny-secp256k1) agrees with @noble/secp256k1', () => {
+describe('secp256k1 on the active backend agrees with @noble/secp256k1', () => {
   it('public keys', () => {
     fc.assert(fc.property(key, (k) => {
       expect(publicKeyOf(k)).toEqual(noble.getPublicKey(k, false).subarray(1));
@@ -84,7 +84,7 @@ describe('secp256k1 (tiny-secp256k1) agrees with @noble/secp256k1', () => {
   });
 });
 
-describe('keccak (hash-wasm) agrees with @noble/hashes', () => {
+describe('keccak on the active backend agrees with @noble/hashes', () => {
   it('one-shot and multi-part', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 1000 }), fc.uint8Array({ maxLength: 300 }), (a, b) => {
       expect(keccak256(a, b)).toEqual(keccak_256(Uint8Array.of(...a, ...b)));

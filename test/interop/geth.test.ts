@@ -8,7 +8,9 @@
  *   survives 60 s of keepalive, then (engine API newPayload + forkchoiceUpdated) geth syncs the
  *   whole chain from us alone;
  * - discv4 both ways: we ping/requestENR/findnode it, it bonds with us (we are its bootnode), and
- *   our node is in its table.
+ *   our node is in its table;
+ * - on the newest version, the pure crypto backend: rlpx ping, eth status and sync-headers from
+ *   the CLI with DEVP2P_CRYPTO=pure.
  * Every check lands in interop-report.json. Skipped, with one line saying so, without Go.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +44,8 @@ const go = goBinary();
 if (!go) process.stderr.write('Go is not installed: geth interop tests skipped\n');
 const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const KEEPALIVE_MS = 60_000;
+/** The geth version the pure-backend checks run against (one is enough: the wire is the same). */
+const PURE_CHECK_VERSION = GETH_VERSIONS[GETH_VERSIONS.length - 1]!.version;
 
 interface RpcBlock {
   number: string;
@@ -118,6 +122,41 @@ for (const { version, eth } of GETH_VERSIONS) {
           store.close();
         }
       }));
+
+    // The pure crypto backend against the same geth, in child processes (the backend is chosen
+    // per process): Hello, Status and a header sync, on the newest version only.
+    it.runIf(version === PURE_CHECK_VERSION)('pure crypto backend (DEVP2P_CRYPTO=pure): rlpx ping, eth Status, sync-headers', async () => {
+      const pureEnv = { ...process.env, DEVP2P_CRYPTO: 'pure' };
+      const cli = (args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 60_000, env: pureEnv });
+      await check(node, 'pure crypto: rlpx ping (our dial): Hello', async () => {
+        const hello = JSON.parse((await cli(['rlpx', 'ping', geth.enode, '--json'])).stdout);
+        expect(hello.clientId).toMatch(/^Geth\//);
+        expect(hello.publicKey).toBe(bytesToHex(parseEnode(geth.enode).publicKey));
+      });
+      const genesis = ['--genesis', join(testdata, 'genesis.json'), '--genesis-hash', geth.genesisHash];
+      await check(node, `pure crypto: eth status: eth/${highest} negotiated`, async () => {
+        const s = JSON.parse((await cli(['eth', 'status', geth.enode, ...genesis, '--json'])).stdout);
+        expect(s.version).toBe(highest);
+        expect(JSON.stringify(s)).toContain((await block('latest')).hash.slice(2));
+      });
+      await check(node, 'pure crypto: sync-headers yields its chain', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'devp2p-ts-geth-pure-'));
+        try {
+          const out = (await cli(['sync-headers', ...genesis, '--peer', geth.enode, '--datadir', dir, '--json'])).stdout;
+          const latest = await block('latest');
+          expect(out).toContain(latest.hash.slice(2));
+          const store = HeaderStore.open(dir);
+          try {
+            expect(store.lowest).toBe(0n);
+            expect(bytesToHex(store.get(BigInt(latest.number))!.hash)).toBe(latest.hash.slice(2));
+          } finally {
+            store.close();
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }, 180_000);
 
     for (const v of shared) {
       it(`GetBlockHeaders, GetBlockBodies, GetReceipts over eth/${v} equal its JSON-RPC`, () =>

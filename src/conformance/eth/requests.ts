@@ -3,8 +3,8 @@
  * request ID the node echoed and every header it sent, not what a well-behaved client would
  * have accepted.
  */
-import { randomBytes } from 'node:crypto';
 import { bytesToHex, concatBytes, equalBytes } from '../../common/bytes.js';
+import { randomBytes } from '../../crypto/random.js';
 import type { BlockBody } from '../../eth/block.js';
 import { receiptsRoot } from '../../eth/devnet-chain.js';
 import { isStatus68, type AnyStatus } from '../../eth/handshake.js';
@@ -27,7 +27,7 @@ export function randomRequestId(): bigint {
 
 /** A random 32-byte hash (no block has it). */
 export function randomHash(): Uint8Array {
-  return new Uint8Array(randomBytes(32));
+  return randomBytes(32);
 }
 
 /** A header query. */

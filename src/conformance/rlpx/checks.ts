@@ -4,7 +4,7 @@
  * skips or fakes Hello, without answering it and without harm: each check ends by opening a
  * proper session (handshake, Hello, Ping/Pong) to show the node still accepts peers.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../crypto/random.js';
 import { generatePrivateKey, publicKeyOf } from '../../crypto/secp256k1.js';
 import { ETH_VERSIONS } from '../../eth/protocol.js';
 import { InitiatorHandshake, MAX_HANDSHAKE_PACKET } from '../../rlpx/handshake.js';
@@ -97,7 +97,7 @@ function helloCheck(name: string, rule: string, send: (c: RawRlpxConn, seal: (co
 export function rlpxHandshakeChecks(): Check<EthTarget>[] {
   return [
     authCheck('GarbageAuth', 'rlpx.md Initial Handshake / EIP-8: an auth packet that does not decrypt is refused (connection closed, no ack)', () => {
-      const body = new Uint8Array(randomBytes(400));
+      const body = randomBytes(400);
       return { bytes: Uint8Array.of(body.length >> 8, body.length & 0xff, ...body), end: false };
     }),
     authCheck('BadAuthMAC', 'rlpx.md ECIES: a message whose MAC does not verify is rejected (connection closed, no ack)', (target) => {
@@ -116,7 +116,7 @@ export function rlpxHandshakeChecks(): Check<EthTarget>[] {
     ),
     helloCheck('MessageBeforeHello', 'rlpx.md Hello (0x00): "the first packet sent over the connection, and sent once by both sides. No other messages may be sent until a Hello is received"', (c, seal) => {
       // geth's MaliciousHandshake: a capability-range message where Hello belongs.
-      c.write(seal(0x10, new Uint8Array(randomBytes(64))));
+      c.write(seal(0x10, randomBytes(64)));
     }),
     helloCheck('WrongIdentity', 'rlpx.md Hello (0x00): `nodeId` is the secp256k1 public key of the node, the one of the handshake; another key is refused (geth DiscUnexpectedIdentity)', (c, seal) => {
       const other = publicKeyOf(generatePrivateKey());

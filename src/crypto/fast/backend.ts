@@ -1,0 +1,159 @@
+/**
+ * The fast backend's primitives, built over modules that ./index.ts loaded. The accelerators'
+ * types are declared here by the parts we call, so the build does not need the optional
+ * packages installed.
+ */
+import type * as NodeCrypto from 'node:crypto';
+import type { CryptoBackend, RunningKeccak, Secp256k1Backend } from '../backend.js';
+
+/** The part of a hash-wasm hasher we use. */
+export interface IHasher {
+  init(): IHasher;
+  update(data: Uint8Array): IHasher;
+  digest(outputType: 'binary'): Uint8Array;
+  save(): Uint8Array;
+  load(state: Uint8Array): IHasher;
+}
+
+/** The part of hash-wasm we use. */
+export interface HashWasm {
+  createKeccak(bits: 256): Promise<IHasher>;
+}
+
+/** The part of tiny-secp256k1 we use. */
+export interface TinySecp256k1 {
+  isPoint(p: Uint8Array): boolean;
+  pointFromScalar(d: Uint8Array, compressed?: boolean): Uint8Array | null;
+  pointMultiply(p: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array | null;
+  pointCompress(p: Uint8Array, compressed?: boolean): Uint8Array;
+  signRecoverable(h: Uint8Array, d: Uint8Array): { signature: Uint8Array; recoveryId: 0 | 1 | 2 | 3 };
+  recover(h: Uint8Array, signature: Uint8Array, recoveryId: 0 | 1 | 2 | 3, compressed?: boolean): Uint8Array | null;
+  verify(h: Uint8Array, q: Uint8Array, signature: Uint8Array, strict?: boolean): boolean;
+}
+
+/** snappy-wasm's raw block codec. */
+export interface SnappyWasm {
+  compress_raw(input: Uint8Array): Uint8Array;
+  decompress_raw(input: Uint8Array): Uint8Array;
+}
+
+export interface FastModules {
+  nodeCrypto: typeof NodeCrypto;
+  /** One keccak-256 hasher shared by every caller: nobody holds it across an await. */
+  hasher: IHasher;
+  ecc: TinySecp256k1;
+  snappy: SnappyWasm;
+}
+
+/**
+ * A running keccak state as a saved snapshot of the shared WebAssembly hasher (404 bytes),
+ * loaded for each operation; an update plus digest costs one load/save round.
+ */
+class WasmRunningKeccak implements RunningKeccak {
+  private state: Uint8Array;
+
+  constructor(private readonly hasher: IHasher) {
+    hasher.init();
+    this.state = hasher.save();
+  }
+
+  update(data: Uint8Array): void {
+    this.hasher.load(this.state);
+    this.hasher.update(data);
+    this.state = this.hasher.save();
+  }
+
+  digestInto(out: Uint8Array): void {
+    this.hasher.load(this.state);
+    out.set(this.hasher.digest('binary'));
+  }
+
+  updateDigestInto(data: Uint8Array, out: Uint8Array): void {
+    this.hasher.load(this.state);
+    this.hasher.update(data);
+    this.state = this.hasher.save();
+    out.set(this.hasher.digest('binary'));
+  }
+}
+
+function libsecp256k1(ecc: TinySecp256k1): Secp256k1Backend {
+  return {
+    publicKey: (privateKey) => ecc.pointFromScalar(privateKey, false)!.subarray(1),
+    ecdh(privateKey, point) {
+      const p = ecc.pointMultiply(point, privateKey, false);
+      return p ? p.slice(1, 33) : undefined;
+    },
+    sign(digest, privateKey) {
+      const { signature, recoveryId } = ecc.signRecoverable(digest, privateKey);
+      const out = new Uint8Array(65);
+      out.set(signature);
+      out[64] = recoveryId;
+      return out;
+    },
+    recover(digest, rs, v) {
+      try {
+        return ecc.recover(digest, rs, v as 0 | 1 | 2 | 3, false)?.subarray(1);
+      } catch {
+        return undefined;
+      }
+    },
+    verify: (digest, rs, point) => ecc.verify(digest, point, rs, true),
+    decompress(compressed) {
+      if (!ecc.isPoint(compressed)) return undefined;
+      return ecc.pointCompress(compressed, false).subarray(1);
+    },
+  };
+}
+
+export function makeFastBackend(m: FastModules): CryptoBackend {
+  const { nodeCrypto, hasher, ecc, snappy } = m;
+  return {
+    name: 'fast',
+    implementations: {
+      keccak: 'hash-wasm',
+      secp256k1: 'tiny-secp256k1',
+      aes: 'node:crypto',
+      sha256: 'node:crypto',
+      snappy: 'snappy-wasm',
+      random: 'node:crypto',
+    },
+    keccak256(parts) {
+      hasher.init();
+      for (const p of parts) hasher.update(p);
+      return hasher.digest('binary');
+    },
+    keccakState: () => new WasmRunningKeccak(hasher),
+    sha256(parts) {
+      const h = nodeCrypto.createHash('sha256');
+      for (const p of parts) h.update(p);
+      return new Uint8Array(h.digest());
+    },
+    hmacSha256(key, parts) {
+      const h = nodeCrypto.createHmac('sha256', key);
+      for (const p of parts) h.update(p);
+      return new Uint8Array(h.digest());
+    },
+    aesCtr(key, iv) {
+      const cipher = nodeCrypto.createCipheriv(`aes-${key.length * 8}-ctr`, key, iv);
+      return {
+        process: (src, dst) => dst.set(cipher.update(src)),
+        processCopy(src) {
+          const b = cipher.update(src);
+          return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        },
+      };
+    },
+    secp256k1: libsecp256k1(ecc),
+    snappyCompress: (data) => snappy.compress_raw(data),
+    snappyUncompress(data, length) {
+      let out: Uint8Array;
+      try {
+        out = snappy.decompress_raw(data);
+      } catch {
+        return undefined;
+      }
+      return out.length === length ? out : undefined;
+    },
+    randomFill: (out) => void nodeCrypto.randomFillSync(out),
+  };
+}

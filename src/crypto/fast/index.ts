@@ -1,0 +1,49 @@
+/**
+ * The fast backend: keccak from hash-wasm and secp256k1 from tiny-secp256k1 (libsecp256k1),
+ * both WebAssembly shipped in their npm packages; snappy from snappy-wasm (Rust `snap` in
+ * WebAssembly); AES-CTR, SHA-256, HMAC and randomness from node:crypto (OpenSSL).
+ *
+ * Loaded only by a dynamic import from ../select.ts when `fast` or `auto` is chosen, so a
+ * process on the pure backend never imports an accelerator. The accelerators are optional
+ * dependencies, imported here by name at run time (the build does not need them installed);
+ * {@link loadFastBackend} names the one that failed to load.
+ */
+import type { CryptoBackend } from '../backend.js';
+import { makeFastBackend, type FastModules, type HashWasm, type SnappyWasm, type TinySecp256k1 } from './backend.js';
+
+/** Raised when an accelerator cannot be loaded; `module` names it. */
+export class AcceleratorLoadError extends Error {
+  constructor(
+    readonly module: string,
+    cause: unknown,
+  ) {
+    super(`${module} could not be loaded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'AcceleratorLoadError';
+  }
+}
+
+/** The optional packages, by the names npm installs them under. */
+export const ACCELERATORS = ['hash-wasm', 'tiny-secp256k1', 'snappy-wasm'] as const;
+
+async function load<T>(name: string, loader: () => Promise<T>): Promise<T> {
+  try {
+    return await loader();
+  } catch (err) {
+    throw new AcceleratorLoadError(name, err);
+  }
+}
+
+/** Loads every accelerator and builds the backend; rejects with {@link AcceleratorLoadError}. */
+export async function loadFastBackend(): Promise<CryptoBackend> {
+  const [hashWasmName, tinySecpName, snappyName] = ACCELERATORS;
+  const nodeCrypto: FastModules['nodeCrypto'] = await load('node:crypto', () => import('node:crypto'));
+  const hashWasm = (await load(hashWasmName, () => import(hashWasmName))) as HashWasm;
+  const ecc = (await load(tinySecpName, () => import(tinySecpName))) as TinySecp256k1;
+  const snappy = await load(snappyName, async () => {
+    // snappy-wasm's Node build is CommonJS and instantiates its module synchronously.
+    const { createRequire } = await import('node:module');
+    return createRequire(import.meta.url)(snappyName) as SnappyWasm;
+  });
+  const hasher = await load(hashWasmName, () => hashWasm.createKeccak(256));
+  return makeFastBackend({ nodeCrypto, hasher, ecc, snappy });
+}
