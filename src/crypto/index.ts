@@ -20,5 +20,6 @@ export * from './secp256k1.js';
 export { sha256, hmacSha256 } from './hash.js';
 export { concatKdf } from './kdf.js';
 export { AesBlock, AesCtr, aesCtr } from './aes.js';
-export { randomBytes, randomInt } from './random.js';
+export { randomBytes, randomInt, randomUuid } from './random.js';
+export { pbkdf2Sha256, scrypt } from './password-kdf.js';
 export { timingSafeEqual } from './compare.js';

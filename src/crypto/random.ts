@@ -28,3 +28,12 @@ export function randomInt(min: number, max: number): number {
   }
   throw new Error('randomInt: the random source keeps returning rejected values');
 }
+
+/** A random (version 4, RFC 9562) UUID in its text form, as keystore files carry. */
+export function randomUuid(): string {
+  const b = randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

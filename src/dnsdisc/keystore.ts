@@ -3,9 +3,8 @@
  * (Web3 Secret Storage v3: scrypt or PBKDF2-HMAC-SHA256, AES-128-CTR, keccak256 MAC), as geth's
  * accounts/keystore writes it. A plain nodekey file (64 hex characters) is taken too.
  */
-import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { bytesToHex, equalBytes, hexToBytes } from '../common/bytes.js';
-import { isValidPrivateKey, keccak256, publicKeyOf } from '../crypto/index.js';
+import { aesCtr, isValidPrivateKey, keccak256, pbkdf2Sha256, publicKeyOf, randomBytes, randomUuid, scrypt } from '../crypto/index.js';
 
 /** geth's LightScryptN / LightScryptP: what `--lightkdf` writes, fast enough for tests. */
 export const LIGHT_SCRYPT_N = 4096;
@@ -63,8 +62,7 @@ export function decryptKeystore(text: string, password: string): Uint8Array {
   const derived = deriveKey(c.kdf, (c.kdfparams ?? {}) as Record<string, unknown>, password, hex);
   if (!equalBytes(keccak256(derived.subarray(16, 32), ciphertext), mac)) throw new KeystoreError('could not decrypt key with given password');
   if (iv.length !== 16) throw new KeystoreError('keystore iv must be 16 bytes');
-  const d = createDecipheriv('aes-128-ctr', derived.subarray(0, 16), iv);
-  const key = new Uint8Array(Buffer.concat([d.update(ciphertext), d.final()]));
+  const key = aesCtr(derived.subarray(0, 16), iv, ciphertext);
   if (!isValidPrivateKey(key)) throw new KeystoreError('keystore holds no valid secp256k1 private key');
   return key;
 }
@@ -78,12 +76,12 @@ function deriveKey(kdf: unknown, p: Record<string, unknown>, password: string, h
     if (!isInt(n) || !isInt(r) || !isInt(par) || n < 2 || (n & (n - 1)) !== 0) throw new KeystoreError('bad scrypt parameters');
     const mem = 128 * n * r * par;
     if (mem > MAX_SCRYPT_MEMORY) throw new KeystoreError(`scrypt parameters need ${mem} bytes, limit ${MAX_SCRYPT_MEMORY}`);
-    return new Uint8Array(scryptSync(password, salt, DKLEN, { N: n, r, p: par, maxmem: mem + (1 << 20) }));
+    return scrypt(password, salt, { n, r, p: par, dkLen: DKLEN, maxmem: mem + (1 << 20) });
   }
   if (kdf === 'pbkdf2') {
     if (p.prf !== 'hmac-sha256') throw new KeystoreError(`unsupported PBKDF2 PRF: ${String(p.prf)}`);
     if (!isInt(p.c) || p.c > MAX_PBKDF2_ROUNDS) throw new KeystoreError('bad pbkdf2 iteration count');
-    return new Uint8Array(pbkdf2Sync(password, salt, p.c, DKLEN, 'sha256'));
+    return pbkdf2Sha256(password, salt, p.c, DKLEN);
   }
   throw new KeystoreError(`unsupported KDF: ${String(kdf)}`);
 }
@@ -101,22 +99,21 @@ export function encryptKeystore(privateKey: Uint8Array, password: string, opts: 
   const p = opts.p ?? LIGHT_SCRYPT_P;
   const salt = randomBytes(32);
   const iv = randomBytes(16);
-  const derived = scryptSync(password, salt, DKLEN, { N: n, r: SCRYPT_R, p, maxmem: 128 * n * SCRYPT_R * p + (1 << 20) });
-  const cipher = createCipheriv('aes-128-ctr', derived.subarray(0, 16), iv);
-  const ciphertext = Buffer.concat([cipher.update(privateKey), cipher.final()]);
+  const derived = scrypt(password, salt, { n, r: SCRYPT_R, p, dkLen: DKLEN, maxmem: 128 * n * SCRYPT_R * p + (1 << 20) });
+  const ciphertext = aesCtr(derived.subarray(0, 16), iv, privateKey);
   const mac = keccak256(derived.subarray(16, 32), ciphertext);
   const address = bytesToHex(keccak256(publicKeyOf(privateKey)).subarray(12));
   return JSON.stringify({
     address,
     crypto: {
       cipher: 'aes-128-ctr',
-      ciphertext: ciphertext.toString('hex'),
-      cipherparams: { iv: iv.toString('hex') },
+      ciphertext: bytesToHex(ciphertext),
+      cipherparams: { iv: bytesToHex(iv) },
       kdf: 'scrypt',
-      kdfparams: { dklen: DKLEN, n, p, r: SCRYPT_R, salt: salt.toString('hex') },
+      kdfparams: { dklen: DKLEN, n, p, r: SCRYPT_R, salt: bytesToHex(salt) },
       mac: bytesToHex(mac),
     },
-    id: randomUUID(),
+    id: randomUuid(),
     version: 3,
   });
 }
