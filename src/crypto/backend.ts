@@ -15,6 +15,8 @@ export interface CryptoImplementations {
   keccak: string;
   secp256k1: string;
   aes: string;
+  aesGcm: string;
+  hkdf: string;
   sha256: string;
   snappy: string;
   random: string;
@@ -51,6 +53,8 @@ export interface Secp256k1Backend {
   verify(digest: Uint8Array, rs: Uint8Array, point: Uint8Array): boolean;
   /** The 64-byte key of a 33-byte compressed point, or undefined if it is not on the curve. */
   decompress(compressed: Uint8Array): Uint8Array | undefined;
+  /** privateKey·point as a 64-byte x || y (discv5 hashes the compressed point), or undefined at infinity. */
+  ecdhPoint(privateKey: Uint8Array, point: Uint8Array): Uint8Array | undefined;
 }
 
 /** Everything a backend provides. */
@@ -63,6 +67,12 @@ export interface CryptoBackend {
   hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
   /** An AES-CTR stream (key of 16, 24 or 32 bytes; 16-byte initial counter block). */
   aesCtr(key: Uint8Array, iv: Uint8Array): CtrStream;
+  /** AES-GCM with a 12-byte nonce: ciphertext || 16-byte tag (key of 16 or 32 bytes). */
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Opens ciphertext || tag; undefined when the tag does not authenticate (or the input is shorter than a tag). */
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
+  /** HKDF-SHA256 (RFC 5869) extract-then-expand: `length` bytes (at most 255·32). */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   readonly secp256k1: Secp256k1Backend;
   snappyCompress(data: Uint8Array): Uint8Array;
   /**

@@ -20,6 +20,8 @@ export * from './secp256k1.js';
 export { sha256, hmacSha256 } from './hash.js';
 export { concatKdf } from './kdf.js';
 export { AesBlock, AesCtr, aesCtr } from './aes.js';
+export { aesGcmOpen, aesGcmSeal, GCM_NONCE_SIZE, GCM_TAG_SIZE } from './gcm.js';
+export { hkdfSha256, HKDF_SHA256_MAX_LENGTH } from './hkdf.js';
 export { randomBytes, randomInt, randomUuid } from './random.js';
 export { pbkdf2Sha256, scrypt } from './password-kdf.js';
 export { timingSafeEqual } from './compare.js';

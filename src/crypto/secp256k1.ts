@@ -83,6 +83,21 @@ export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array 
   return x;
 }
 
+/**
+ * ECDH as discv5 uses it: privateKey·publicKey as a 33-byte compressed point (the parity byte
+ * and x), not only x.
+ */
+export function ecdhCompressed(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const full = validatePublicKey(publicKey);
+  checkPrivateKey(privateKey);
+  const p = backend().secp256k1.ecdhPoint(privateKey, full);
+  if (!p) throw new InvalidKeyError('ECDH result is the point at infinity');
+  const out = new Uint8Array(33);
+  out[0] = 2 + (p[63]! & 1);
+  out.set(p.subarray(0, 32), 1);
+  return out;
+}
+
 /** Signs a 32-byte digest (RFC 6979, low-S); returns 65 bytes r || s || v with v in {0, 1}. */
 export function sign(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
   if (digest.length !== 32) throw new InvalidKeyError('digest must be 32 bytes');

@@ -14,6 +14,9 @@ import { keccak256, KeccakState } from '../../src/crypto/keccak.js';
 import { hmacSha256, sha256 } from '../../src/crypto/hash.js';
 import { AesCtr } from '../../src/crypto/aes.js';
 import { concatKdf } from '../../src/crypto/kdf.js';
+import { aesGcmOpen, aesGcmSeal } from '../../src/crypto/gcm.js';
+import { hkdfSha256 } from '../../src/crypto/hkdf.js';
+import { ecdhCompressed } from '../../src/crypto/secp256k1.js';
 import { snappyCompress, snappyUncompress } from '../../src/crypto/snappy.js';
 import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { FrameCodec } from '../../src/rlpx/frame.js';
@@ -111,6 +114,33 @@ describe.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('pure and fast backends gi
         });
       });
     }), { numRuns: 150 });
+  });
+
+  it('AES-GCM seal and open (valid, tampered and truncated input) and HKDF-SHA256', () => {
+    const tamper = fc.constantFrom('none', 'flip', 'truncate', 'aad');
+    fc.assert(fc.property(fc.constantFrom(16, 32), bytes(12), bytes(0, 300), bytes(0, 60), tamper, fc.nat(), (keyLen, nonce, pt, aad, kind, at) => {
+      const key = new Uint8Array(keyLen).map((_, i) => nonce[i % 12]! ^ (i * 7));
+      const sealed = same(() => aesGcmSeal(key, nonce, pt, aad));
+      const ct = runOnBackend(pure, () => aesGcmSeal(key, nonce, pt, aad));
+      let input = ct.slice();
+      let ad = aad;
+      if (kind === 'flip') input[at % input.length]! ^= 1 << (at % 8);
+      if (kind === 'truncate') input = input.subarray(0, at % input.length);
+      if (kind === 'aad') ad = Uint8Array.of(...aad, 1);
+      const opened = same(() => aesGcmOpen(key, nonce, input, ad) ?? 'refused');
+      if (kind === 'none') expect(opened).toEqual({ value: hex(pt) });
+      else expect(opened).toEqual({ value: 'refused' });
+      expect(sealed).toEqual({ value: hex(ct) });
+    }), { numRuns: 200 });
+    fc.assert(fc.property(bytes(0, 80), bytes(0, 80), bytes(0, 80), fc.integer({ min: 0, max: 400 }), (ikm, salt, info, len) => {
+      same(() => hkdfSha256(ikm, salt, info, len));
+    }), { numRuns: 150 });
+  });
+
+  it('ECDH as a compressed point (discv5), for valid and invalid keys and points', () => {
+    fc.assert(fc.property(privateKey, publicKey, (k, pub) => {
+      same(() => ecdhCompressed(k, pub));
+    }), { numRuns: 120 });
   });
 
   it('secp256k1 public keys, ECDH and signatures, for valid and invalid keys and points', () => {

@@ -98,12 +98,19 @@ function libsecp256k1(ecc: TinySecp256k1): Secp256k1Backend {
       }
     },
     verify: (digest, rs, point) => ecc.verify(digest, point, rs, true),
+    ecdhPoint(privateKey, point) {
+      const p = ecc.pointMultiply(point, privateKey, false);
+      return p ? p.slice(1) : undefined;
+    },
     decompress(compressed) {
       if (!ecc.isPoint(compressed)) return undefined;
       return ecc.pointCompress(compressed, false).subarray(1);
     },
   };
 }
+
+/** Length of an AES-GCM authentication tag. */
+const GCM_TAG = 16;
 
 export function makeFastBackend(m: FastModules): CryptoBackend {
   const { nodeCrypto, hasher, ecc, snappy } = m;
@@ -113,6 +120,8 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
       keccak: 'hash-wasm',
       secp256k1: 'tiny-secp256k1',
       aes: 'node:crypto',
+      aesGcm: 'node:crypto',
+      hkdf: 'node:crypto',
       sha256: 'node:crypto',
       snappy: 'snappy-wasm',
       random: 'node:crypto',
@@ -143,6 +152,35 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
         },
       };
     },
+    aesGcmSeal(key, nonce, plaintext, aad) {
+      const c = nodeCrypto.createCipheriv(key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm', key, nonce);
+      c.setAAD(aad);
+      const head = c.update(plaintext);
+      const tail = c.final();
+      const out = new Uint8Array(head.length + tail.length + GCM_TAG);
+      out.set(head);
+      out.set(tail, head.length);
+      out.set(c.getAuthTag(), head.length + tail.length);
+      return out;
+    },
+    aesGcmOpen(key, nonce, sealed, aad) {
+      if (sealed.length < GCM_TAG) return undefined;
+      const d = nodeCrypto.createDecipheriv(key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm', key, nonce);
+      d.setAAD(aad);
+      d.setAuthTag(sealed.subarray(sealed.length - GCM_TAG));
+      const head = d.update(sealed.subarray(0, sealed.length - GCM_TAG));
+      try {
+        const tail = d.final();
+        if (tail.length === 0) return new Uint8Array(head.buffer, head.byteOffset, head.byteLength);
+        const out = new Uint8Array(head.length + tail.length);
+        out.set(head);
+        out.set(tail, head.length);
+        return out;
+      } catch {
+        return undefined;
+      }
+    },
+    hkdfSha256: (ikm, salt, info, length) => new Uint8Array(nodeCrypto.hkdfSync('sha256', ikm, salt, info, length)),
     secp256k1: libsecp256k1(ecc),
     snappyCompress: (data) => snappy.compress_raw(data),
     snappyUncompress(data, length) {

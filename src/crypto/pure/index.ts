@@ -1,6 +1,6 @@
 /**
  * The pure backend: TypeScript/JavaScript only, on @noble/hashes (SHA-256, HMAC),
- * @noble/secp256k1 (keys, signatures), @noble/ciphers (AES) and snappyjs, with randomness from
+ * @noble/secp256k1 (keys, signatures), @noble/ciphers (AES-CTR, AES-GCM) and snappyjs, with randomness from
  * `globalThis.crypto.getRandomValues`. Two hot paths are our own TypeScript, 1.5-9x faster than
  * noble's generic form and checked against it: the Keccak-f[1600] permutation
  * (./keccak-f1600.ts) and variable-base point multiplication (./curve.ts). It loads no
@@ -10,6 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import type { CryptoBackend } from '../backend.js';
 import { NobleCtrStream } from './aes.js';
+import { gcmOpen, gcmSeal, hkdfSha256 } from './gcm-hkdf.js';
 import { keccak256, runningKeccak } from './keccak.js';
 import { nobleSecp256k1 } from './secp256k1.js';
 import { snappyCompress, snappyUncompress } from './snappy.js';
@@ -23,6 +24,8 @@ export const pureBackend: CryptoBackend = {
     keccak: 'keccak-f[1600] unrolled in TypeScript (checked against @noble/hashes)',
     secp256k1: '@noble/secp256k1 (sign, keys) + GLV multiplication in TypeScript (ECDH, recover, verify)',
     aes: '@noble/ciphers',
+    aesGcm: '@noble/ciphers gcm',
+    hkdf: '@noble/hashes hkdf',
     sha256: '@noble/hashes',
     snappy: 'snappyjs',
     random: 'globalThis.crypto.getRandomValues',
@@ -41,6 +44,9 @@ export const pureBackend: CryptoBackend = {
     return h.digest();
   },
   aesCtr: (key, iv) => new NobleCtrStream(key, iv),
+  aesGcmSeal: gcmSeal,
+  aesGcmOpen: gcmOpen,
+  hkdfSha256,
   secp256k1: nobleSecp256k1,
   snappyCompress,
   snappyUncompress,

@@ -46,6 +46,11 @@ export const nobleSecp256k1: Secp256k1Backend = {
     return r && bigToBytes32(r.x);
   },
 
+  ecdhPoint(privateKey, point) {
+    const r = multiply(bytesToBig(point, 1, 33), bytesToBig(point, 33, 65), bytesToBig(privateKey, 0, 32));
+    return r && to64(r.x, r.y);
+  },
+
   sign(digest, privateKey) {
     const sig = secp.sign(digest, privateKey, SIGN_OPTS); // recovery id first, then r || s
     const out = new Uint8Array(65);
