@@ -4,6 +4,7 @@ import { CRAWL_COMMAND } from './crawl.js';
 import { DEMO_GROUP } from './demo.js';
 import { DEVNET_CHAIN_COMMAND } from './devnet-chain.js';
 import { DISCV4_GROUP, ENRDUMP_COMMAND } from './discv4.js';
+import { DISCV5_GROUP } from './discv5.js';
 import { DNS_GROUP } from './dns.js';
 import { ETH_GROUP } from './eth.js';
 import { KEY_GROUP } from './key.js';
@@ -24,6 +25,7 @@ export const ROOT: Group = {
     rlpx: RLPX_GROUP,
     eth: ETH_GROUP,
     discv4: DISCV4_GROUP,
+    discv5: DISCV5_GROUP,
     dns: DNS_GROUP,
     node: NODE_COMMAND,
     serve: SERVE_COMMAND,

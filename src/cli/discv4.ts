@@ -316,7 +316,7 @@ export async function enrdumpCommand(args: string[], io: CliIo = stdio): Promise
 // ---- helpers ------------------------------------------------------------------------------
 
 /** An enode URL or ENR naming a discovery endpoint (`flag` names it in errors). */
-function parseNodeArg(arg: string, flag?: string): DiscNode {
+export function parseNodeArg(arg: string, flag?: string): DiscNode {
   if (arg.startsWith('enr:')) {
     const n = nodeFromEnr(parseEnrArg(arg, flag));
     if (!n) throw new UsageError(`${flag ? `--${flag}: ` : ''}the ENR ${echoInput(arg)} has no IP address and UDP port`);
@@ -384,7 +384,7 @@ function formatBytesIp(ip: Uint8Array): string {
   return ip.length === 4 ? ip.join('.') : bytesToHex(ip);
 }
 
-function enrJson(enr: Enr): Record<string, unknown> {
+export function enrJson(enr: Enr): Record<string, unknown> {
   const n = nodeFromEnr(enr);
   const pairs: Record<string, string> = {};
   for (const k of enr.keys()) pairs[k] = formatValue(k, enr);

@@ -81,20 +81,18 @@ export class Codec {
   }
 
   /**
-   * A handshake packet answering `challenge` (which must carry the record of the node we
-   * called), carrying `message`; stores the new session. Throws InvalidKeyError if the record's
-   * key is unusable.
+   * A handshake packet answering `challenge` from the node we called (its public key, and its
+   * record if we have one), carrying `message`; stores the new session. Throws InvalidKeyError
+   * if the key is unusable.
    */
-  encodeHandshake(destId: Uint8Array, addr: string, message: Message, challenge: Challenge): EncodedPacket {
-    const remote = challenge.node;
-    if (!remote) throw new InvalidKeyError('no record of the challenged node');
+  encodeHandshake(destId: Uint8Array, addr: string, message: Message, challenge: Challenge, remote: { publicKey: Uint8Array; enr?: Enr }): EncodedPacket {
     const ephemeral = this.random.ephemeralKey();
     const ephPub = compress(publicKeyOf(ephemeral));
     const signature = signIdNonce(this.local.privateKey, challenge.challengeData, ephPub, destId);
     const enr = this.local.enr();
     const record = challenge.recordSeq < enr.seq ? encodeEnr(enr) : new Uint8Array(0);
     const keys = deriveSessionKeys(ephemeral, remote.publicKey, this.local.id, destId, challenge.challengeData);
-    const session: Session = { writeKey: keys.initiatorKey, readKey: keys.recipientKey, nonceCounter: 0, node: remote };
+    const session: Session = { writeKey: keys.initiatorKey, readKey: keys.recipientKey, nonceCounter: 0, ...(remote.enr ? { node: remote.enr } : {}) };
     const nonce = this.sessions.nextNonce(session);
     this.sessions.store(sessionKey(bytesToHex(destId), addr), session);
     const authData = concatBytes(this.local.id, Uint8Array.of(signature.length, ephPub.length), signature, ephPub, record);

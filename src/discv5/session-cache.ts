@@ -25,8 +25,8 @@ export interface Session {
   readKey: Uint8Array;
   /** Messages sent: the first 4 bytes of each nonce (geth nonceCounter). */
   nonceCounter: number;
-  /** The remote's record. */
-  node: Enr;
+  /** The remote's record, when known (a handshake we answered always gives one). */
+  node?: Enr;
 }
 
 /** A WHOAREYOU challenge: one we sent (with its bytes, for resends) or one we received. */
@@ -38,7 +38,7 @@ export interface Challenge {
   recordSeq: bigint;
   /** The challenge's `masking-iv || header`: salt of the key derivation, signed by the ID proof. */
   challengeData: Uint8Array;
-  /** Sent challenges: the remote's record if we have it; received: the record of the node we called. */
+  /** Sent challenges: the remote's record if we have it. */
   node?: Enr;
   /** Sent challenges: the packet as sent (resent unchanged) and when. */
   packet?: Uint8Array;
