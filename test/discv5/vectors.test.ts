@@ -104,7 +104,7 @@ describe('discv5 wire vectors: packets', () => {
       const eph = h(fields['ephemeral-key']!);
       expect(bytesToHex(compress(publicKeyOf(eph)))).toBe(fields['ephemeral-pubkey']);
       const codecA = new Codec(identity(keyA, localA), new SessionCache(Date.now, ffNonce), { ...FIXED, ephemeralKey: () => eph });
-      const enc = codecA.encodeHandshake(recordB.nodeId, ADDR, ping, { ...challenge, node: recordB });
+      const enc = codecA.encodeHandshake(recordB.nodeId, ADDR, ping, challenge, { publicKey: recordB.publicKey, enr: recordB });
       expect(bytesToHex(enc.packet)).toBe(packet);
     });
   }
