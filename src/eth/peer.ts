@@ -24,11 +24,11 @@ import { TypedEmitter } from '../common/emitter.js';
 import { DisconnectReason } from '../rlpx/disconnect-reason.js';
 import type { CloseInfo, SessionMessage } from '../rlpx/session.js';
 import type { MessageSession } from '../rlpx/message-session.js';
-import type { BlockBody } from './block.js';
-import type { ChainReader, TxSource } from './chain.js';
+import type { BlockBody } from '../chain/block.js';
+import type { ChainReader, TxSource } from '../chain/chain.js';
 import { EthProtocolError, EthRequestError, EthUnsupportedMessageError, type EthRequestFailure } from './errors.js';
 import { ethHandshake, isStatus68, type AnyStatus, type EthHandshakeOptions } from './handshake.js';
-import type { BlockHeader } from './header.js';
+import type { BlockHeader } from '../chain/header.js';
 import { isValidBlockRange, type BlockRangeUpdate } from './messages/block-range-update.js';
 import type { BlockOrigin } from './messages/headers.js';
 import { decodeEthMessage, encodeEthMessage, peekResponse, type EthMessage } from './messages/index.js';
@@ -37,9 +37,10 @@ import type { NewBlock } from './messages/new-block.js';
 import type { NewPooledTransactionHashes } from './messages/pooled-transactions.js';
 import { countTransactions } from './messages/transactions.js';
 import { ETH_PROTOCOL_NAME, EthMessageCode, MAX_MESSAGE_SIZE, messageNameForCode, type EthVersion } from './protocol.js';
-import type { Receipt68, Receipt69 } from './receipt.js';
-import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, SOFT_RESPONSE_LIMIT, toReceipt68 } from './serve.js';
-import { MAX_TRANSACTIONS_PER_MESSAGE, type Transaction } from './transaction.js';
+import type { Receipt68, Receipt69 } from '../chain/receipt.js';
+import { serveBlockBodies, serveBlockHeaders, servePooledTransactions, serveReceipts, serveReceipts70, SOFT_RESPONSE_LIMIT } from './serve.js';
+import { toReceipt68 } from '../chain/receipt.js';
+import { MAX_TRANSACTIONS_PER_MESSAGE, type Transaction } from '../chain/transaction.js';
 
 /** Message codes of responses (matched to a request by ID). */
 const RESPONSE_CODES: ReadonlySet<number> = new Set([EthMessageCode.BlockHeaders, EthMessageCode.BlockBodies, EthMessageCode.Receipts, EthMessageCode.PooledTransactions]);

@@ -4,13 +4,12 @@
  * the 2 MiB soft limit, and an empty list (never an error) for anything unknown, so a peer
  * asking for block 2^64-1 gets `[]` and stays connected.
  */
-import { encodeBodyItem, type BlockBody } from './block.js';
-import { logsBloom } from './bloom.js';
-import type { ChainReader, TxSource } from './chain.js';
-import type { BlockHeader } from './header.js';
+import { encodeBodyItem, type BlockBody } from '../chain/block.js';
+import type { ChainReader, TxSource } from '../chain/chain.js';
+import type { BlockHeader } from '../chain/header.js';
 import type { GetBlockHeaders } from './messages/headers.js';
-import { encodeReceipt69Item, type Receipt68, type Receipt69 } from './receipt.js';
-import type { Transaction } from './transaction.js';
+import { encodeReceipt69Item, type Receipt69 } from '../chain/receipt.js';
+import type { Transaction } from '../chain/transaction.js';
 
 /** geth `softResponseLimit`: a response stops growing once it passes this many bytes. */
 export const SOFT_RESPONSE_LIMIT = 2 * 1024 * 1024;
@@ -87,11 +86,6 @@ export function serveBlockBodies(chain: ChainReader, hashes: readonly Uint8Array
     bytes += encodeBodyItem(body).length;
   }
   return out;
-}
-
-/** A receipt in eth/68 form: the eth/69 fields plus the bloom of its logs. */
-export function toReceipt68(r: Receipt69): Receipt68 {
-  return { type: r.type, outcome: r.outcome, cumulativeGasUsed: r.cumulativeGasUsed, bloom: logsBloom(r.logs), logs: r.logs };
 }
 
 /** The receipts for an eth/68 or eth/69 GetReceipts: one list per known block (whole blocks only). */

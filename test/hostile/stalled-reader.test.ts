@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { ethHandshake } from '../../src/eth/handshake.js';
 import { encodeEthMessage } from '../../src/eth/messages/index.js';
 import { EthPeer, SERVE_BACKLOG_BYTES } from '../../src/eth/peer.js';

@@ -4,7 +4,7 @@
  * hands it the capability-relative code and message body; it gets back a tagged value.
  */
 import { DecodeError } from '../../common/errors.js';
-import type { Transaction } from '../transaction.js';
+import type { Transaction } from '../../chain/transaction.js';
 import { EthMessageCode, messageNameForCode, type EthVersion } from '../protocol.js';
 import { decodeBlockRangeUpdate, encodeBlockRangeUpdate, type BlockRangeUpdate } from './block-range-update.js';
 import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies, type BlockBodies, type GetBlockBodies } from './bodies.js';
