@@ -16,6 +16,9 @@ export * from './capabilities.js';
 export * from './errors.js';
 export * from './handshake.js';
 export * from './serve.js';
+export * from './request-tracker.js';
+export * from './serve-queue.js';
+export * from './announcements.js';
 export * from './peer.js';
 // The chain data the protocol carries; re-exported so `eth.*` keeps every name it had before chain/ existed.
 export * from '../chain/index.js';

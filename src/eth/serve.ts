@@ -8,8 +8,10 @@ import { encodeBodyItem, type BlockBody } from '../chain/block.js';
 import type { ChainReader, TxSource } from '../chain/chain.js';
 import type { BlockHeader } from '../chain/header.js';
 import type { GetBlockHeaders } from './messages/headers.js';
-import { encodeReceipt69Item, type Receipt69 } from '../chain/receipt.js';
+import type { AnyEthMessage } from './messages/index.js';
+import { encodeReceipt69Item, toReceipt68, type Receipt69 } from '../chain/receipt.js';
 import type { Transaction } from '../chain/transaction.js';
+import type { EthVersion } from './protocol.js';
 
 /** geth `softResponseLimit`: a response stops growing once it passes this many bytes. */
 export const SOFT_RESPONSE_LIMIT = 2 * 1024 * 1024;
@@ -157,4 +159,40 @@ export function servePooledTransactions(pool: TxSource | undefined, hashes: read
     bytes += tx.raw.length;
   }
   return out;
+}
+
+/** Where requests are answered from. */
+export interface ServeSource {
+  chain: ChainReader;
+  /** Transactions for GetPooledTransactions (none if absent: empty responses). */
+  txSource?: TxSource | undefined;
+}
+
+/**
+ * The answer to a request of the peer, in the form of `version`, echoing its request ID
+ * (whatever it is, 0 and repeats included); undefined for a message that is not a request.
+ */
+export function answerRequest(version: EthVersion, m: AnyEthMessage, source: ServeSource, limits: ServeLimits = {}): AnyEthMessage | undefined {
+  const chain = source.chain;
+  switch (m.name) {
+    case 'GetBlockHeaders': {
+      const q = m.value;
+      return { name: 'BlockHeaders', value: { requestId: q.requestId, headers: serveBlockHeaders(chain, q, limits) } };
+    }
+    case 'GetBlockBodies':
+      return { name: 'BlockBodies', value: { requestId: m.value.requestId, bodies: serveBlockBodies(chain, m.value.hashes, limits) } };
+    case 'GetReceipts': {
+      const q = m.value as { requestId: bigint; hashes: Uint8Array[]; firstBlockReceiptIndex?: bigint };
+      if (version === 70) {
+        const r = serveReceipts70(chain, q.hashes, q.firstBlockReceiptIndex ?? 0n, limits);
+        return { name: 'Receipts', value: { requestId: q.requestId, receipts: r.receipts, lastBlockIncomplete: r.lastBlockIncomplete } } as AnyEthMessage;
+      }
+      const r = serveReceipts(chain, q.hashes, limits);
+      return { name: 'Receipts', value: { requestId: q.requestId, receipts: version === 68 ? r.map((b) => b.map(toReceipt68)) : r } } as AnyEthMessage;
+    }
+    case 'GetPooledTransactions':
+      return { name: 'PooledTransactions', value: { requestId: m.value.requestId, transactions: servePooledTransactions(source.txSource, m.value.hashes, limits) } };
+    default:
+      return undefined;
+  }
 }

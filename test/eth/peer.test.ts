@@ -11,7 +11,10 @@ import type { BlockRangeUpdate } from '../../src/eth/messages/block-range-update
 import { encodeBlockRangeUpdate } from '../../src/eth/messages/block-range-update.js';
 import { encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
 import type { Session } from '../../src/rlpx/session.js';
-import { BLOCK_RANGE_UPDATE_INTERVAL, EthPeer, EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY, SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES, type EthPeerOptions } from '../../src/eth/peer.js';
+import { BLOCK_RANGE_UPDATE_INTERVAL } from '../../src/eth/announcements.js';
+import { EthPeer, type EthPeerOptions } from '../../src/eth/peer.js';
+import { EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY } from '../../src/eth/request-tracker.js';
+import { SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES } from '../../src/eth/serve-queue.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/chain/receipt.js';
 import { encList, encUint } from '../../src/common/rlp-encode.js';

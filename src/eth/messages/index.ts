@@ -96,6 +96,9 @@ export type EthMessage<V extends EthVersion = EthVersion> = {
   [K in keyof EthMessagesByVersion[V]]: { name: K; value: EthMessagesByVersion[V][K] };
 }[keyof EthMessagesByVersion[V]];
 
+/** A decoded message of any supported version. */
+export type AnyEthMessage = EthMessage<68> | EthMessage<69> | EthMessage<70>;
+
 /** An encode/decode pair for one message. */
 export interface MessageCodec<T> {
   encode(value: T): Uint8Array;
