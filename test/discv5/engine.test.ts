@@ -123,7 +123,7 @@ describe('discv5 engine', () => {
     const net = new MemoryNetwork();
     const a = node(net, '10.0.0.1');
     const b = node(net, '10.0.0.2');
-    b.registerTalkHandler('echo', async (req) => Uint8Array.of(...req.message.toReversed(), req.node ? 1 : 0));
+    b.registerTalkHandler('echo', async (req) => Uint8Array.of(...[...req.message].reverse(), req.node ? 1 : 0));
     expect(await a.talkRequest(b.self, 'echo', Uint8Array.of(1, 2, 3))).toEqual(Uint8Array.of(3, 2, 1, 1));
     expect(await a.talkRequest(b.self, 'nobody', Uint8Array.of(1))).toEqual(new Uint8Array(0));
   });
