@@ -44,6 +44,7 @@ const NODE = defineCommand({
     ...NODEKEY_FLAG,
     bootnodes: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to bootstrap from; "" for none', defaultText: "the network's" },
     nodiscover: { type: 'boolean', help: 'do not run discovery (dial only static nodes and bootnodes)' },
+    discv5: { type: 'boolean', help: 'run discovery v5 too, on the discv4 UDP port with the same record' },
     dns: { type: 'string', value: 'URLS', help: 'comma-separated enrtree:// URLs of DNS node lists (EIP-1459) to dial nodes from, beside discv4' },
     'dns-server': { type: 'string', value: 'IP[:PORT]', help: 'DNS server for --dns; repeat for more', defaultText: "the system's", multiple: true },
     static: { type: 'string', value: 'ENODES', help: 'comma-separated enode URLs to keep connected' },
@@ -79,6 +80,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
     throw new UsageError(`--status-interval must be 0 or at least ${formatDuration(MIN_NODE_STATUS_INTERVAL_MS)}, got "${values['status-interval']}"${/^\d+$/.test(values['status-interval'].trim()) ? ' (a bare number is milliseconds)' : ''}`);
   }
   const dns = parseDnsOptions(values.dns, values['dns-server'], values.nodiscover);
+  if (values.discv5 && values.nodiscover) throw new UsageError('--discv5 is discovery: it cannot be used with --nodiscover');
   const metricsAddr = values.metrics ? parseAddr('metrics', values.metrics) : undefined;
   const httpAddr = values.http ? parseAddr('http', values.http) : undefined;
   const datadir = values.datadir ?? defaultDataDir(network.name);
@@ -99,6 +101,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
       staticNodes,
       trustedNodes,
       discovery: !values.nodiscover,
+      discv5: values.discv5,
       ...(dns ? { dns } : {}),
       ...(values.netrestrict ? { netrestrict: values.netrestrict.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       maxPeers,

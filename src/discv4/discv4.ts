@@ -178,6 +178,11 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     return this.transport.localAddress;
   }
 
+  /** Our identity and record: discv5 on the same socket signs with this one too (shared-socket.ts). */
+  get localNode(): LocalNode {
+    return this.local;
+  }
+
   /** Our current node record. */
   get localEnr(): Enr {
     return this.local.enr;

@@ -1,11 +1,16 @@
 /**
- * A full devp2p node as an execution client runs one: discv4 discovery (and DNS node lists, when
- * given) feeding the server's dialer, the server accepting and dialing with geth's limits, and
+ * A full devp2p node as an execution client runs one: discv4 discovery (discv5 beside it on the
+ * same socket when asked, and DNS node lists when given) feeding the server's dialer through the
+ * fork ID node filter, our record carrying the `eth` entry, the server accepting and dialing with geth's limits, and
  * eth/68-70 on every peer. `devp2p-ts node` and the devnet demo run it; an embedding client can too.
  */
 import type { Logger } from '../common/log.js';
 import { silentLogger } from '../common/log.js';
 import { Discv4 } from '../discv4/discv4.js';
+import { type DiscNode } from '../discv4/node.js';
+import { bindUdp } from '../discv4/udp.js';
+import { Discv5 } from '../discv5/discv5.js';
+import { shareTransport } from '../discv5/shared-socket.js';
 import { DnsClient, type DnsClientConfig } from '../dnsdisc/client.js';
 import { makeNode } from '../discv4/node.js';
 import { parseCidr } from '../common/netutil.js';
@@ -19,6 +24,7 @@ import type { Protocol } from '../server/protocol.js';
 import { EthService } from './eth-service.js';
 import { discoveryCandidates } from './discovery-candidates.js';
 import { dnsCandidates, mergeCandidates } from './dns-candidates.js';
+import { currentForkId, ethEntryFilter, startEthEntryUpdater } from './enr-eth-entry.js';
 
 export interface P2PNodeOptions {
   network: EthNetwork;
@@ -33,6 +39,13 @@ export interface P2PNodeOptions {
   trustedNodes?: readonly Enode[];
   /** Run discv4 and dial what it finds (default true). */
   discovery?: boolean;
+  /** Run discv5 too, on the same UDP socket with the same record (needs `discovery`). */
+  discv5?: boolean;
+  /**
+   * Which discovered nodes are dialed; default: records whose `eth` entry is compatible with our
+   * fork ID (enr-eth-entry.ts); false: all.
+   */
+  nodeFilter?: ((n: DiscNode) => boolean) | false;
   /** DNS node lists (EIP-1459 enrtree:// URLs) whose nodes are dialed too, and the client's settings. */
   dns?: { urls: readonly string[]; client?: DnsClientConfig };
   netrestrict?: readonly string[];
@@ -54,6 +67,9 @@ export class P2PNode {
     /** The DNS discovery client, when DNS lists were given. */
     readonly dns: DnsClient | undefined,
     private readonly stopDiscovery: AbortController,
+    /** discv5, when asked for: same socket and record as discv4. */
+    readonly discv5: Discv5 | undefined,
+    private readonly stopEthEntry: () => void,
   ) {}
 
   static async start(opts: P2PNodeOptions): Promise<P2PNode> {
@@ -64,9 +80,15 @@ export class P2PNode {
     // The server binds TCP first (port 0 picks one); discv4 then binds the same port number on
     // UDP, so the enode and ENR carry one port. The dialer's candidate stream waits for it.
     let discv4: Discv4 | undefined;
+    let discv5: Discv5 | undefined;
     let discv4Ready!: (d: Discv4 | undefined) => void;
+    let discv5Ready!: (d: Discv5 | undefined) => void;
     const discv4Promise = new Promise<Discv4 | undefined>((r) => (discv4Ready = r));
-    const sources: AsyncIterable<DialCandidate>[] = wantDiscovery ? [discoveryCandidates(discv4Promise, stop.signal)] : [];
+    const discv5Promise = new Promise<Discv5 | undefined>((r) => (discv5Ready = r));
+    const filter = opts.nodeFilter === false ? undefined : (opts.nodeFilter ?? ethEntryFilter(opts.network, opts.chain));
+    const wantV5 = wantDiscovery && (opts.discv5 ?? false);
+    const sources: AsyncIterable<DialCandidate>[] = wantDiscovery ? [discoveryCandidates(discv4Promise, stop.signal, filter)] : [];
+    if (wantV5) sources.push(discoveryCandidates(discv5Promise, stop.signal, filter));
     // The iterator checks the URLs here, before anything binds.
     const dns = opts.dns?.urls.length ? new DnsClient({ logger: log.child('dns'), ...opts.dns.client }) : undefined;
     if (dns) sources.push(dnsCandidates(dns.nodeIterator(opts.dns!.urls, { signal: stop.signal })));
@@ -89,28 +111,40 @@ export class P2PNode {
     server.on('peer:added', (p) => log.debug('peer added', { id: p.id.slice(0, 16), dir: p.direction, client: p.session.remoteHello?.clientId }));
     server.on('peer:removed', (p, i) => log.debug('peer removed', { id: p.id.slice(0, 16), reason: i.reason, remote: i.remote }));
     await server.start();
+    let stopEthEntry = (): void => undefined;
     if (wantDiscovery) {
+      const bootnodes = (opts.bootnodes ?? []).map((b) => makeNode(b.publicKey, b.ip, b.udpPort, b.tcpPort));
+      const netrestrict = opts.netrestrict ? { netrestrict: opts.netrestrict.map(parseCidr) } : {};
       try {
-        discv4 = await Discv4.listen(
-          { ip: opts.addr.host, port: server.port },
-          {
-            privateKey: opts.privateKey,
-            ...(opts.advertisedIp ? { externalIp: opts.advertisedIp } : {}),
-            tcpPort: server.port,
-            bootnodes: (opts.bootnodes ?? []).map((b) => makeNode(b.publicKey, b.ip, b.udpPort, b.tcpPort)),
-            ...(opts.netrestrict ? { netrestrict: opts.netrestrict.map(parseCidr) } : {}),
-          },
-        );
+        // One socket; with discv5 it is split by packet kind (shared-socket.ts).
+        const socket = await bindUdp({ ip: opts.addr.host, port: server.port });
+        const sides = wantV5 ? shareTransport(socket) : { v4: socket, v5: undefined };
+        discv4 = new Discv4({
+          privateKey: opts.privateKey,
+          transport: sides.v4,
+          ...(opts.advertisedIp ? { externalIp: opts.advertisedIp } : {}),
+          tcpPort: server.port,
+          bootnodes,
+          ...netrestrict,
+          // The record carries our fork ID from the start (enr-eth-entry.ts keeps it current).
+          enrEntries: (b) => b.eth(currentForkId(opts.network, opts.chain)),
+        });
+        if (sides.v5) discv5 = new Discv5({ privateKey: opts.privateKey, transport: sides.v5, bootnodes, ...netrestrict }, discv4.localNode);
       } catch (err) {
         discv4Ready(undefined);
+        discv5Ready(undefined);
         stop.abort(err);
         await server.stop();
         throw err;
       }
+      const d4 = discv4;
+      stopEthEntry = startEthEntryUpdater(opts.network, opts.chain, () => d4.localEnr.eth(), (id) => d4.updateEnr((b) => b.eth(id)));
       discv4.start();
+      discv5?.start();
     }
     discv4Ready(discv4);
-    return new P2PNode(server, eth, discv4, dns, stop);
+    discv5Ready(discv5);
+    return new P2PNode(server, eth, discv4, dns, stop, discv5, stopEthEntry);
   }
 
   /** Our enode URL (advertised IP, TCP port, UDP port). */
@@ -126,7 +160,9 @@ export class P2PNode {
 
   async stop(): Promise<void> {
     this.stopDiscovery.abort(new Error('node stopping'));
+    this.stopEthEntry();
     await this.server.stop();
+    await this.discv5?.close();
     await this.discv4?.close();
     this.dns?.close();
   }
