@@ -44,7 +44,8 @@ describe('ENR eth entry', () => {
     const head = devnet.chain.head();
     const network: EthNetwork = { ...devnet.network, timeForks: [...devnet.network.timeForks, { name: 'test', time: head.time + 100n }] as EthNetwork['timeForks'] };
     let time = head.time;
-    const chain: ChainReader = { ...devnet.chain, head: () => ({ ...head, time }) } as ChainReader;
+    // The devnet chain with its head's timestamp moved (only head() is read).
+    const chain: ChainReader = Object.assign(Object.create(devnet.chain) as ChainReader, { head: () => ({ ...head, time }) });
     let published = currentForkId(network, chain);
     const updates: bigint[] = [];
     const stop = startEthEntryUpdater(network, chain, () => published, (id) => {
