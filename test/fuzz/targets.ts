@@ -35,6 +35,7 @@ import { discv4MessageArb, enodeArb, enrArb, FUZZ_KEYS, helloArb, smallRlpArb } 
 import { parseEntry, parseLink, parseRoot } from '../../src/dnsdisc/entries.js';
 import { DnsBranchTooWideError, DnsEntryError } from '../../src/dnsdisc/errors.js';
 import { entryTextArb, linkTextArb, rootTextArb } from '../dnsdisc/arbitraries.js';
+import { discv5Targets } from './discv5-targets.js';
 
 /** A class of error a target may throw (matched with instanceof). */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -362,7 +363,7 @@ ethTargets.push(
 );
 
 /** Every target, by name order of layers: RLPx, discovery, DNS discovery, eth. */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [...rlpxTargets, ...discoveryTargets, ...dnsTargets, ...ethTargets];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [...rlpxTargets, ...discoveryTargets, ...discv5Targets, ...dnsTargets, ...ethTargets];
 
 /** The target called `name`; throws for an unknown name (a corpus directory without a target). */
 export function fuzzTarget(name: string): FuzzTarget {
