@@ -17,6 +17,7 @@ import { syncBench } from './sync.js';
 import { gethRlpxBench } from './geth.js';
 import { storeFigures } from './store-figures.js';
 import { dnsdiscBench } from './dnsdisc.js';
+import { discv5Bench } from './discv5.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -144,6 +145,14 @@ Object.assign(pure, {
   pure_keccak_1mib_ms: r3(pc.keccak1MiBMs),
 });
 Object.assign(result, pure);
+
+process.stderr.write('discv5...\n');
+const disc5 = await discv5Bench({ quick });
+row('discv5 ping/pong round trips (established sessions)', disc5.discv5_pings_per_s!, undefined, '/s');
+row('discv5 handshakes (WHOAREYOU + handshake + PONG)', disc5.discv5_handshakes_per_s!, undefined, '/s');
+row('discv5 lookup in a 200-node simulation', disc5.discv5_lookup_ms!, undefined, 'ms');
+row('discv5 lookups with the exact 16 closest', disc5.discv5_lookup_exact_rate!, undefined, '');
+Object.assign(result, disc5);
 
 process.stderr.write('eth headers...\n');
 // Codec rates are per CPU second (pure computation); the served and synced rates are wall-clock.

@@ -42,6 +42,11 @@ export interface Discv5Config {
   /** 0 disables the periodic refresh. */
   refreshIntervalMs?: number;
   sparseRefreshIntervalMs?: number;
+  /**
+   * Answer FINDNODE with table nodes that have not yet passed a liveness check too (geth
+   * Config.NoFindnodeLivenessCheck; for simulations whose nodes do not revalidate). Default false.
+   */
+  noFindnodeLivenessCheck?: boolean;
   /** Sessions kept (default SESSION_CACHE_SIZE). */
   sessionCacheSize?: number;
   /** Clock in ms (tests). */

@@ -136,6 +136,7 @@ export class Discv5 extends TypedEmitter<Discv5Events> {
       table: this.table,
       talk: this.talk,
       stats: this.stats,
+      noFindnodeLivenessCheck: config.noFindnodeLivenessCheck ?? false,
       isOpen,
       enr: () => this.local.enr,
       sendMessage: (id, to, m) => this.sendMessage(id, to, m),

@@ -43,6 +43,8 @@ export interface HandlerHost {
   readonly table: Table;
   readonly talk: TalkHandlers;
   readonly stats: Discv5Stats;
+  /** Answer FINDNODE with unchecked table nodes too (geth NoFindnodeLivenessCheck). */
+  readonly noFindnodeLivenessCheck: boolean;
   isOpen(): boolean;
   enr(): Enr;
   /** Encodes and sends `message` to (id, addr) with the session we have (or a random packet). */
@@ -110,7 +112,7 @@ export class PacketHandlers {
         return;
       }
       case MessageType.FindNode: {
-        const records = collectTableNodes(host.table, host.enr(), parseIp(from.ip)!, m.distances);
+        const records = collectTableNodes(host.table, host.enr(), parseIp(from.ip)!, m.distances, undefined, !host.noFindnodeLivenessCheck);
         for (const resp of packNodes(m.reqId, records)) host.sendMessage(srcId, from, resp);
         return;
       }

@@ -23,7 +23,7 @@ export const MIN_NODE_UDP_PORT = 1025;
  * distance 0, else table nodes at exactly that distance that passed a liveness check, at most
  * {@link FINDNODE_RESULT_LIMIT}, without addresses the requester must not learn (relay rules).
  */
-export function collectTableNodes(table: Table, self: Enr, requesterIp: Uint8Array, distances: readonly number[], limit = FINDNODE_RESULT_LIMIT): Enr[] {
+export function collectTableNodes(table: Table, self: Enr, requesterIp: Uint8Array, distances: readonly number[], limit = FINDNODE_RESULT_LIMIT, checkLive = true): Enr[] {
   const out: Enr[] = [];
   const done = new Set<number>();
   for (const d of distances) {
@@ -34,7 +34,7 @@ export function collectTableNodes(table: Table, self: Enr, requesterIp: Uint8Arr
     } else {
       for (const n of table.nodes()) {
         if (!n.enr || logDistance(table.selfId, n.id) !== d) continue;
-        if ((table.get(n.idHex)?.livenessChecks ?? 0) === 0) continue;
+        if (checkLive && (table.get(n.idHex)?.livenessChecks ?? 0) === 0) continue;
         const ip = parseIp(n.ip);
         if (!ip || relayIpError(requesterIp, ip)) continue;
         out.push(n.enr);
