@@ -24,6 +24,11 @@ const EXPECTED_COMMANDS = [
   'discv4 resolve',
   'discv4 listen',
   'discv4 crawl',
+  'discv5 ping',
+  'discv5 requestenr',
+  'discv5 resolve',
+  'discv5 listen',
+  'discv5 crawl',
   'dns sync',
   'dns sign',
   'dns to-txt',
@@ -37,7 +42,7 @@ const EXPECTED_COMMANDS = [
   'test discv4',
 ];
 
-const GROUPS = ['key', 'rlpx', 'eth', 'discv4', 'dns', 'test'];
+const GROUPS = ['key', 'rlpx', 'eth', 'discv4', 'discv5', 'dns', 'test'];
 
 describe('--help', () => {
   it('the command tree holds exactly the expected commands', () => {
