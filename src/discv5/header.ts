@@ -9,7 +9,7 @@
  * The unmasked `masking-iv || header` is the AES-GCM associated data of the message (and, for
  * WHOAREYOU, the challenge data).
  */
-import { aesCtr } from '../crypto/aes.js';
+import { AesCtr, aesCtr } from '../crypto/aes.js';
 import { PacketError } from './errors.js';
 
 /** "discv5" (geth DefaultProtocolID). */
@@ -87,9 +87,12 @@ export function readHeader(localId: Uint8Array, packet: Uint8Array): ReadHeader 
   if (packet.length < MIN_PACKET_SIZE) throw new PacketError('too-short', `packet of ${packet.length} bytes (min ${MIN_PACKET_SIZE})`);
   if (packet.length > MAX_PACKET_SIZE) throw new PacketError('too-large', `packet of ${packet.length} bytes (max ${MAX_PACKET_SIZE})`);
   const iv = packet.subarray(0, MASKING_IV_SIZE);
-  // One CTR stream over the whole rest: the static header first (to learn the authdata size), then the authdata.
-  const key = localId.subarray(0, 16);
-  const unmaskedStatic = aesCtr(key, iv, packet.subarray(MASKING_IV_SIZE, STATIC_END));
+  // One CTR stream: the static header first (to learn the authdata size), then the authdata.
+  const headerData = new Uint8Array(packet.length);
+  headerData.set(iv);
+  const ctr = new AesCtr(localId.subarray(0, 16), iv);
+  const unmaskedStatic = headerData.subarray(MASKING_IV_SIZE, STATIC_END);
+  ctr.process(packet.subarray(MASKING_IV_SIZE, STATIC_END), unmaskedStatic);
   for (let i = 0; i < PROTOCOL_ID.length; i++) {
     if (unmaskedStatic[i] !== PROTOCOL_ID[i]) throw new PacketError('bad-header', 'protocol ID mismatch');
   }
@@ -101,18 +104,15 @@ export function readHeader(localId: Uint8Array, packet: Uint8Array): ReadHeader 
   if (flag !== Flag.Whoareyou && remaining < MIN_MESSAGE_SIZE) throw new PacketError('too-short', `message packet with ${remaining} bytes after the static header (min ${MIN_MESSAGE_SIZE})`);
   if (authSize > remaining) throw new PacketError('bad-auth-size', `authdata of ${authSize} bytes in ${remaining}`);
   const end = STATIC_END + authSize;
-  // Re-run CTR over static || authdata so the keystream continues into the authdata.
-  const unmasked = aesCtr(key, iv, packet.subarray(MASKING_IV_SIZE, end));
-  const headerData = new Uint8Array(end);
-  headerData.set(iv);
-  headerData.set(unmasked, MASKING_IV_SIZE);
   if (flag > Flag.Handshake) throw new PacketError('bad-flag', `flag ${flag}`);
+  ctr.process(packet.subarray(STATIC_END, end), headerData.subarray(STATIC_END, end));
+  const h = headerData.subarray(0, end);
   return {
-    iv: headerData.subarray(0, MASKING_IV_SIZE),
+    iv: h.subarray(0, MASKING_IV_SIZE),
     flag: flag as Flag,
-    nonce: headerData.subarray(MASKING_IV_SIZE + 9, MASKING_IV_SIZE + 21),
-    authData: headerData.subarray(STATIC_END, end),
-    headerData,
+    nonce: h.subarray(MASKING_IV_SIZE + 9, MASKING_IV_SIZE + 21),
+    authData: h.subarray(STATIC_END, end),
+    headerData: h,
     message: packet.subarray(end),
   };
 }
