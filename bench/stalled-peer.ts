@@ -16,7 +16,7 @@ import { encodeEthMessage } from '../src/eth/messages/index.js';
 import { dial } from '../src/rlpx/connect.js';
 import { WRITE_TIMEOUT_MS } from '../src/rlpx/conn.js';
 import { Server } from '../src/server/server.js';
-import { EthService } from '../src/sync/eth-service.js';
+import { EthService } from '../src/sync/node/eth-service.js';
 import { withDeadline } from './measure.js';
 
 export interface StalledPeerResult {

@@ -11,7 +11,7 @@ import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { HANDSHAKE_TIMEOUT_MS } from '../../src/rlpx/session.js';
 import { DISCONNECT_LINGER_MS } from '../../src/rlpx/conn.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 import { CHAIN_LENGTH, count, cpuMeter, loopDelay, openHandles, rssParts, sleep, STALL_REPORT_BYTES, wasmMemories, type NodeMessage, type NodeStats, type Sample } from './meters.js';
 
 export async function runNode(maxPeers: number, sampleMs: number): Promise<void> {

@@ -4,7 +4,7 @@
  * Status), eth version, and error kind. Built from the node set after (or during) a crawl, so
  * it describes every node's latest check, resumed nodes included.
  */
-import { bytesToHex } from '../common/bytes.js';
+import { bytesToHex } from '../../common/bytes.js';
 import { parseClientId } from './client-id.js';
 import { type CrawledNode, isReachable, speaksEth } from './crawled-node.js';
 import type { CheckErrorKind } from './node-check.js';

@@ -6,3 +6,4 @@ export * from './nodes-file.js';
 export * from './crawl-summary.js';
 export * from './client-id.js';
 export * from './discovery-walk.js';
+export * from './enr-crawl.js';

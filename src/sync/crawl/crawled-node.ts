@@ -4,9 +4,9 @@
  * goes one step further): `score` grows by one per check that got a Hello and halves on a
  * failed one, as geth's does, but nodes are never dropped from the set.
  */
-import type { DiscNode } from '../discv4/node.js';
-import { withEnr } from '../discv4/node.js';
-import type { Enr } from '../enode/enr.js';
+import type { DiscNode } from '../../discv4/node.js';
+import { withEnr } from '../../discv4/node.js';
+import type { Enr } from '../../enode/enr.js';
 import type { CheckError, HelloInfo, NodeCheckResult, RemoteStatus } from './node-check.js';
 
 /** One node of a crawl. */

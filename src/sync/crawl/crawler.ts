@@ -11,18 +11,18 @@
  * their last check, for crawls that run that long. Checks cut short by the end are not recorded.
  */
 import { setMaxListeners } from 'node:events';
-import { TypedEmitter } from '../common/emitter.js';
-import { randomBytes } from '../crypto/random.js';
-import type { Discv4 } from '../discv4/discv4.js';
-import type { DiscNode } from '../discv4/node.js';
-import type { EthNetwork } from '../chain/chain-config.js';
-import { networkForkFilter } from '../chain/chain-config.js';
-import type { LocalChainStatus } from '../eth/handshake.js';
-import type { ForkIdFilter } from '../chain/forkid.js';
-import type { EthVersion } from '../eth/protocol.js';
+import { TypedEmitter } from '../../common/emitter.js';
+import { randomBytes } from '../../crypto/random.js';
+import type { Discv4 } from '../../discv4/discv4.js';
+import type { DiscNode } from '../../discv4/node.js';
+import type { EthNetwork } from '../../chain/chain-config.js';
+import { networkForkFilter } from '../../chain/chain-config.js';
+import type { LocalChainStatus } from '../../eth/handshake.js';
+import type { ForkIdFilter } from '../../chain/forkid.js';
+import type { EthVersion } from '../../eth/protocol.js';
 import { applyCheck, applyEnr, type CrawledNode, markSeen, newCrawledNode } from './crawled-node.js';
 import { type CrawlSummary, summarizeCrawl } from './crawl-summary.js';
-import { ignoreAbort, sleep, untilSettledOrAborted } from '../common/abortable.js';
+import { ignoreAbort, sleep, untilSettledOrAborted } from '../../common/abortable.js';
 import { walkDiscovery } from './discovery-walk.js';
 import { checkNode, DEFAULT_CHECK_TIMEOUT_MS, type NodeCheckResult } from './node-check.js';
 import { type NodeSet, saveNodesFile } from './nodes-file.js';

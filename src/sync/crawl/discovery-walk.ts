@@ -8,9 +8,9 @@
  * revalidated (geth's preferLive), so what a walk can see keeps growing for a while: "nothing
  * new" is therefore measured in time ({@link DiscoveryWalkOptions.idleMs}), not in lookups.
  */
-import type { Discv4 } from '../discv4/discv4.js';
-import type { DiscNode } from '../discv4/node.js';
-import { ignoreAbort, sleep, untilSettledOrAborted } from '../common/abortable.js';
+import type { Discv4 } from '../../discv4/discv4.js';
+import type { DiscNode } from '../../discv4/node.js';
+import { ignoreAbort, sleep, untilSettledOrAborted } from '../../common/abortable.js';
 
 /** Pause after a lookup that found nothing new, so an empty table does not spin. */
 export const DEFAULT_EMPTY_LOOKUP_DELAY_MS = 500;

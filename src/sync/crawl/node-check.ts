@@ -8,17 +8,17 @@
  * Never throws for what the remote did: failures become a typed {@link CheckError}. Only the
  * caller's own AbortSignal makes it reject (with the signal's reason).
  */
-import { DisconnectReason, disconnectReasonName } from '../rlpx/disconnect-reason.js';
-import { connectTcp, DialError } from '../rlpx/connect.js';
-import { DisconnectError, EciesError, FrameError, HandshakeError, TimeoutError } from '../rlpx/errors.js';
-import { Session, type CloseInfo, type SessionMessage } from '../rlpx/session.js';
-import type { Hello } from '../rlpx/hello.js';
-import { ethCapabilities, negotiatedEthVersion } from '../eth/capabilities.js';
-import { networkForkFilter } from '../chain/chain-config.js';
-import { EthHandshakeError, type EthHandshakeFailure } from '../eth/errors.js';
-import type { ForkId, ForkIdFilter } from '../chain/forkid.js';
-import { checkStatus, decodeStatus, encodeStatus, isStatus68, makeStatus, type AnyStatus, type LocalChainStatus } from '../eth/handshake.js';
-import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from '../eth/protocol.js';
+import { DisconnectReason, disconnectReasonName } from '../../rlpx/disconnect-reason.js';
+import { connectTcp, DialError } from '../../rlpx/connect.js';
+import { DisconnectError, EciesError, FrameError, HandshakeError, TimeoutError } from '../../rlpx/errors.js';
+import { Session, type CloseInfo, type SessionMessage } from '../../rlpx/session.js';
+import type { Hello } from '../../rlpx/hello.js';
+import { ethCapabilities, negotiatedEthVersion } from '../../eth/capabilities.js';
+import { networkForkFilter } from '../../chain/chain-config.js';
+import { EthHandshakeError, type EthHandshakeFailure } from '../../eth/errors.js';
+import type { ForkId, ForkIdFilter } from '../../chain/forkid.js';
+import { checkStatus, decodeStatus, encodeStatus, isStatus68, makeStatus, type AnyStatus, type LocalChainStatus } from '../../eth/handshake.js';
+import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from '../../eth/protocol.js';
 
 /** Default bound on one whole check (dial + handshake + Status). */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;

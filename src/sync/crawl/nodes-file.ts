@@ -11,12 +11,12 @@
  * so a crash leaves the previous file or the new one, never half of one.
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { bytesToHex, hexToBytes } from '../common/bytes.js';
-import { randomBytes } from '../crypto/random.js';
-import { type DiscNode, nodeFromEnode, nodeFromEnr, nodeToEnode, withEnr } from '../discv4/node.js';
-import { enrFromText, enrToText } from '../enode/enr.js';
-import { isEthVersion } from '../eth/protocol.js';
-import type { EthHandshakeFailure } from '../eth/errors.js';
+import { bytesToHex, hexToBytes } from '../../common/bytes.js';
+import { randomBytes } from '../../crypto/random.js';
+import { type DiscNode, nodeFromEnode, nodeFromEnr, nodeToEnode, withEnr } from '../../discv4/node.js';
+import { enrFromText, enrToText } from '../../enode/enr.js';
+import { isEthVersion } from '../../eth/protocol.js';
+import type { EthHandshakeFailure } from '../../eth/errors.js';
 import type { CrawledNode } from './crawled-node.js';
 import type { CheckError, CheckErrorKind, CheckPhase, HelloInfo } from './node-check.js';
 

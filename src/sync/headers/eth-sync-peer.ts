@@ -1,7 +1,7 @@
 /** Adapts an {@link EthPeer} to the header sync's {@link SyncPeer}. */
-import { isStatus68 } from '../eth/handshake.js';
-import type { BlockHeader } from '../chain/header.js';
-import type { EthPeer } from '../eth/peer.js';
+import { isStatus68 } from '../../eth/handshake.js';
+import type { BlockHeader } from '../../chain/header.js';
+import type { EthPeer } from '../../eth/peer.js';
 import type { SyncPeer } from './header-sync.js';
 
 export function ethSyncPeer(peer: EthPeer, id: string, penalize: (kind: 'invalid-message' | 'timeout', detail: string) => void = () => {}): SyncPeer {

@@ -26,16 +26,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bytesToHex, equalBytes } from '../common/bytes.js';
-import { decodeHeader, type BlockHeader } from '../chain/header.js';
-import { datasync, datasyncSync, fsyncDir, HeaderStoreError, writeFileAtomic } from './headers/files.js';
-import { HashIndex, type IndexStep } from './headers/hash-index.js';
-import { HeaderTable, TABLE_WRITE_MAX_ITEMS, type TableItem } from './headers/header-table.js';
-import { hasLegacyStore, LEGACY_LOG, LEGACY_TARGET, LegacyStore, parseTarget } from './headers/legacy-store.js';
-import { Runs, type Run } from './headers/runs.js';
+import { bytesToHex, equalBytes } from '../../common/bytes.js';
+import { decodeHeader, type BlockHeader } from '../../chain/header.js';
+import { datasync, datasyncSync, fsyncDir, HeaderStoreError, writeFileAtomic } from './files.js';
+import { HashIndex, type IndexStep } from './hash-index.js';
+import { HeaderTable, TABLE_WRITE_MAX_ITEMS, type TableItem } from './header-table.js';
+import { hasLegacyStore, LEGACY_LOG, LEGACY_TARGET, LegacyStore, parseTarget } from './legacy-store.js';
+import { Runs, type Run } from './runs.js';
 
-export { HeaderStoreError } from './headers/files.js';
-export { HASH_INDEX_BUFFER } from './headers/hash-index.js';
+export { HeaderStoreError } from './files.js';
+export { HASH_INDEX_BUFFER } from './hash-index.js';
 
 /** Decoded headers kept for repeated reads (a header request asks for up to 1024). */
 export const HEADER_CACHE_SIZE = 4096;

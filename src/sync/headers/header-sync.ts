@@ -12,11 +12,11 @@
  * they connect, so a stop (or a kill) loses at most the chunks in flight.
  */
 import { setMaxListeners } from 'node:events';
-import { ignoreAbort, sleep } from '../common/abortable.js';
-import { bytesToHex, equalBytes } from '../common/bytes.js';
-import { TypedEmitter } from '../common/emitter.js';
-import { EthRequestError } from '../eth/errors.js';
-import type { BlockHeader } from '../chain/header.js';
+import { ignoreAbort, sleep } from '../../common/abortable.js';
+import { bytesToHex, equalBytes } from '../../common/bytes.js';
+import { TypedEmitter } from '../../common/emitter.js';
+import { EthRequestError } from '../../eth/errors.js';
+import type { BlockHeader } from '../../chain/header.js';
 import type { HeaderStore, SyncTarget } from './header-store.js';
 
 /** Headers per request (Erigon's 192; geth serves up to 1024). */

@@ -9,15 +9,15 @@
  * The genesis comes from the caller (a genesis.json's computed block, the devnet's) or, for the
  * built-in networks, from their embedded genesis headers.
  */
-import { equalBytes, bytesToHex } from '../common/bytes.js';
-import type { Block, BlockBody } from '../chain/block.js';
-import type { ChainHead, ChainReader } from '../chain/chain.js';
-import type { EthNetwork } from '../chain/chain-config.js';
-import { EMPTY_UNCLE_HASH } from '../chain/constants.js';
-import type { BlockHeader } from '../chain/header.js';
-import { builtinGenesisHeader } from '../chain/networks.js';
-import type { Receipt69 } from '../chain/receipt.js';
-import { EMPTY_TRIE_ROOT } from '../chain/trie.js';
+import { equalBytes, bytesToHex } from '../../common/bytes.js';
+import type { Block, BlockBody } from '../../chain/block.js';
+import type { ChainHead, ChainReader } from '../../chain/chain.js';
+import type { EthNetwork } from '../../chain/chain-config.js';
+import { EMPTY_UNCLE_HASH } from '../../chain/constants.js';
+import type { BlockHeader } from '../../chain/header.js';
+import { builtinGenesisHeader } from '../../chain/networks.js';
+import type { Receipt69 } from '../../chain/receipt.js';
+import { EMPTY_TRIE_ROOT } from '../../chain/trie.js';
 import type { HeaderStore } from './header-store.js';
 
 /** Raised when the genesis given does not belong to the network. */

@@ -1,7 +1,7 @@
 /** Dial candidates from discv4 for the server's dialer, for as long as the node runs. */
-import { ignoreAbort, sleep } from '../common/abortable.js';
-import type { Discv4 } from '../discv4/discv4.js';
-import type { DialCandidate } from '../server/dial-scheduler.js';
+import { ignoreAbort, sleep } from '../../common/abortable.js';
+import type { Discv4 } from '../../discv4/discv4.js';
+import type { DialCandidate } from '../../server/dial-scheduler.js';
 
 /** Pause before a new random-node run once one has stopped finding new nodes. */
 export const DISCOVERY_RESTART_MS = 2_000;

@@ -3,9 +3,9 @@
  * sources into the one stream the server's dialer takes (geth mixes its discovery sources the
  * same way, with enode.FairMix).
  */
-import { formatIp } from '../common/netutil.js';
-import type { Enr } from '../enode/enr.js';
-import type { DialCandidate } from '../server/dial-scheduler.js';
+import { formatIp } from '../../common/netutil.js';
+import type { Enr } from '../../enode/enr.js';
+import type { DialCandidate } from '../../server/dial-scheduler.js';
 
 /**
  * The RLPx endpoint of a record: IPv4 `ip` + `tcp`, else IPv6 `ip6` + `tcp6` (or `tcp`, as

@@ -4,12 +4,12 @@
  * Messages keep the server's per-protocol ordering and bounds; messages that follow Status
  * closely wait (in order) until the EthPeer that consumes them exists.
  */
-import { TypedEmitter } from '../common/emitter.js';
-import { ETH_PROTOCOL_LENGTHS, ETH_VERSIONS, messageNameForCode, type EthVersion } from '../eth/protocol.js';
-import { EthPeer, type EthPeerOptions } from '../eth/peer.js';
-import type { CloseInfo } from '../rlpx/session.js';
-import type { Protocol, ProtocolHandler, ProtocolPeer } from '../server/protocol.js';
-import { SessionView } from '../server/session-view.js';
+import { TypedEmitter } from '../../common/emitter.js';
+import { ETH_PROTOCOL_LENGTHS, ETH_VERSIONS, messageNameForCode, type EthVersion } from '../../eth/protocol.js';
+import { EthPeer, type EthPeerOptions } from '../../eth/peer.js';
+import type { CloseInfo } from '../../rlpx/session.js';
+import type { Protocol, ProtocolHandler, ProtocolPeer } from '../../server/protocol.js';
+import { SessionView } from '../../server/session-view.js';
 
 export interface EthServiceEvents {
   /** A peer passed the Status handshake. */

@@ -4,10 +4,10 @@
  * matching Status" once its wait has passed). A failure is a dial error, a failed or refused
  * RLPx handshake, or a failed eth Status exchange.
  */
-import { bytesToHex } from '../common/bytes.js';
-import type { Enode } from '../enode/enode-url.js';
-import { nodeIdOf } from '../enode/key.js';
-import type { Server } from '../server/server.js';
+import { bytesToHex } from '../../common/bytes.js';
+import type { Enode } from '../../enode/enode-url.js';
+import { nodeIdOf } from '../../enode/key.js';
+import type { Server } from '../../server/server.js';
 import type { EthService } from './eth-service.js';
 
 export class GivenPeerFailures {

@@ -8,13 +8,13 @@
  * current state; latency histograms can only observe requests that end after they are attached.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Discv4 } from '../discv4/discv4.js';
-import { BUCKET_MIN_DISTANCE, BUCKET_SIZE, N_BUCKETS } from '../discv4/table.js';
-import type { EthPeer } from '../eth/peer.js';
-import { serverMetrics } from '../server/metrics.js';
-import type { Server } from '../server/server.js';
+import type { Discv4 } from '../../discv4/discv4.js';
+import { BUCKET_MIN_DISTANCE, BUCKET_SIZE, N_BUCKETS } from '../../discv4/table.js';
+import type { EthPeer } from '../../eth/peer.js';
+import { serverMetrics } from '../../server/metrics.js';
+import type { Server } from '../../server/server.js';
 import type { EthService } from './eth-service.js';
-import type { SyncProgress } from './header-sync.js';
+import type { SyncProgress } from '../headers/header-sync.js';
 
 /**
  * Bounds (seconds) of the request latency histogram: loopback answers in milliseconds, geth's

@@ -4,14 +4,14 @@
  * table fill and traffic per message. What `/api/status` serves and the status page draws; read
  * from the same server, eth and discovery state as the metrics, at the moment it is asked.
  */
-import { bytesToHex } from '../common/bytes.js';
-import type { Discv4 } from '../discv4/discv4.js';
-import { BUCKET_SIZE, N_BUCKETS } from '../discv4/table.js';
-import type { EthNetwork } from '../chain/chain-config.js';
-import type { ChainReader } from '../chain/chain.js';
-import { messageLabel } from '../server/metrics.js';
-import type { Server } from '../server/server.js';
-import { announcedHead } from './eth-sync-peer.js';
+import { bytesToHex } from '../../common/bytes.js';
+import type { Discv4 } from '../../discv4/discv4.js';
+import { BUCKET_SIZE, N_BUCKETS } from '../../discv4/table.js';
+import type { EthNetwork } from '../../chain/chain-config.js';
+import type { ChainReader } from '../../chain/chain.js';
+import { messageLabel } from '../../server/metrics.js';
+import type { Server } from '../../server/server.js';
+import { announcedHead } from '../headers/eth-sync-peer.js';
 import type { EthService } from './eth-service.js';
 import { tableBuckets, type TableBucket } from './node-metrics.js';
 

@@ -3,19 +3,19 @@
  * given) feeding the server's dialer, the server accepting and dialing with geth's limits, and
  * eth/68-70 on every peer. `devp2p-ts node` and the devnet demo run it; an embedding client can too.
  */
-import type { Logger } from '../common/log.js';
-import { silentLogger } from '../common/log.js';
-import { Discv4 } from '../discv4/discv4.js';
-import { DnsClient, type DnsClientConfig } from '../dnsdisc/client.js';
-import { makeNode } from '../discv4/node.js';
-import { parseCidr } from '../common/netutil.js';
-import { formatEnode, type Enode } from '../enode/enode-url.js';
-import type { ChainReader } from '../chain/chain.js';
-import type { EthNetwork } from '../chain/chain-config.js';
-import type { EthVersion } from '../eth/protocol.js';
-import type { DialCandidate } from '../server/dial-scheduler.js';
-import { Server, type ServerConfig } from '../server/server.js';
-import type { Protocol } from '../server/protocol.js';
+import type { Logger } from '../../common/log.js';
+import { silentLogger } from '../../common/log.js';
+import { Discv4 } from '../../discv4/discv4.js';
+import { DnsClient, type DnsClientConfig } from '../../dnsdisc/client.js';
+import { makeNode } from '../../discv4/node.js';
+import { parseCidr } from '../../common/netutil.js';
+import { formatEnode, type Enode } from '../../enode/enode-url.js';
+import type { ChainReader } from '../../chain/chain.js';
+import type { EthNetwork } from '../../chain/chain-config.js';
+import type { EthVersion } from '../../eth/protocol.js';
+import type { DialCandidate } from '../../server/dial-scheduler.js';
+import { Server, type ServerConfig } from '../../server/server.js';
+import type { Protocol } from '../../server/protocol.js';
 import { EthService } from './eth-service.js';
 import { discoveryCandidates } from './discovery-candidates.js';
 import { dnsCandidates, mergeCandidates } from './dns-candidates.js';

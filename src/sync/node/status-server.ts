@@ -4,7 +4,7 @@
  * loads (Chart.js, its refreshed main part), all on one listener and one origin.
  */
 import type { Registry } from 'prom-client';
-import { metricsRoute, serveHttp, type HttpRoute } from '../server/metrics.js';
+import { metricsRoute, serveHttp, type HttpRoute } from '../../server/metrics.js';
 import { nodeMetrics } from './node-metrics.js';
 import { nodeStatus, type NodeStatusSource } from './node-status.js';
 import { CHART_LIBRARY_PATH, renderStatusMain, renderStatusPage, STATUS_VIEW_PATH } from './status-page.js';

@@ -5,24 +5,24 @@
  * the peers announced, and syncs headers down to --from into the store in `datadir`.
  */
 import type { Registry } from 'prom-client';
-import { bytesToHex, equalBytes } from '../common/bytes.js';
-import { roleClientId } from '../common/client-id.js';
-import { silentLogger, type Logger } from '../common/log.js';
-import type { Enode } from '../enode/enode-url.js';
-import type { Block } from '../chain/block.js';
-import type { EthNetwork } from '../chain/chain-config.js';
-import type { EthPeer } from '../eth/peer.js';
-import type { DialCandidate } from '../server/dial-scheduler.js';
-import { Server } from '../server/server.js';
-import type { Peer } from '../server/peer.js';
-import { Discv4 } from '../discv4/discv4.js';
-import { makeNode } from '../discv4/node.js';
+import { bytesToHex, equalBytes } from '../../common/bytes.js';
+import { roleClientId } from '../../common/client-id.js';
+import { silentLogger, type Logger } from '../../common/log.js';
+import type { Enode } from '../../enode/enode-url.js';
+import type { Block } from '../../chain/block.js';
+import type { EthNetwork } from '../../chain/chain-config.js';
+import type { EthPeer } from '../../eth/peer.js';
+import type { DialCandidate } from '../../server/dial-scheduler.js';
+import { Server } from '../../server/server.js';
+import type { Peer } from '../../server/peer.js';
+import { Discv4 } from '../../discv4/discv4.js';
+import { makeNode } from '../../discv4/node.js';
 import { EthService } from './eth-service.js';
 import { discoveryCandidates } from './discovery-candidates.js';
-import { announcedHead, ethSyncPeer } from './eth-sync-peer.js';
-import { HeaderStore, type SyncTarget } from './header-store.js';
-import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from './header-sync.js';
-import { StoreChain } from './store-chain.js';
+import { announcedHead, ethSyncPeer } from '../headers/eth-sync-peer.js';
+import { HeaderStore, type SyncTarget } from '../headers/header-store.js';
+import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from '../headers/header-sync.js';
+import { StoreChain } from '../headers/store-chain.js';
 import { GivenPeerFailures } from './given-peer-failures.js';
 import { headerSyncMetrics, nodeMetrics } from './node-metrics.js';
 

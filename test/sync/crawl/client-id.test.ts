@@ -1,6 +1,6 @@
 /** Client IDs as real nodes announce them in Hello (strings seen on mainnet crawls). */
 import { describe, expect, it } from 'vitest';
-import { clientLabel, parseClientId } from '../../src/sync/client-id.js';
+import { clientLabel, parseClientId } from '../../../src/sync/crawl/client-id.js';
 
 describe('parseClientId', () => {
   it.each([

@@ -9,18 +9,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
-import { Discv4 } from '../../src/discv4/discv4.js';
-import { nodeToEnode } from '../../src/discv4/node.js';
-import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
-import { crawlCommand, type CrawlIo } from '../../src/cli/crawl.js';
-import { UsageError } from '../../src/cli/output.js';
-import { NodesFileError } from '../../src/sync/nodes-file.js';
-import { DEVNET_SEED } from '../../src/cli/common-options.js';
+import { generatePrivateKey } from '../../../src/crypto/secp256k1.js';
+import { Discv4 } from '../../../src/discv4/discv4.js';
+import { nodeToEnode } from '../../../src/discv4/node.js';
+import { generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import { Server } from '../../../src/server/server.js';
+import { EthService } from '../../../src/sync/node/eth-service.js';
+import { crawlCommand, type CrawlIo } from '../../../src/cli/crawl.js';
+import { UsageError } from '../../../src/cli/output.js';
+import { NodesFileError } from '../../../src/sync/crawl/nodes-file.js';
+import { DEVNET_SEED } from '../../../src/cli/common-options.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
 const devnet = generateDevnetChain({ length: 8, seed: DEVNET_SEED });
 
 interface TestNode {

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToHex } from '../../src/common/bytes.js';
-import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
-import { makeNode, nodeFromEnr } from '../../src/discv4/node.js';
-import { EnrBuilder, enrToText } from '../../src/enode/enr.js';
-import { type CrawledNode, applyCheck, newCrawledNode } from '../../src/sync/crawled-node.js';
-import { loadNodesFile, NodesFileError, nodesToJson, parseNodesJson, saveNodesFile } from '../../src/sync/nodes-file.js';
+import { bytesToHex } from '../../../src/common/bytes.js';
+import { generatePrivateKey, publicKeyOf } from '../../../src/crypto/secp256k1.js';
+import { makeNode, nodeFromEnr } from '../../../src/discv4/node.js';
+import { EnrBuilder, enrToText } from '../../../src/enode/enr.js';
+import { type CrawledNode, applyCheck, newCrawledNode } from '../../../src/sync/crawl/crawled-node.js';
+import { loadNodesFile, NodesFileError, nodesToJson, parseNodesJson, saveNodesFile } from '../../../src/sync/crawl/nodes-file.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { equalBytes } from '../../src/common/bytes.js';
-import { HEADER_CACHE_SIZE, HeaderStore, HeaderStoreError } from '../../src/sync/header-store.js';
+import { equalBytes } from '../../../src/common/bytes.js';
+import { HEADER_CACHE_SIZE, HeaderStore, HeaderStoreError } from '../../../src/sync/headers/header-store.js';
 import { chainOf, TempDirs } from './store-fixtures.js';
 
 const chain = chainOf(40);

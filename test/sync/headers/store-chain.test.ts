@@ -4,22 +4,22 @@
  * header, empty body and empty receipts; with headers synced, those too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytesToHex, equalBytes } from '../../src/common/bytes.js';
-import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
-import { parseEnode } from '../../src/enode/enode-url.js';
-import type { Block } from '../../src/chain/block.js';
-import { networkFromGenesisJson } from '../../src/chain/chain-config.js';
-import { devnetGenesisJson, generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { genesisBlockFromJson } from '../../src/chain/genesis.js';
-import { isStatus68 } from '../../src/eth/handshake.js';
-import { builtinGenesisHeader, NETWORKS } from '../../src/chain/networks.js';
-import type { EthPeer } from '../../src/eth/peer.js';
-import type { EthVersion } from '../../src/eth/protocol.js';
-import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
-import { HeaderStore } from '../../src/sync/header-store.js';
-import { P2PNode } from '../../src/sync/p2p-node.js';
-import { GenesisMismatchError, StoreChain } from '../../src/sync/store-chain.js';
+import { bytesToHex, equalBytes } from '../../../src/common/bytes.js';
+import { generatePrivateKey } from '../../../src/crypto/secp256k1.js';
+import { parseEnode } from '../../../src/enode/enode-url.js';
+import type { Block } from '../../../src/chain/block.js';
+import { networkFromGenesisJson } from '../../../src/chain/chain-config.js';
+import { devnetGenesisJson, generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import { genesisBlockFromJson } from '../../../src/chain/genesis.js';
+import { isStatus68 } from '../../../src/eth/handshake.js';
+import { builtinGenesisHeader, NETWORKS } from '../../../src/chain/networks.js';
+import type { EthPeer } from '../../../src/eth/peer.js';
+import type { EthVersion } from '../../../src/eth/protocol.js';
+import { Server } from '../../../src/server/server.js';
+import { EthService } from '../../../src/sync/node/eth-service.js';
+import { HeaderStore } from '../../../src/sync/headers/header-store.js';
+import { P2PNode } from '../../../src/sync/node/p2p-node.js';
+import { GenesisMismatchError, StoreChain } from '../../../src/sync/headers/store-chain.js';
 import { TempDirs } from './store-fixtures.js';
 
 const tmp = new TempDirs();

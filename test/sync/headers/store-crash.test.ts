@@ -4,10 +4,10 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { equalBytes } from '../../src/common/bytes.js';
-import { HeaderStore } from '../../src/sync/header-store.js';
+import { equalBytes } from '../../../src/common/bytes.js';
+import { HeaderStore } from '../../../src/sync/headers/header-store.js';
 
-const WRITER = fileURLToPath(new URL('../support/store-writer.mjs', import.meta.url));
+const WRITER = fileURLToPath(new URL('../../support/store-writer.mjs', import.meta.url));
 
 /** Starts the writer, lets it write for `ms`, then kill -9s it. */
 function writeThenKill(dir: string, ms: number): Promise<void> {

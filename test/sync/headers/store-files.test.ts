@@ -6,10 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, openSync, closeSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { equalBytes } from '../../src/common/bytes.js';
-import { HeaderStore } from '../../src/sync/header-store.js';
-import { HASH_INDEX_BUFFER, HASH_INDEX_PAGE, HashIndex, runSync } from '../../src/sync/headers/hash-index.js';
-import { HeaderTable, TABLE_VERIFY_ITEMS, TABLE_WRITE_MAX_ITEMS } from '../../src/sync/headers/header-table.js';
+import { equalBytes } from '../../../src/common/bytes.js';
+import { HeaderStore } from '../../../src/sync/headers/header-store.js';
+import { HASH_INDEX_BUFFER, HASH_INDEX_PAGE, HashIndex, runSync } from '../../../src/sync/headers/hash-index.js';
+import { HeaderTable, TABLE_VERIFY_ITEMS, TABLE_WRITE_MAX_ITEMS } from '../../../src/sync/headers/header-table.js';
 import { chainOf, TempDirs } from './store-fixtures.js';
 
 const tmp = new TempDirs();

@@ -3,11 +3,11 @@
  * service's continuation (a Disconnect right behind the Status) must not stay in `peers`.
  */
 import { describe, expect, it } from 'vitest';
-import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { encodeStatus, makeStatus } from '../../src/eth/handshake.js';
-import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
-import type { ProtocolPeer } from '../../src/server/protocol.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import { encodeStatus, makeStatus } from '../../../src/eth/handshake.js';
+import { DisconnectReason } from '../../../src/rlpx/disconnect-reason.js';
+import type { ProtocolPeer } from '../../../src/server/protocol.js';
+import { EthService } from '../../../src/sync/node/eth-service.js';
 
 const devnet = generateDevnetChain({ length: 4 });
 

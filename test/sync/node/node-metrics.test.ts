@@ -1,5 +1,5 @@
 /**
- * The metrics above the server (src/sync/node-metrics.ts) on real loopback nodes: eth message
+ * The metrics above the server (src/sync/node/node-metrics.ts) on real loopback nodes: eth message
  * names in the traffic labels, request latency per message and outcome, discovery table fill,
  * and header sync progress from a real sync.
  */
@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
-import { parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import type { EthPeer } from '../../src/eth/peer.js';
-import { nodeMetrics, REQUEST_LATENCY_BUCKETS } from '../../src/sync/node-metrics.js';
-import { P2PNode } from '../../src/sync/p2p-node.js';
-import { runSyncNode } from '../../src/sync/sync-node.js';
+import { generatePrivateKey } from '../../../src/crypto/secp256k1.js';
+import { parseEnode } from '../../../src/enode/enode-url.js';
+import { generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import type { EthPeer } from '../../../src/eth/peer.js';
+import { nodeMetrics, REQUEST_LATENCY_BUCKETS } from '../../../src/sync/node/node-metrics.js';
+import { P2PNode } from '../../../src/sync/node/p2p-node.js';
+import { runSyncNode } from '../../../src/sync/node/sync-node.js';
 
 const devnet = generateDevnetChain({ length: 300 });
 const cleanups: (() => Promise<void> | void)[] = [];

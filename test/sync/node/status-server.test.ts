@@ -1,17 +1,17 @@
 /**
- * The node status data (src/sync/node-status.ts) and its HTTP listener (status-server.ts) on
+ * The node status data (src/sync/node/node-status.ts) and its HTTP listener (status-server.ts) on
  * loopback nodes, without a browser (the page in Chromium: test/report/browser.test.ts): what
  * /api/status says about peers, dials, discovery and traffic, and what each route serves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
-import { formatEnode, parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { nodeStatus, type NodeStatus } from '../../src/sync/node-status.js';
-import { P2PNode } from '../../src/sync/p2p-node.js';
-import { MAX_TRAFFIC_ROWS, statusCharts, STATUS_VIEW_PATH } from '../../src/sync/status-page.js';
-import { serveNodeStatus } from '../../src/sync/status-server.js';
-import { closedPort } from '../cli/run-cli.js';
+import { generatePrivateKey, publicKeyOf } from '../../../src/crypto/secp256k1.js';
+import { formatEnode, parseEnode } from '../../../src/enode/enode-url.js';
+import { generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import { nodeStatus, type NodeStatus } from '../../../src/sync/node/node-status.js';
+import { P2PNode } from '../../../src/sync/node/p2p-node.js';
+import { MAX_TRAFFIC_ROWS, statusCharts, STATUS_VIEW_PATH } from '../../../src/sync/node/status-page.js';
+import { serveNodeStatus } from '../../../src/sync/node/status-server.js';
+import { closedPort } from '../../cli/run-cli.js';
 
 const devnet = generateDevnetChain({ length: 20 });
 const cleanups: (() => Promise<void>)[] = [];

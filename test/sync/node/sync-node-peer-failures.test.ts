@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
-import { formatEnode, parseEnode, type Enode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
-import { SyncError } from '../../src/sync/header-sync.js';
-import { runSyncNode, type SyncNodeOptions } from '../../src/sync/sync-node.js';
+import { generatePrivateKey, publicKeyOf } from '../../../src/crypto/secp256k1.js';
+import { formatEnode, parseEnode, type Enode } from '../../../src/enode/enode-url.js';
+import { generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import { Server } from '../../../src/server/server.js';
+import { EthService } from '../../../src/sync/node/eth-service.js';
+import { SyncError } from '../../../src/sync/headers/header-sync.js';
+import { runSyncNode, type SyncNodeOptions } from '../../../src/sync/node/sync-node.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

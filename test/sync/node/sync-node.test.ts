@@ -2,14 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToHex, equalBytes } from '../../src/common/bytes.js';
-import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
-import { parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
-import { HeaderStore } from '../../src/sync/header-store.js';
-import { runSyncNode } from '../../src/sync/sync-node.js';
+import { bytesToHex, equalBytes } from '../../../src/common/bytes.js';
+import { generatePrivateKey } from '../../../src/crypto/secp256k1.js';
+import { parseEnode } from '../../../src/enode/enode-url.js';
+import { generateDevnetChain } from '../../../src/chain/devnet-chain.js';
+import { Server } from '../../../src/server/server.js';
+import { EthService } from '../../../src/sync/node/eth-service.js';
+import { HeaderStore } from '../../../src/sync/headers/header-store.js';
+import { runSyncNode } from '../../../src/sync/node/sync-node.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
