@@ -4,6 +4,9 @@
  * and writes through a bounded queue under a write deadline; reading can be held paused and runs
  * under a per-frame read deadline. It knows nothing of Hello, Ping or capabilities: every frame
  * goes up to its {@link ConnHandler}, the base-protocol {@link Session}.
+ *
+ * Over 400 lines on purpose: the read path, write queue and both deadlines share the socket
+ * and its counters; a quarter is TSDoc.
  */
 import type { Socket } from 'node:net';
 import { DisconnectReason } from './disconnect-reason.js';

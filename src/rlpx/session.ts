@@ -8,6 +8,10 @@
  * States move one way (session-state.ts): handshake -> hello -> active -> closed. `transition`
  * checks each move against the table; `finish` is the one place a session ends and stops every
  * timer it and its transport started.
+ *
+ * Over 400 lines on purpose: the public Session surface (config, events, send, drained,
+ * read holds, disconnect) with its TSDoc is a fifth of it; the transport, pinger and state table
+ * are already apart.
  */
 import type { Socket } from 'node:net';
 import { TypedEmitter } from '../common/emitter.js';

@@ -23,6 +23,10 @@
  *
  * A data directory of the first format (`headers.log`, read whole into memory) is converted
  * once at open.
+ *
+ * Over 400 lines on purpose: the store's files are in their own modules (header-table, runs,
+ * hash-index, files, legacy-store); this one is the crash-safe protocol that ties them together
+ * (open, recovery, append, view), which reads best in one place.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

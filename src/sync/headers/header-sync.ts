@@ -10,6 +10,10 @@
  * chunk is fetched again from another peer. Timeouts and bad data cost the peer reputation; a
  * peer that keeps failing is no longer asked. Verified chunks go to the {@link HeaderStore} as
  * they connect, so a stop (or a kill) loses at most the chunks in flight.
+ *
+ * Over 400 lines on purpose: one scheduler (chunk assignment, verification against the chain
+ * above, peer penalties, store writes) whose state is shared by every step; about a fifth is
+ * TSDoc.
  */
 import { setMaxListeners } from 'node:events';
 import { ignoreAbort, sleep } from '../../common/abortable.js';
