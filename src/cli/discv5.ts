@@ -8,12 +8,10 @@ import { parseCidrList } from '../common/netutil.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
 import { enrToText } from '../enode/enr.js';
 import { loadNodeKey } from '../enode/key.js';
-import type { DiscNode } from '../discv4/node.js';
 import { nodeToEnode } from '../discv4/node.js';
 import { Discv5 } from '../discv5/discv5.js';
-import { applyEnr, newCrawledNode } from '../sync/crawled-node.js';
-import { loadNodesFile, saveNodesFile } from '../sync/nodes-file.js';
-import { WorkQueue } from '../sync/work-queue.js';
+import { crawlEnrs } from '../sync/crawl/enr-crawl.js';
+import { loadNodesFile, saveNodesFile } from '../sync/crawl/nodes-file.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NODEKEY_FLAG, parseAddr, untilStopped } from './common-options.js';
 import { defineCommand, defineFlags, parseCommand, type FlagValues } from './command.js';
 import type { Group } from './command-tree.js';
@@ -202,8 +200,8 @@ async function listen(values: FlagValues<typeof LISTEN.flags>, io: Discv5CliIo):
 }
 
 /**
- * geth's `devp2p discv5 crawl`: random lookups from the bootnodes; every node seen is asked for
- * its record, `--parallel` at a time; nodes that answer go to a geth-style nodes.json.
+ * geth's `devp2p discv5 crawl`: the ENR crawl of sync/crawl/enr-crawl.ts (the one `discv4 crawl`
+ * runs) over discv5, into a geth-style nodes.json.
  */
 async function crawl(values: FlagValues<typeof CRAWL.flags>, file: string | undefined, io: Discv5CliIo): Promise<void> {
   const outPath = values.out ?? file ?? 'nodes.json';
@@ -214,53 +212,17 @@ async function crawl(values: FlagValues<typeof CRAWL.flags>, file: string | unde
   const onStop = signalOnProcessStop();
   const stop = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(io.signal ? [io.signal] : []), onStop.signal]);
   setMaxListeners(0, stop);
-  let seen = 0;
-  const progress = setInterval(() => io.err(`crawl: ${seen} nodes seen, ${nodes.size} with ENR\n`), CRAWL_PROGRESS_INTERVAL_MS);
-  const check = async (n: DiscNode): Promise<void> => {
-    const now = Date.now();
-    const prev = nodes.get(n.idHex);
-    try {
-      const enr = await node.requestEnr(n, { signal: stop });
-      const rec = prev ?? newCrawledNode(n, now);
-      applyEnr(rec, enr, now);
-      rec.score++;
-      rec.firstResponse ??= now;
-      rec.lastResponse = now;
-      rec.lastCheck = now;
-      nodes.set(n.idHex, rec);
-    } catch {
-      if (prev && !stop.aborted) {
-        prev.score--;
-        prev.lastCheck = now;
-      }
-    }
-  };
-  const queue = new WorkQueue<DiscNode>(parallel, check);
-  const checked = new Set<string>();
-  const enqueue = (n: DiscNode): void => {
-    if (checked.has(n.idHex) || stop.aborted) return;
-    checked.add(n.idHex);
-    seen++;
-    queue.push(n.idHex, n);
-  };
-  node.on('node:added', enqueue);
+  const counts = { seen: 0 };
+  const progress = setInterval(() => io.err(`crawl: ${counts.seen} nodes seen, ${nodes.size} with ENR\n`), CRAWL_PROGRESS_INTERVAL_MS);
   try {
-    for (const rec of nodes.values()) enqueue(rec.node);
-    for (const b of parseBootnodes(values.bootnodes ?? '', [])) {
-      node.addNode(b);
-      enqueue(b);
-    }
-    for await (const n of node.randomNodes({ signal: stop, emptyDelayMs: 500, maxEmptyLookups: Infinity })) enqueue(n);
-    await queue.idle();
+    await crawlEnrs(node, nodes, { signal: stop, parallel }, counts);
   } finally {
     clearInterval(progress);
-    queue.close();
-    await queue.idle();
     onStop.abort();
     await node.close();
   }
   await saveNodesFile(outPath, nodes.values());
-  io.out(`wrote ${nodes.size} nodes to ${outPath} (${seen} seen)\n`);
+  io.out(`wrote ${nodes.size} nodes to ${outPath} (${counts.seen} seen)\n`);
 }
 
 export async function discv5Ping(args: string[], io: Discv5CliIo = stdio): Promise<void> {
