@@ -195,6 +195,11 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     return this.tracker.inFlight;
   }
 
+  /** The peer's requests waiting to be served (serving paused while it does not read). */
+  get serveQueueLength(): number {
+    return this.serveQueue.length;
+  }
+
   /** True once the session has ended. */
   get closed(): boolean {
     return this.closeInfo !== undefined;

@@ -60,6 +60,11 @@ export class ServeQueue {
     this.schedule();
   }
 
+  /** Requests waiting to be served now. */
+  get length(): number {
+    return this.queue.length;
+  }
+
   /** Drops what waits (the session closed). */
   stop(): void {
     this.stopped = true;
