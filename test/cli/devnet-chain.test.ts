@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, concatBytes } from '../../src/common/bytes.js';
 import { encodeBlockItem } from '../../src/chain/block.js';
-import { DEFAULT_DEVNET_GENESIS_TIME, devnetGenesisJson } from '../../src/chain/devnet-chain.js';
+import { DEFAULT_DEVNET_GENESIS_TIME, devnetGenesisJson, generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { executedDevnetChain } from '../../src/chain/devnet-execution.js';
 import type { ChainBlock } from '../../src/chain/chain.js';
 import { readChainFile } from '../../src/chain/chain-file.js';
@@ -74,6 +74,18 @@ describe('devnet-chain', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^wrote blocks 0\.\.3 \(\d+ bytes\) to .*small\.rlp\n/);
     expect(r.stdout).toMatch(/serve with --chain .*small\.rlp --genesis /);
+  });
+
+  it('--wire-only writes the chain serve and demo generate (not executed), on --network devnet', async () => {
+    const out = join(dir, 'wire.rlp');
+    const r = await cli(['devnet-chain', '--blocks', '30', '--wire-only', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/not executed\): serve with --chain .*wire\.rlp --network devnet\n/);
+    const wire = generateDevnetChain({ length: 30, seed: DEVNET_SEED });
+    expect(bytesToHex(new Uint8Array(await readFile(out)))).toBe(bytesToHex(concatBytes(...wire.blocks.map((b) => encodeBlockItem({ header: b.header, ...b.body })))));
+    // The executed chain differs from block 1 on (real state roots), not at genesis.
+    expect(wire.blocks[0]!.header.hash).toEqual(blocks[0]!.header.hash);
+    expect(wire.blocks[1]!.header.hash).not.toEqual(blocks[1]!.header.hash);
   });
 
   it('dates the head near now by default, and --slot-seconds spaces the blocks', async () => {
