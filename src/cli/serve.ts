@@ -13,7 +13,7 @@ import { FileChain } from '../chain/file-chain.js';
 import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
 import { Discv4 } from '../discv4/discv4.js';
-import { EthService } from '../sync/eth-service.js';
+import { EthService } from '../sync/node/eth-service.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, DEVNET_SEED, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEthVersions, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
