@@ -1,18 +1,20 @@
 /**
  * A deterministic, small, structurally valid post-merge chain for tests and the demo: every
  * header links to its parent by hash; difficulty 0, empty uncles and zero nonce (post-merge);
- * base fee follows EIP-1559 from 1 gwei; Shanghai, Cancun and Prague fields are present
- * (withdrawals root, blob gas 0, beacon root, requests hash of no requests); some blocks carry
- * signed transfers (legacy EIP-155 and EIP-1559) and withdrawals, and their transactions,
- * receipts and withdrawals roots, bloom and gas used are computed from them.
+ * base fee follows EIP-1559 from 1 gwei; the fields of the chosen fork are present (Shanghai
+ * withdrawals root; Cancun blob gas 0 and beacon root; Prague requests hash of no requests);
+ * some blocks carry signed transfers (legacy EIP-155 and EIP-1559) and withdrawals, and their
+ * transactions, receipts and withdrawals roots, bloom and gas used are computed from them.
  *
- * The state root is NOT a real state root (there is no EVM here): it is a deterministic
- * stand-in, so the chain is fine for the eth wire protocol but would not import into a client.
+ * This synchronous generator has no EVM: its state roots are deterministic stand-ins, so its
+ * chain is fine for the eth wire protocol but does not import into a client. The executed chain
+ * (`devnet-execution.ts`: the same transactions and withdrawals run through an EVM, real state
+ * roots and hashes) is the one `devnet-chain` writes and geth imports.
  */
 import { bytesToBigInt, bytesToHex, concatBytes } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { publicKeyOf, sign } from '../crypto/secp256k1.js';
-import { encodeBlockItem, type BlockBody, type Withdrawal } from './block.js';
+import type { BlockBody, Withdrawal } from './block.js';
 import { orBlooms } from './bloom.js';
 import { MemoryChain, type ChainBlock } from './chain.js';
 import type { BlockFork, EthNetwork, TimeFork } from './chain-config.js';
@@ -21,24 +23,37 @@ import { genesisBlockFromJson } from './genesis.js';
 import { makeHeader, type BlockHeader } from './header.js';
 import { toReceipt68, type Receipt69 } from './receipt.js';
 import { encBytes, encList, encUint } from '../common/rlp-encode.js';
-import { encodeReceiptsEntry } from './receipts-file.js';
-import { RlpFileWriter } from './rlp-file.js';
 import { transactionFromRaw, type Transaction } from './transaction.js';
 import { receiptsRoot, transactionsRoot, withdrawalsRoot } from './block-roots.js';
+import { SYSTEM_CONTRACTS } from './system-contracts.js';
 
 export { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 /** Gas of a plain transfer. */
 const TRANSFER_GAS = 21_000n;
+
+/** The fork sets a devnet can run, oldest first: every fork up to the named one is at genesis. */
+export const DEVNET_FORKS = ['shanghai', 'cancun', 'prague'] as const;
+export type DevnetFork = (typeof DEVNET_FORKS)[number];
+/** The newest fork geth v1.17.x accepts that this generator supports. */
+export const DEFAULT_DEVNET_FORK: DevnetFork = 'prague';
+/** Seconds between blocks (a beacon chain slot). */
+export const DEFAULT_SLOT_SECONDS = 12n;
+/** Genesis timestamp when none is given: fixed, so the library's devnet is the same every run. */
+export const DEFAULT_DEVNET_GENESIS_TIME = 1_700_000_000n;
 
 export interface DevnetChainOptions {
   /** Blocks after genesis (default 64). */
   length?: number;
   /** Chain ID, also the network ID (default 1337). */
   chainId?: bigint;
-  /** Genesis timestamp (default 1_700_000_000); block i is 12 s after block i-1. */
+  /** Forks at genesis: every fork up to this one (default {@link DEFAULT_DEVNET_FORK}). */
+  fork?: DevnetFork;
+  /** Genesis timestamp (default {@link DEFAULT_DEVNET_GENESIS_TIME}). */
   genesisTime?: bigint;
+  /** Block i is this many seconds after block i-1 (default 12). */
+  slotSeconds?: bigint;
   gasLimit?: bigint;
-  /** Extra time forks for the network's fork ID (Shanghai, Cancun, Prague are at genesis). */
+  /** Extra time forks for the network's fork ID (the devnet's own forks are at genesis). */
   timeForks?: readonly TimeFork[];
   /** Seed for keys, recipients and random-looking fields (default 'devp2p-ts devnet'). */
   seed?: string;
@@ -94,26 +109,57 @@ export function nextBaseFee(parent: Pick<BlockHeader, 'gasLimit' | 'gasUsed' | '
 const SENDER_BALANCE = 10n ** 24n;
 
 /**
- * The devnet as a geth `genesis.json` object: chain ID, every fork up to Prague at genesis,
- * the sender funded in `alloc`; its genesis block is the devnet's block 0.
+ * geth's default blob parameters per fork (`params.DefaultCancunBlobConfig` and
+ * `DefaultPragueBlobConfig`): geth v1.17 refuses a config that activates a blob fork without
+ * its `blobSchedule` entry.
+ */
+const BLOB_SCHEDULE: Readonly<Record<string, { target: number; max: number; baseFeeUpdateFraction: number }>> = {
+  cancun: { target: 3, max: 6, baseFeeUpdateFraction: 3_338_477 },
+  prague: { target: 6, max: 9, baseFeeUpdateFraction: 5_007_716 },
+};
+
+/** The devnet's time forks for `fork` (all at genesis), oldest first. */
+function devnetTimeForks(fork: DevnetFork): TimeFork[] {
+  return DEVNET_FORKS.slice(0, DEVNET_FORKS.indexOf(fork) + 1).map((name) => ({ name: `${name}Time`, time: 0n }));
+}
+
+/**
+ * The devnet as a geth `genesis.json` object: chain ID, every fork up to `fork` at genesis with
+ * a `blobSchedule` entry for each blob fork, the system contracts those forks call (with their
+ * code, nonce 1) and the sender funded in `alloc`; its genesis block is the devnet's block 0.
  */
 export function devnetGenesisJson(options: DevnetChainOptions = {}): Record<string, unknown> {
   const chainId = options.chainId ?? 1337n;
   const seed = options.seed ?? 'devp2p-ts devnet';
+  const fork = options.fork ?? DEFAULT_DEVNET_FORK;
   const sender = keccak256(publicKeyOf(derive(seed, 'sender-key', 0))).subarray(12);
   const hex = (b: Uint8Array) => '0x' + bytesToHex(b);
+  const own = devnetTimeForks(fork);
   const atGenesis = Object.fromEntries(DEVNET_BLOCK_FORKS.map((name) => [name, 0]));
-  const timeForks = Object.fromEntries([...DEVNET_TIME_FORKS, ...(options.timeForks ?? [])].map((f) => [f.name, Number(f.time)]));
+  const timeForks = Object.fromEntries([...own, ...(options.timeForks ?? [])].map((f) => [f.name, Number(f.time)]));
+  const blobSchedule = Object.fromEntries(own.map((f) => f.name.replace(/Time$/, '')).filter((n) => n in BLOB_SCHEDULE).map((n) => [n, BLOB_SCHEDULE[n]]));
+  const active = new Set(own.map((f) => f.name));
+  const alloc: Record<string, unknown> = {};
+  for (const c of SYSTEM_CONTRACTS) {
+    if (active.has(c.fork)) alloc[bytesToHex(c.address)] = { balance: '0x0', nonce: '0x' + c.nonce.toString(16), code: hex(c.code) };
+  }
+  alloc[bytesToHex(sender)] = { balance: '0x' + SENDER_BALANCE.toString(16) };
   return {
-    config: { chainId: Number(chainId), ...atGenesis, terminalTotalDifficulty: 0, ...timeForks },
+    config: {
+      chainId: Number(chainId),
+      ...atGenesis,
+      terminalTotalDifficulty: 0,
+      ...timeForks,
+      ...(Object.keys(blobSchedule).length === 0 ? {} : { blobSchedule }),
+    },
     nonce: '0x0',
-    timestamp: '0x' + (options.genesisTime ?? 1_700_000_000n).toString(16),
+    timestamp: '0x' + (options.genesisTime ?? DEFAULT_DEVNET_GENESIS_TIME).toString(16),
     extraData: hex(utf8('devp2p-ts devnet')),
     gasLimit: '0x' + (options.gasLimit ?? 30_000_000n).toString(16),
     difficulty: '0x0',
     mixHash: hex(derive(seed, 'randao', 0)),
     coinbase: hex(derive(seed, 'coinbase', 0, 20)),
-    alloc: { [bytesToHex(sender)]: { balance: '0x' + SENDER_BALANCE.toString(16) } },
+    alloc,
     number: '0x0',
     gasUsed: '0x0',
     parentHash: hex(new Uint8Array(32)),
@@ -122,7 +168,6 @@ export function devnetGenesisJson(options: DevnetChainOptions = {}): Record<stri
 }
 
 const DEVNET_BLOCK_FORKS = ['homesteadBlock', 'eip150Block', 'eip155Block', 'eip158Block', 'byzantiumBlock', 'constantinopleBlock', 'petersburgBlock', 'istanbulBlock', 'berlinBlock', 'londonBlock', 'mergeNetsplitBlock'];
-const DEVNET_TIME_FORKS: readonly TimeFork[] = [{ name: 'shanghaiTime', time: 0n }, { name: 'cancunTime', time: 0n }, { name: 'pragueTime', time: 0n }];
 
 /** The devnet as a stream: its network up front, its blocks generated one at a time. */
 export interface DevnetChainStream {
@@ -143,7 +188,11 @@ export interface DevnetChainStream {
 export function devnetChainStream(options: DevnetChainOptions = {}): DevnetChainStream {
   const length = options.length ?? 64;
   const chainId = options.chainId ?? 1337n;
-  const genesisTime = options.genesisTime ?? 1_700_000_000n;
+  const genesisTime = options.genesisTime ?? DEFAULT_DEVNET_GENESIS_TIME;
+  const slotSeconds = options.slotSeconds ?? DEFAULT_SLOT_SECONDS;
+  const fork = options.fork ?? DEFAULT_DEVNET_FORK;
+  const cancun = fork !== 'shanghai';
+  const prague = fork === 'prague';
   const gasLimit = options.gasLimit ?? 30_000_000n;
   const seed = options.seed ?? 'devp2p-ts devnet';
   const senderKey = derive(seed, 'sender-key', 0);
@@ -163,16 +212,14 @@ export function devnetChainStream(options: DevnetChainOptions = {}): DevnetChain
       number: n,
       gasLimit,
       gasUsed,
-      time: genesisTime + 12n * n,
+      time: genesisTime + slotSeconds * n,
       extra,
       mixDigest: derive(seed, 'randao', n),
       nonce: new Uint8Array(8),
       baseFee: nextBaseFee(parent),
       withdrawalsRoot: withdrawalsRoot(withdrawals),
-      blobGasUsed: 0n,
-      excessBlobGas: 0n,
-      parentBeaconRoot: derive(seed, 'beacon-root', n),
-      requestsHash: EMPTY_REQUESTS_HASH,
+      ...(cancun ? { blobGasUsed: 0n, excessBlobGas: 0n, parentBeaconRoot: derive(seed, 'beacon-root', n) } : {}),
+      ...(prague ? { requestsHash: EMPTY_REQUESTS_HASH } : {}),
     });
     const body: BlockBody = { transactions: txs, uncles: [], withdrawals };
     return { header, body, receipts };
@@ -211,7 +258,7 @@ export function devnetChainStream(options: DevnetChainOptions = {}): DevnetChain
   }
 
   const blockForks: BlockFork[] = DEVNET_BLOCK_FORKS.map((name) => ({ name, block: 0n }));
-  const timeForks: TimeFork[] = [...DEVNET_TIME_FORKS, ...(options.timeForks ?? [])];
+  const timeForks: TimeFork[] = [...devnetTimeForks(fork), ...(options.timeForks ?? [])];
   const network: EthNetwork = {
     name: 'devnet',
     networkId: chainId,
@@ -229,44 +276,4 @@ export function generateDevnetChain(options: DevnetChainOptions = {}): DevnetCha
   const stream = devnetChainStream(options);
   const blocks = [...stream.blocks()];
   return { network: stream.network, blocks, chain: new MemoryChain(blocks), senderKey: stream.senderKey };
-}
-
-/** What {@link writeDevnetChainFiles} wrote. */
-export interface DevnetChainFilesResult {
-  network: EthNetwork;
-  /** Blocks written (genesis included) and the chain file's size. */
-  blocks: number;
-  bytes: number;
-  head: BlockHeader;
-  /** Receipts entries written and the receipts file's size, if one was asked for. */
-  receipts?: { entries: number; bytes: number };
-}
-
-/**
- * Generates the devnet straight into a geth chain file (and a receipts file), one block at a
- * time: memory stays the same whatever the chain's length.
- */
-export async function writeDevnetChainFiles(opts: DevnetChainOptions & { out: string; receiptsOut?: string }): Promise<DevnetChainFilesResult> {
-  const stream = devnetChainStream(opts);
-  const chainOut = await RlpFileWriter.create(opts.out);
-  let receiptsOut: RlpFileWriter | undefined;
-  let head: BlockHeader | undefined;
-  try {
-    if (opts.receiptsOut !== undefined) receiptsOut = await RlpFileWriter.create(opts.receiptsOut);
-    for (const b of stream.blocks()) {
-      await chainOut.write(encodeBlockItem({ header: b.header, ...b.body }));
-      await receiptsOut?.write(encodeReceiptsEntry({ blockHash: b.header.hash, receipts: b.receipts }));
-      head = b.header;
-    }
-  } finally {
-    await chainOut.close();
-    await receiptsOut?.close();
-  }
-  return {
-    network: stream.network,
-    blocks: chainOut.items,
-    bytes: chainOut.bytes,
-    head: head!,
-    ...(receiptsOut === undefined ? {} : { receipts: { entries: receiptsOut.items, bytes: receiptsOut.bytes } }),
-  };
 }

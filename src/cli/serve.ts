@@ -3,6 +3,7 @@
  * geth chain file (with an optional receipts file) on the network given by --network or
  * --genesis.
  */
+import { isIP } from 'node:net';
 import { roleClientId } from '../common/client-id.js';
 import { bytesToHex } from '../common/bytes.js';
 import type { ChainReader } from '../chain/chain.js';
@@ -11,6 +12,7 @@ import { generateDevnetChain } from '../chain/devnet-chain.js';
 import { FileChain } from '../chain/file-chain.js';
 import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
+import { Discv4 } from '../discv4/discv4.js';
 import { EthService } from '../sync/node/eth-service.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
@@ -27,6 +29,7 @@ const SERVE = defineCommand({
   name: 'serve',
   summary: 'serve a chain over eth until SIGINT/SIGTERM: the deterministic devnet, or a geth chain file',
   description:
+    'Answers discv4 on the UDP port of its TCP port number with the same key, as geth does (so clients that bond before dialing find it); --nodiscover turns that off. ' +
     'Prints its enode on stdout; logs each peer that connects, is refused (with the reason) or leaves (with the Disconnect reason and who sent it). ' +
     'Peers join with --network devnet for the devnet; a chain file (geth export, or ethtest chain.rlp) needs --network or --genesis.',
   flags: {
@@ -36,6 +39,7 @@ const SERVE = defineCommand({
     ...NETWORK_FLAGS,
     addr: { type: 'string', value: 'IP:PORT', help: 'TCP address to listen on', default: '127.0.0.1:30303' },
     ...NODEKEY_FLAG,
+    nodiscover: { type: 'boolean', help: 'run no discv4 (only the TCP listener)' },
     eth: { type: 'string', value: 'LIST', help: 'eth versions to serve, comma-separated', default: ETH_VERSIONS.join(',') },
     ...logFlags('3'),
   },
@@ -89,18 +93,27 @@ export async function serveCommand(args: string[]): Promise<void> {
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
-    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: roleClientId('serve') });
+    const privateKey = await resolveNodeKey(values.nodekey);
+    const server = new Server({ privateKey, protocols: eth.protocols(), listen, clientId: roleClientId('serve') });
     logServerPeers(server, log, eth);
+    let discv4: Discv4 | undefined;
     try {
       await server.start();
+      // As geth: discovery on the UDP port of the TCP port's number, so the enode has one port.
+      if (!values.nodiscover) {
+        discv4 = await Discv4.listen({ ip: listen.host, port: server.port }, { privateKey, tcpPort: server.port, ...(isIP(listen.host) === 4 && listen.host !== '0.0.0.0' ? { externalIp: listen.host } : {}) });
+        discv4.start();
+      }
     } catch (err) {
+      await server.stop();
       throw typeof (err as NodeJS.ErrnoException).code === 'string' ? new ListenError(values.addr, err) : err;
     }
-    process.stdout.write(`${server.enode}\n`);
+    process.stdout.write(`${discv4?.enode ?? server.enode}\n`);
     const head = served.chain.head();
-    log.info('serving', { ...served.what, head: head.number, hash: `0x${bytesToHex(head.hash)}`, network: served.network.networkId, genesis: `0x${bytesToHex(served.network.genesisHash)}` });
+    log.info('serving', { ...served.what, head: head.number, hash: `0x${bytesToHex(head.hash)}`, network: served.network.networkId, genesis: `0x${bytesToHex(served.network.genesisHash)}`, discv4: discv4 !== undefined });
     await untilStopped();
     await server.stop();
+    await discv4?.close();
   } finally {
     served.close?.();
   }

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex, concatBytes } from '../../src/common/bytes.js';
 import { encodeBlockItem } from '../../src/chain/block.js';
-import { devnetChainStream, generateDevnetChain, writeDevnetChainFiles } from '../../src/chain/devnet-chain.js';
+import { devnetChainStream, generateDevnetChain } from '../../src/chain/devnet-chain.js';
+import { writeDevnetChainFiles } from '../../src/chain/devnet-files.js';
 import { encodeReceiptsEntry } from '../../src/chain/receipts-file.js';
 import { tempDir } from './chain-file-fixtures.js';
 
-const DIST = fileURLToPath(new URL('../../dist/src/chain/devnet-chain.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../../dist/src/chain/devnet-files.js', import.meta.url));
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -36,7 +36,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('devp2p-ts-serve-chain-'));
   chainFile = join(dir, 'devnet.rlp');
   receiptsFile = join(dir, 'devnet-receipts.rlp');
-  const r = await cli(['devnet-chain', '--blocks', String(BLOCKS), '--out', chainFile, '--receipts-out', receiptsFile]);
+  const r = await cli(['devnet-chain', '--blocks', String(BLOCKS), '--wire-only', '--out', chainFile, '--receipts-out', receiptsFile]);
   expect(r.code, r.stderr).toBe(0);
 }, 90_000);
 afterAll(() => cleanup());
@@ -93,7 +93,7 @@ describe('serve --chain (devnet export)', () => {
 
   it('serves a file that starts at block 1, taking block 0 from the network (devnet)', async () => {
     const from1 = join(dir, 'from1.rlp');
-    const r = await cli(['devnet-chain', '--blocks', '20', '--out', from1]);
+    const r = await cli(['devnet-chain', '--blocks', '20', '--wire-only', '--out', from1]);
     expect(r.code, r.stderr).toBe(0);
     // Drop the genesis block from the export: what ethtest's chain.rlp looks like.
     const blocks: Block[] = [];
