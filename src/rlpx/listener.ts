@@ -14,7 +14,7 @@ export interface ListenerEvents {
   /** A peer completed the handshake and Hello. */
   session: (session: Session) => void;
   /** An inbound connection failed before becoming a session (typed error; the socket is closed). */
-  handshakeError: (err: Error, remoteAddress: string) => void;
+  'handshake:failed': (err: Error, remoteAddress: string) => void;
 }
 
 export class RlpxListener extends TypedEmitter<ListenerEvents> {
@@ -62,7 +62,7 @@ export class RlpxListener extends TypedEmitter<ListenerEvents> {
         }
         this.emit('session', session);
       },
-      (err: Error) => this.emit('handshakeError', err, remote),
+      (err: Error) => this.emit('handshake:failed', err, remote),
     );
   }
 
