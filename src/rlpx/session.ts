@@ -7,7 +7,7 @@
  * only places that change state, and `finish` clears every timer the session started.
  */
 import type { Socket } from 'node:net';
-import { TypedEmitter } from '../common/emitter.js';
+import { TypedEmitter, type EventName, type Listener } from '../common/emitter.js';
 import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { equalBytes, bytesToHex } from '../common/bytes.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
@@ -30,6 +30,7 @@ import {
 import { matchCapabilities, type CapabilityDef, type SharedCapability } from './capabilities.js';
 import { ReadBuffer } from './read-buffer.js';
 import { snappyCompress, snappyUncompress } from './snappy.js';
+import { abortError } from '../common/abortable.js';
 
 /** geth's handshakeTimeout: ECIES + Hello must finish within this. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -308,7 +309,7 @@ export class Session extends TypedEmitter<SessionEvents> {
         if (this.writableLength <= low) done();
       };
       const onClose = () => done(new DisconnectError(this.closeInfo!.reason, this.closeInfo!.remote, this.closeInfo!.error));
-      const onAbort = () => done(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('aborted'));
+      const onAbort = () => done(abortError(opts.signal!));
       const timer = setTimeout(() => done(new TimeoutError('write', timeoutMs)), timeoutMs);
       this.writeWaiters.add(check);
       this.on('close', onClose);
@@ -518,7 +519,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /** Attaching the first 'message' listener delivers held messages (asynchronously, in order). */
-  override on<K extends keyof SessionEvents>(event: K, fn: SessionEvents[K]): this {
+  override on<K extends EventName<SessionEvents>>(event: K, fn: Listener<SessionEvents, K>): this {
     super.on(event, fn);
     if (event === 'message' && this.held.length > 0) queueMicrotask(() => this.flushHeld());
     return this;

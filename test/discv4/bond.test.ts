@@ -157,16 +157,16 @@ describe('discv4 bonding before our requests', () => {
     expect(a.activeTimers).toBe(0);
   });
 
-  it('aborting during the wait for the ping-back rejects with the reason and clears the wait', async () => {
+  it('aborting during the wait for the ping-back rejects with an AbortError caused by the reason and clears the wait', async () => {
     const { a, b } = setup(5000, (type, from) => (from.ip === B_IP && type === PacketType.Ping ? 'drop' : 'pass'));
     const ac = new AbortController();
     const ponged = nextPacket(a, PacketType.Pong);
-    const res = a.findNode(b.self, target(), ac.signal);
+    const res = a.findNode(b.self, target(), { signal: ac.signal });
     await ponged;
     await new Promise((r) => setImmediate(r));
     const reason = new Error('stop');
     ac.abort(reason);
-    await expect(res).rejects.toBe(reason);
+    await expect(res).rejects.toMatchObject({ name: 'AbortError', cause: reason });
     expect(a.activeTimers).toBe(0);
   });
 });
