@@ -518,7 +518,10 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.emit('message', msg);
   }
 
-  /** Attaching the first 'message' listener delivers held messages (asynchronously, in order). */
+  /**
+   * Attaching the first 'message' listener delivers held messages (asynchronously, in order),
+   * also when the session has closed since they arrived.
+   */
   override on<K extends EventName<SessionEvents>>(event: K, fn: Listener<SessionEvents, K>): this {
     super.on(event, fn);
     if (event === 'message' && this.held.length > 0) queueMicrotask(() => this.flushHeld());
@@ -526,7 +529,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   private flushHeld(): void {
-    while (this.held.length > 0 && this.state === 'active' && this.listenerCount('message') > 0) {
+    // Messages held before a close are still delivered: they arrived before the Disconnect.
+    while (this.held.length > 0 && (this.state === 'active' || this.state === 'closed') && this.listenerCount('message') > 0) {
       const m = this.held.shift()!;
       this.heldBytes -= m.data.length;
       this.emit('message', m);
