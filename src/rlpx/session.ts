@@ -114,8 +114,13 @@ export interface CloseInfo {
 }
 
 /** A sub-protocol message as delivered to its handler; `code` is relative to the capability. */
+/** A message of a negotiated capability, named as in `send(capability, code, data)`. */
 export interface SessionMessage {
-  capability: SharedCapability;
+  /** The capability's name ('eth'), the same string `send()` takes. */
+  capability: string;
+  /** The negotiated version of that capability. */
+  version: number;
+  /** Code relative to the capability (0-based). */
   code: number;
   data: Uint8Array;
 }
@@ -508,7 +513,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.finish({ reason: DisconnectReason.ProtocolBreach, remote: false, error: new ProtocolError(`message ID 0x${code.toString(16)} matches no capability`) }, false);
       return;
     }
-    const msg = { capability: cap, code: code - cap.offset, data };
+    const msg = { capability: cap.name, version: cap.version, code: code - cap.offset, data };
     if (this.held.length > 0 || this.listenerCount('message') === 0) {
       this.heldBytes += data.length;
       if (this.heldBytes > MAX_HELD_BYTES) throw new DisconnectError(DisconnectReason.SubprotocolError, false, new ProtocolError(`no handler took ${this.heldBytes} bytes of messages`));

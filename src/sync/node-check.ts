@@ -263,7 +263,7 @@ function exchangeStatus(session: Session, version: EthVersion, opts: NodeCheckOp
       reject(err);
     };
     const onMessage = (msg: SessionMessage): void => {
-      if (msg.capability.name !== ETH_PROTOCOL_NAME) return;
+      if (msg.capability !== ETH_PROTOCOL_NAME) return;
       if (msg.code !== EthMessageCode.Status) return fail(new EthHandshakeError('unexpected-message', `first eth message has code 0x${msg.code.toString(16)}, expected Status`));
       let remote: AnyStatus;
       try {

@@ -24,7 +24,7 @@ describe('RlpxListener and a peer that says everything at once', () => {
     const ended = new Promise<CloseInfo>((resolve) =>
       listener.on('session', (s: Session) => {
         reportedClosed = s.currentState === 'closed';
-        s.on('message', (m: SessionMessage) => events.push(`message ${m.capability.name} ${m.code} ${m.data[0]}`));
+        s.on('message', (m: SessionMessage) => events.push(`message ${m.capability} ${m.code} ${m.data[0]}`));
         s.on('close', (info) => {
           events.push(`close ${DisconnectReason[info.reason]} ${info.remote ? 'remote' : 'local'}`);
           resolve(info);

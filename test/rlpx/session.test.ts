@@ -97,7 +97,7 @@ describe('RLPx sessions over loopback', () => {
     const got = nextMessage(inb);
     out.send('snap', 7, Uint8Array.of(0xc1, 0x05));
     const m = await got;
-    expect(m.capability.name).toBe('snap');
+    expect(m.capability).toBe('snap');
     expect(m.code).toBe(7);
     expect(m.data).toEqual(Uint8Array.of(0xc1, 0x05));
   });
