@@ -20,10 +20,16 @@ export { HeaderSync, SyncError, type HeaderSyncEvents, type SyncProgress, type S
 export { HeaderStore } from './sync/header-store.js';
 export { runSyncNode, type SyncNodeOptions, type SyncSummary } from './sync/sync-node.js';
 export { P2PNode, type P2PNodeOptions } from './sync/p2p-node.js';
+export { discoveryCandidates } from './sync/discovery-candidates.js';
 export { ethMetrics, headerSyncMetrics, discoveryMetrics, nodeMetrics } from './sync/node-metrics.js';
 export { EthPeer, type EthPeerEvents, type EthPeerOptions } from './eth/peer.js';
 export { EthHandshakeError, EthRequestError, EthProtocolError, EthUnsupportedMessageError } from './eth/errors.js';
-export { MemoryChain, type ChainReader } from './chain/chain.js';
+export { MemoryChain, type ChainReader, type ChainHead, type ChainBlock, type TxSource } from './chain/chain.js';
+export type { BlockHeader } from './chain/header.js';
+export type { BlockBody } from './chain/block.js';
+export type { Receipt69 } from './chain/receipt.js';
+export type { Transaction } from './chain/transaction.js';
+export type { EthNetwork } from './chain/chain-config.js';
 export { generateDevnetChain, type DevnetChain } from './chain/devnet-chain.js';
 export * as discv4 from './discv4/index.js';
 export * as dnsdisc from './dnsdisc/index.js';

@@ -14,3 +14,4 @@ export * from './node-metrics.js';
 export * from './node-status.js';
 export * from './status-server.js';
 export * from './crawl.js';
+export * from './discovery-candidates.js';

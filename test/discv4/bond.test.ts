@@ -14,10 +14,10 @@ import {
   Discv4TimeoutError,
   HEADER_SIZE,
   makeNode,
-  MemoryNetwork,
   PacketType,
   type UdpAddress,
 } from '../../src/discv4/index.js';
+import { MemoryNetwork } from '../../src/testing/index.js';
 
 const cfg = { revalidateIntervalMs: 0, refreshIntervalMs: 0 };
 const A_IP = '10.0.0.1';
