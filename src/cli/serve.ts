@@ -11,7 +11,7 @@ import { generateDevnetChain } from '../chain/devnet-chain.js';
 import { FileChain } from '../chain/file-chain.js';
 import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
-import { EthService } from '../sync/eth-service.js';
+import { EthService } from '../sync/node/eth-service.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, DEVNET_SEED, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEthVersions, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';

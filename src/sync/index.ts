@@ -3,15 +3,15 @@
  * header sync into a HeaderStore, the ready-made sync and P2P nodes, their metrics and status
  * pages, and the crawler.
  */
-export * from './eth-service.js';
-export * from './header-sync.js';
-export * from './header-store.js';
-export * from './store-chain.js';
-export * from './eth-sync-peer.js';
-export * from './sync-node.js';
-export * from './p2p-node.js';
-export * from './node-metrics.js';
-export * from './node-status.js';
-export * from './status-server.js';
-export * from './crawl.js';
-export * from './discovery-candidates.js';
+export * from './node/eth-service.js';
+export * from './headers/header-sync.js';
+export * from './headers/header-store.js';
+export * from './headers/store-chain.js';
+export * from './headers/eth-sync-peer.js';
+export * from './node/sync-node.js';
+export * from './node/p2p-node.js';
+export * from './node/node-metrics.js';
+export * from './node/node-status.js';
+export * from './node/status-server.js';
+export * from './node/discovery-candidates.js';
+export * from './crawl/crawl.js';
