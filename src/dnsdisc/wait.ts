@@ -1,9 +1,22 @@
-/** Waits bound to an AbortSignal (the shared ones of common/abortable, with dnsdisc's shapes). */
-import { abortable, sleep } from '../common/abortable.js';
+/** Waits bound to an AbortSignal: every timer cleared and every listener removed when it ends. */
+import { abortable, abortError, onAbort } from '../common/abortable.js';
 
-/** Resolves after `ms`; rejects with an AbortError (cause: the signal's reason) when it aborts first. */
+/**
+ * Resolves after `ms`; rejects with an AbortError (cause: the signal's reason) when it aborts
+ * first. Built on the global `setTimeout` (not `timers/promises`), so a test's fake clock drives it.
+ */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return sleep(ms, { signal });
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const t = setTimeout(() => {
+      detach();
+      resolve();
+    }, ms);
+    const detach = onAbort(signal, (err) => {
+      clearTimeout(t);
+      reject(err);
+    });
+  });
 }
 
 /** `p`, or an AbortError (cause: the signal's reason) if it aborts first (`p` is left to settle). */
