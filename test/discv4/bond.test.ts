@@ -208,14 +208,14 @@ describe('a bond attempt (the state machine behind ensureBond)', () => {
     expect(released).toBe(1);
   });
 
-  it('fails with the abort reason, or with the error it is ended with', async () => {
+  it('fails with an AbortError caused by the abort reason, or with the error it is ended with', async () => {
     const ac = new AbortController();
     const aborted = new BondAttempt('a');
     aborted.move('pinging');
     const reason = new Error('stop');
     const w1 = aborted.waitForPingBack(60_000, ac.signal, () => {});
     ac.abort(reason);
-    await expect(w1).rejects.toBe(reason);
+    await expect(w1).rejects.toMatchObject({ name: 'AbortError', cause: reason });
     expect(aborted.state).toBe('failed');
 
     const closed = new BondAttempt('c');

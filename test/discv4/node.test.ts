@@ -174,8 +174,9 @@ describe('discv4 node over loopback', () => {
     const silent = makeNode(publicKeyOf(generatePrivateKey()), '127.0.0.1', 9, 0);
     const ac = new AbortController();
     const p = a.ping(silent, { signal: ac.signal, timeoutMs: 10_000 });
-    ac.abort(new Error('stop'));
-    await expect(p).rejects.toThrow('stop');
+    const reason = new Error('stop');
+    ac.abort(reason);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', cause: reason });
   });
 
   it('close() fails pending requests and leaves no timer armed', async () => {
