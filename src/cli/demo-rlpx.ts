@@ -42,15 +42,15 @@ const EXTRA_CAPS: CapabilityDef[] = [
 
 function serveEcho(session: Session): void {
   session.on('message', (m) => {
-    if (m.capability.name === 'demo' && m.code === 0) session.send('demo', 1, keccak256(m.data));
+    if (m.capability === 'demo' && m.code === 0) session.send('demo', 1, keccak256(m.data));
   });
 }
 
 function request(session: Session, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no echo within ${timeoutMs} ms`)), timeoutMs);
-    const onMsg = (m: { capability: { name: string }; code: number; data: Uint8Array }) => {
-      if (m.capability.name === 'demo' && m.code === 1) done(undefined, m.data);
+    const onMsg = (m: { capability: string; code: number; data: Uint8Array }) => {
+      if (m.capability === 'demo' && m.code === 1) done(undefined, m.data);
     };
     const done = (err?: Error, data?: Uint8Array) => {
       clearTimeout(timer);

@@ -148,7 +148,7 @@ function exchangeStatus(session: Session, version: EthVersion, local: LocalChain
       else resolve(status!);
     };
     const onMessage = (msg: SessionMessage) => {
-      if (msg.capability.name !== ETH_PROTOCOL_NAME) return;
+      if (msg.capability !== ETH_PROTOCOL_NAME) return;
       if (msg.code !== EthMessageCode.Status) return done(new EthHandshakeError('unexpected-message', `first eth message has code 0x${msg.code.toString(16)}, expected Status`));
       try {
         done(undefined, decodeStatus(version, msg.data));

@@ -49,7 +49,7 @@ export function logServerPeers(server: Server, log: Logger, eth?: EthService): v
   });
   if (log.enabled('trace')) server.on('traffic', (dir, protocol, code, bytes) => log.trace('message', { dir, protocol, code, bytes }));
   if (eth) {
-    eth.on('peer', (p, sp) => log.info('eth peer', { id: shortId(sp.id), eth: p.version, client: sp.session.remoteHello?.clientId }));
+    eth.on('peer:added', (p, sp) => log.info('eth peer', { id: shortId(sp.id), eth: p.version, client: sp.session.remoteHello?.clientId }));
     eth.on('handshake:failed', (err, sp) => log.info('peer refused at Status', { id: shortId(sp.id), err }));
   }
 }

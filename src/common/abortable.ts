@@ -13,6 +13,45 @@ export function sleep(ms: number, opts: { signal?: AbortSignal | undefined } = {
   return timerPromise(ms, undefined, opts.signal ? { signal: opts.signal } : undefined);
 }
 
+/**
+ * What every abort in the stack rejects with: `name` is `'AbortError'` (as Node's and the DOM's
+ * aborts), `code` is `'ABORT_ERR'`, and `cause` is the signal's reason, so a caller can tell its
+ * own abort (the reason it passed) from anything else.
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(reason: unknown, message = 'The operation was aborted') {
+    super(message, { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** The AbortError for `signal` (which has aborted): its cause is `signal.reason`. */
+export function abortError(signal: AbortSignal, message?: string): AbortError {
+  return new AbortError(signal.reason, message);
+}
+
+/** Throws {@link abortError} if `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, message?: string): void {
+  if (signal?.aborted) throw abortError(signal, message);
+}
+
+/**
+ * Calls `onAbort` once when `signal` aborts (at once if it already has); returns the function
+ * that detaches it. Every wait that is cut short by a signal uses this, so none forgets to
+ * remove its listener.
+ */
+export function onAbort(signal: AbortSignal | undefined, fn: (err: AbortError) => void): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    fn(abortError(signal));
+    return () => {};
+  }
+  const listener = (): void => fn(abortError(signal));
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
 /** True for the rejection of an aborted wait ({@link sleep}): its `name` is `'AbortError'`. */
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && err.name === 'AbortError';
@@ -27,22 +66,21 @@ export function ignoreAbort(err: unknown): void {
 }
 
 /**
- * Settles as `p`, or rejects with the signal's reason as soon as `signal` aborts (or at once
- * if it already has). `p` itself is not cancelled.
+ * Settles as `p`, or rejects with an {@link AbortError} (cause: the signal's reason) as soon as
+ * `signal` aborts (or at once if it already has). `p` itself is not cancelled.
  */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const detach = onAbort(signal, reject);
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         reject(e as Error);
       },
     );

@@ -1,58 +1,103 @@
 /**
- * A small typed event emitter: `on`/`once`/`off`/`emit` checked against an event map, so an
- * embedding client sees every event and its arguments in the types. A listener that throws
- * does not stop the others; the error is reported to the emitter's `onListenerError`.
+ * The event emitter of every layer: a Node `EventEmitter` whose `on`/`once`/`off`/`emit` are
+ * checked against an event map, so an embedding client sees each event and its arguments in the
+ * types, and `events.once(emitter, 'name')` / `events.on(emitter, 'name')` work as on any Node
+ * emitter.
+ *
+ * Two differences from a plain `EventEmitter`, both so one listener cannot break the emitter's
+ * own machinery (a socket's read loop, a sync loop):
+ * - a listener that throws does not stop the others, and the emitter that called `emit` does not
+ *   see the throw;
+ * - a listener that returns a promise which rejects is caught too.
+ * Either error goes to {@link TypedEmitter.onListenerError}, which by default emits it as
+ * `'error'`. Node's semantics then hold: with no `'error'` listener, the error is thrown (here
+ * from a microtask, so it becomes an `uncaughtException` rather than unwinding the emitter).
  */
-export type EventMap<E> = { [K in keyof E]: (...args: any[]) => void };
+import { EventEmitter } from 'node:events';
 
-export class TypedEmitter<E extends EventMap<E>> {
-  private listeners = new Map<keyof E, Set<E[keyof E]>>();
+export type EventMap<E> = { [K in keyof E]: (...args: any[]) => unknown };
 
-  on<K extends keyof E>(event: K, fn: E[K]): this {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(fn);
-    return this;
+/** The `'error'` event every emitter has: a listener's failure, or the emitter's own. */
+export interface ErrorEvent {
+  error: (err: Error) => void;
+}
+
+type Events<E> = E & ErrorEvent;
+/** The events of an emitter with event map `E`, `'error'` included. */
+export type EventName<E> = keyof Events<E> & (string | symbol);
+/** The listener type of event `K`. An `async` listener fits too (its rejection is caught). */
+export type Listener<E, K extends EventName<E>> = Events<E>[K];
+type Args<E, K extends EventName<E>> = Events<E>[K] extends (...args: infer A) => unknown ? A : never;
+
+export class TypedEmitter<E extends EventMap<E>> extends EventEmitter {
+  override on<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.on(event, fn as (...args: unknown[]) => void);
   }
 
-  once<K extends keyof E>(event: K, fn: E[K]): this {
-    const wrapper = ((...args: Parameters<E[K]>) => {
-      this.off(event, wrapper);
-      fn(...args);
-    }) as E[K];
-    return this.on(event, wrapper);
+  override addListener<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.addListener(event, fn as (...args: unknown[]) => void);
   }
 
-  off<K extends keyof E>(event: K, fn: E[K]): this {
-    this.listeners.get(event)?.delete(fn);
-    return this;
+  override prependListener<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.prependListener(event, fn as (...args: unknown[]) => void);
   }
 
-  listenerCount<K extends keyof E>(event: K): number {
-    return this.listeners.get(event)?.size ?? 0;
+  override once<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.once(event, fn as (...args: unknown[]) => void);
   }
 
-  protected emit<K extends keyof E>(event: K, ...args: Parameters<E[K]>): void {
-    const set = this.listeners.get(event);
-    if (!set) return;
-    for (const fn of [...set]) {
+  override prependOnceListener<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.prependOnceListener(event, fn as (...args: unknown[]) => void);
+  }
+
+  override off<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.off(event, fn as (...args: unknown[]) => void);
+  }
+
+  override removeListener<K extends EventName<E>>(event: K, fn: Listener<E, K>): this {
+    return super.removeListener(event, fn as (...args: unknown[]) => void);
+  }
+
+  override listenerCount<K extends EventName<E>>(event: K): number {
+    return super.listenerCount(event);
+  }
+
+  /**
+   * Calls every listener of `event` in order; true if there was one. `'error'` keeps Node's
+   * semantics exactly (thrown to the caller when nobody listens).
+   */
+  override emit<K extends EventName<E>>(event: K, ...args: Args<E, K>): boolean {
+    if (event === 'error') return super.emit(event, ...args);
+    const fns = this.rawListeners(event) as ((...a: unknown[]) => unknown)[];
+    if (fns.length === 0) return false;
+    for (const fn of fns) {
       try {
-        fn(...args);
+        const result = fn.apply(this, args);
+        if (isThenable(result)) result.then(undefined, (err: unknown) => this.onListenerError(err, event));
       } catch (err) {
-        this.onListenerError(err, String(event));
+        this.onListenerError(err, event);
       }
     }
+    return true;
   }
 
-  /** Called when a listener throws; by default rethrows asynchronously so it is not lost. */
-  protected onListenerError(err: unknown, _event: string): void {
+  /**
+   * Called when a listener of `event` throws or its promise rejects. By default the error is
+   * emitted as `'error'`; with no `'error'` listener it is rethrown from a microtask (Node's
+   * unhandled-`'error'` behaviour, without unwinding the code that emitted).
+   */
+  protected onListenerError(err: unknown, _event: string | symbol): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.listenerCount('error') > 0) {
+      super.emit('error', error);
+      return;
+    }
     queueMicrotask(() => {
-      throw err;
+      throw error;
     });
   }
+}
 
-  /** Drops every listener (used when an object is finished). */
-  protected removeAllListeners(): void {
-    this.listeners.clear();
-  }
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }

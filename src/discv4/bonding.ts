@@ -23,6 +23,7 @@ import { Discv4ClosedError } from './errors.js';
 import { type DiscNode, endpointKey } from './node.js';
 import type { NodeDb } from './nodedb.js';
 import type { Resend } from './reply-matcher.js';
+import { abortError } from '../common/abortable.js';
 
 /** How long a Pong from (ID, IP) counts as endpoint proof (geth bondExpiration). */
 export const BOND_EXPIRATION_MS = 24 * 3600_000;
@@ -84,7 +85,7 @@ export class BondAttempt {
   waitForPingBack(ms: number, signal: AbortSignal | undefined, released: () => void): Promise<void> {
     this.move('awaiting-ping-back');
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => this.end(signal!.reason as Error);
+      const onAbort = (): void => this.end(abortError(signal!));
       this.settle = (err) => {
         this.settle = undefined;
         clearTimeout(this.timer);
@@ -165,7 +166,7 @@ export class Bonding {
     }
     if (signal?.aborted) {
       bond.move('failed');
-      throw signal.reason as Error;
+      throw abortError(signal);
     }
     let set = this.awaitingPingBack.get(bond.key);
     if (!set) this.awaitingPingBack.set(bond.key, (set = new Set()));

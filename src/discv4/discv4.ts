@@ -58,7 +58,7 @@ export interface Discv4Events {
 }
 
 export interface RequestOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   timeoutMs?: number;
 }
 
@@ -137,7 +137,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     this.lookupHost = {
       selfId: this.selfId,
       closest: (t, n) => this.closest(t, n),
-      findNode: (n, t, s) => this.trackedFindNode(n, t, s),
+      findNode: (n, t, o) => this.trackedFindNode(n, t, o.signal),
     };
     const handlers = new PacketHandlers({
       selfId: this.selfId,
@@ -251,8 +251,8 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
    * needed. Resolves with the valid nodes received, once 16 arrived or at the timeout if at
    * least one did; rejects if none did.
    */
-  async findNode(node: DiscNode, target: Uint8Array, signal?: AbortSignal, opts: RequestOptions = {}): Promise<DiscNode[]> {
-    const sig = signal ?? opts.signal;
+  async findNode(node: DiscNode, target: Uint8Array, opts: RequestOptions = {}): Promise<DiscNode[]> {
+    const sig = opts.signal;
     await this.bonding.ensureBond(node, sig);
     const found: DiscNode[] = [];
     // Entries counted once each: a resent FindNode (see resendAfterPong) may be answered twice.
@@ -315,7 +315,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
     } catch (err) {
       if (err instanceof Discv4ClosedError || opts.signal?.aborted) throw err;
     }
-    const { nodes } = await this.lookup(node.publicKey, opts.signal);
+    const { nodes } = await this.lookup(node.publicKey, opts);
     const found = nodes.find((x) => x.idHex === node.idHex);
     if (!found) return undefined;
     try {
@@ -326,13 +326,13 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
   }
 
   /** Iterative lookup of the 16 nodes closest to `target` (a 64-byte public key; default ours). */
-  lookup(target: Uint8Array = this.publicKey, signal?: AbortSignal): Promise<LookupResult> {
-    return lookup(this.lookupHost, target, { signal: this.linkedSignal(signal) });
+  lookup(target: Uint8Array = this.publicKey, opts: { signal?: AbortSignal | undefined } = {}): Promise<LookupResult> {
+    return lookup(this.lookupHost, target, { signal: this.linkedSignal(opts.signal) });
   }
 
   /** Lookup of a random target. */
-  lookupRandom(signal?: AbortSignal): Promise<LookupResult> {
-    return this.lookup(crypto.getRandomValues(new Uint8Array(64)), signal);
+  lookupRandom(opts: { signal?: AbortSignal | undefined } = {}): Promise<LookupResult> {
+    return this.lookup(crypto.getRandomValues(new Uint8Array(64)), opts);
   }
 
   /** Random nodes for a dialer: an async iterator over lookup results (see lookup.ts randomNodes). */
@@ -397,7 +397,7 @@ export class Discv4 extends TypedEmitter<Discv4Events> implements LookupHost {
   private async trackedFindNode(node: DiscNode, target: Uint8Array, signal?: AbortSignal): Promise<DiscNode[]> {
     let found: DiscNode[] = [];
     try {
-      found = await this.findNode(node, target, signal);
+      found = await this.findNode(node, target, { signal });
     } catch (err) {
       if (err instanceof Discv4ClosedError || signal?.aborted) throw err;
     }

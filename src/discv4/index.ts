@@ -8,7 +8,6 @@ export * from './node.js';
 export * from './table.js';
 export * from './nodedb.js';
 export * from './ratelimit.js';
-export * from './udp.js';
+export { bindUdp, type DatagramTransport, type UdpAddress } from './udp.js';
 export * from './lookup.js';
 export * from './discv4.js';
-export * from './simulation.js';

@@ -21,7 +21,7 @@ export interface LookupHost {
   /** The nodes of our table closest to `targetId`. */
   closest(targetId: Uint8Array, n: number): DiscNode[];
   /** Asks `node` for the nodes closest to `target` (a 64-byte public key). Rejects on failure. */
-  findNode(node: DiscNode, target: Uint8Array, signal?: AbortSignal): Promise<DiscNode[]>;
+  findNode(node: DiscNode, target: Uint8Array, opts: { signal?: AbortSignal | undefined }): Promise<DiscNode[]>;
 }
 
 /** Figures from one lookup. */
@@ -71,7 +71,7 @@ export async function lookup(host: LookupHost, target: Uint8Array, opts: { signa
           asked.add(n.idHex);
           inFlight++;
           stats.queries++;
-          host.findNode(n, target, opts.signal).then(
+          host.findNode(n, target, { signal: opts.signal }).then(
             (found) => {
               for (const f of found) {
                 if (seen.has(f.idHex)) continue;

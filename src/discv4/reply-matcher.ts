@@ -13,6 +13,7 @@ import { Discv4ClosedError, Discv4TimeoutError } from './errors.js';
 import { type Message, PacketType } from './messages.js';
 import { type DiscNode, endpointKey } from './node.js';
 import { type DecodedPacket, HEADER_SIZE, MIN_PACKET_SIZE } from './packets.js';
+import { abortError } from '../common/abortable.js';
 
 /**
  * Neighbors datagrams per FindNode (and per resend) that skip the rate limit: a full answer of
@@ -98,7 +99,7 @@ export class ReplyMatcher {
   request<T>(r: ReplyRequest<T>): Promise<T> {
     if (!this.host.isOpen()) return Promise.reject(new Discv4ClosedError());
     const { node, type, signal, resend } = r;
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<T>((resolveOuter, rejectOuter) => {
       const p: Pending = {
         key: endpointKey(node.idHex, node.ip),
@@ -146,7 +147,7 @@ export class ReplyMatcher {
         }, Math.max(0, resend.atMs - performance.now()));
       }
       if (signal) {
-        const onAbort = (): void => reject(signal.reason as Error);
+        const onAbort = (): void => reject(abortError(signal));
         signal.addEventListener('abort', onAbort, { once: true });
         p.cleanup = () => signal.removeEventListener('abort', onAbort);
       }

@@ -122,7 +122,7 @@ export class SubtreeSync {
   private async resolve(hash: string, signal: AbortSignal): Promise<TreeEntry> {
     if (this.budget.left <= 0) throw new DnsTreeTooLargeError(this.loc.domain, this.client.cfg.maxSyncEntries);
     this.budget.left--;
-    const e = await this.client.resolveEntry(this.loc.domain, hash, signal);
+    const e = await this.client.resolveEntry(this.loc.domain, hash, { signal });
     const name = `${hash}.${this.loc.domain}`;
     if (e.kind === 'enr') {
       if (this.link) throw new DnsTreeShapeError(name, 'enr');
@@ -271,7 +271,7 @@ export class ClientTree {
     this.lastRootCheck = this.client.cfg.now();
     let root: RootEntry;
     try {
-      root = await this.client.resolveRoot(this.loc, signal);
+      root = await this.client.resolveRoot(this.loc, { signal });
     } catch (err) {
       if (!signal.aborted) this.rootFailCount++;
       throw err;

@@ -38,6 +38,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { SystemTxtResolver, type TxtResolver } from './resolver.js';
 import { DnsTree } from './tree.js';
 import { raceAbort } from './wait.js';
+import { onAbort, throwIfAborted } from '../common/abortable.js';
 
 /** How long one TXT lookup may take (geth's defaultTimeout). */
 export const DNS_LOOKUP_TIMEOUT_MS = 5_000;
@@ -168,7 +169,8 @@ export class DnsClient {
   }
 
   /** The verified root of the tree `link` names (one lookup at a time per tree). */
-  resolveRoot(link: LinkEntry, signal: AbortSignal): Promise<RootEntry> {
+  resolveRoot(link: LinkEntry, opts: { signal: AbortSignal }): Promise<RootEntry> {
+    const { signal } = opts;
     let p = this.inflightRoots.get(link.text);
     if (!p) {
       p = this.fetchRoot(link, signal).finally(() => this.inflightRoots.delete(link.text));
@@ -181,7 +183,8 @@ export class DnsClient {
    * The entry at `<hash>.<domain>`, hash-checked. Every call waits for the rate limit, cached or
    * not (as geth: it keeps an iterator over a small cached tree from spinning).
    */
-  async resolveEntry(domain: string, hash: string, signal: AbortSignal): Promise<TreeEntry> {
+  async resolveEntry(domain: string, hash: string, opts: { signal: AbortSignal }): Promise<TreeEntry> {
+    const { signal } = opts;
     await this.limiter.wait(signal);
     const key = hashKey(hash);
     const cached = this.cache.get(key);
@@ -244,19 +247,22 @@ export class DnsClient {
 
   /** One TXT lookup under the client's timeout. */
   private async lookup(name: string, signal: AbortSignal): Promise<string[]> {
-    if (signal.aborted) throw signal.reason;
+    throwIfAborted(signal);
     this.stats.lookups++;
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(new DnsTimeoutError(name, this.cfg.timeoutMs)), this.cfg.timeoutMs);
-    const onAbort = (): void => ctl.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const detach = onAbort(signal, (err) => ctl.abort(err));
     try {
       const txts = await this.resolver.resolveTxt(name, { signal: ctl.signal });
       this.cfg.logger.trace('DNS discovery lookup', { name, records: txts.length });
       return txts;
+    } catch (err) {
+      // Cut short by our own timer: the typed timeout; by the caller: its AbortError.
+      if (ctl.signal.aborted) throw ctl.signal.reason;
+      throw err;
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      detach();
     }
   }
 }

@@ -4,6 +4,7 @@
  * may go negative), so waiters are served in order, each `1/rate` s after the previous one.
  */
 import { delay } from './wait.js';
+import { abortError, throwIfAborted } from '../common/abortable.js';
 
 export class RateLimiter {
   private tokens: number;
@@ -24,7 +25,7 @@ export class RateLimiter {
   /** Takes one token, waiting for it if none is saved; rejects (returning the token) if `signal` aborts. */
   async wait(signal: AbortSignal): Promise<void> {
     if (this.rate === Infinity) {
-      if (signal.aborted) throw signal.reason;
+      throwIfAborted(signal);
       return;
     }
     const t = this.now();
@@ -34,7 +35,7 @@ export class RateLimiter {
     if (this.tokens >= 0) {
       if (signal.aborted) {
         this.tokens += 1;
-        throw signal.reason;
+        throw abortError(signal);
       }
       return;
     }

@@ -1,39 +1,28 @@
 /** Waits bound to an AbortSignal: every timer cleared and every listener removed when it ends. */
+import { abortable, abortError, onAbort } from '../common/abortable.js';
 
-/** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+/**
+ * Resolves after `ms`; rejects with an AbortError (cause: the signal's reason) when it aborts
+ * first. Built on the global `setTimeout` (not `timers/promises`), so a test's fake clock drives it.
+ */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(abortError(signal));
     const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      detach();
       resolve();
     }, ms);
-    const onAbort = (): void => {
+    const detach = onAbort(signal, (err) => {
       clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+      reject(err);
+    });
   });
 }
 
-/** `p`, or a rejection with the signal's reason if it aborts first (`p` is left to settle). */
+/** `p`, or an AbortError (cause: the signal's reason) if it aborts first (`p` is left to settle). */
 export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   // `p` may be shared (one lookup for several callers): its rejection is the callers' to see,
   // never an unhandled one when the caller has gone.
   p.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+  return abortable(p, signal);
 }

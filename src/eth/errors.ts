@@ -30,7 +30,11 @@ export type EthHandshakeFailure =
   /** The caller's AbortSignal fired. */
   | 'aborted';
 
-/** A failed Status handshake. Unless `reason` is 'no-eth' or 'disconnected', we disconnected the session with `disconnectReason`. */
+/**
+ * A failed Status handshake. Unless `reason` is 'no-eth' or 'disconnected', we disconnected the
+ * session with `disconnectReason`. An abort (reason 'aborted') is named 'AbortError', as every
+ * abort in the stack, with the signal's reason as its cause.
+ */
 export class EthHandshakeError extends Error {
   constructor(
     readonly reason: EthHandshakeFailure,
@@ -38,7 +42,7 @@ export class EthHandshakeError extends Error {
     readonly details: { disconnectReason?: DisconnectReason; forkId?: ForkIdValidation; cause?: unknown } = {},
   ) {
     super(`eth handshake: ${reason}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'EthHandshakeError';
+    this.name = reason === 'aborted' ? 'AbortError' : 'EthHandshakeError';
   }
 
   /** The Disconnect reason we sent (SubprotocolError for mismatches, ReadTimeout on timeout), if we ended the session. */
@@ -63,7 +67,10 @@ export type EthRequestFailure =
   /** The response broke the request's bounds (e.g. more headers than asked for). */
   | 'invalid-response';
 
-/** A failed request. */
+/**
+ * A failed request. An abort (reason 'aborted') is named 'AbortError', as every abort in the
+ * stack, with the signal's reason as its cause.
+ */
 export class EthRequestError extends Error {
   constructor(
     readonly reason: EthRequestFailure,
@@ -72,7 +79,7 @@ export class EthRequestError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`eth ${request}: ${reason}: ${message}`, options);
-    this.name = 'EthRequestError';
+    this.name = reason === 'aborted' ? 'AbortError' : 'EthRequestError';
   }
 }
 

@@ -147,7 +147,7 @@ export function ethHandshake(session: MessageSession, opts: EthHandshakeOptions)
       reject(err);
     };
     const onMessage = (msg: SessionMessage) => {
-      if (done || msg.capability.name !== ETH_PROTOCOL_NAME) return;
+      if (done || msg.capability !== ETH_PROTOCOL_NAME) return;
       if (msg.code !== EthMessageCode.Status) {
         fail('unexpected-message', `first eth message has code 0x${msg.code.toString(16)}, expected Status`, DisconnectReason.SubprotocolError);
         return;

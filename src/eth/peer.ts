@@ -344,7 +344,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   // ---- inbound ----------------------------------------------------------------------------
 
   private onMessage(msg: SessionMessage): void {
-    if (msg.capability.name !== ETH_PROTOCOL_NAME || this.closed) return;
+    if (msg.capability !== ETH_PROTOCOL_NAME || this.closed) return;
     const violation = inboundViolation(this.version, msg.code, msg.data);
     if (violation !== undefined) {
       // Every rule before decoding is a SubprotocolError in geth.

@@ -6,6 +6,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Session, type SessionConfig } from './session.js';
 import { TimeoutError } from './errors.js';
+import { abortError, abortable, onAbort } from '../common/abortable.js';
 
 /** geth's defaultDialTimeout: TCP connect must succeed within this. */
 export const DIAL_TIMEOUT_MS = 15_000;
@@ -34,10 +35,6 @@ export class DialError extends Error {
     super(`dial ${target}: ${message}`);
     this.name = 'DialError';
   }
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 /** Opens a TCP connection with a deadline and an abort signal. */
@@ -73,14 +70,13 @@ async function whenReady(session: Session, signal?: AbortSignal): Promise<Sessio
     await session.ready;
     return session;
   }
-  const onAbort = () => void session.disconnect(undefined, abortError(signal));
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
+  // An abort rejects at once with the AbortError and tears the half-made session down.
+  const detach = onAbort(signal, (err) => void session.disconnect(undefined, err));
   try {
-    await session.ready;
+    await abortable(session.ready, signal);
     return session;
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    detach();
   }
 }
 

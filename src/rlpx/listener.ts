@@ -11,10 +11,14 @@ import { DisconnectReason } from './disconnect-reason.js';
 import type { Session, SessionConfig } from './session.js';
 
 export interface ListenerEvents {
-  /** A peer completed the handshake and Hello. */
+  /**
+   * A peer completed the handshake and Hello. Listeners attached to the session in this handler
+   * (synchronously) get all of it, even when the peer sent Hello, messages and Disconnect in one
+   * burst and the session closed before it was reported: its held messages, then its 'close'.
+   */
   session: (session: Session) => void;
   /** An inbound connection failed before becoming a session (typed error; the socket is closed). */
-  handshakeError: (err: Error, remoteAddress: string) => void;
+  'handshake:failed': (err: Error, remoteAddress: string) => void;
 }
 
 export class RlpxListener extends TypedEmitter<ListenerEvents> {
@@ -54,15 +58,20 @@ export class RlpxListener extends TypedEmitter<ListenerEvents> {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     accept(socket, { ...this.config, listenPort: this.config.listenPort ?? this.port }).then(
       (session) => {
-        // A session can close in the same tick it became active (Hello then Disconnect in one
-        // read); it is still reported, but not tracked as open.
-        if (session.currentState !== 'closed') {
+        // A session can close in the same tick it became active (Hello, messages and Disconnect
+        // in one read): nobody could listen yet. It is still reported (not tracked as open),
+        // and what the 'session' handlers attach still gets it all, in order: the held messages
+        // (the session delivers them to its first 'message' listener, in a microtask), then the
+        // 'close', replayed in a microtask queued after theirs.
+        const closedEarly = session.closeInfo;
+        if (!closedEarly) {
           this.sessions.add(session);
           session.once('close', () => this.sessions.delete(session));
         }
         this.emit('session', session);
+        if (closedEarly) queueMicrotask(() => session.emit('close', closedEarly));
       },
-      (err: Error) => this.emit('handshakeError', err, remote),
+      (err: Error) => this.emit('handshake:failed', err, remote),
     );
   }
 

@@ -14,7 +14,7 @@
  * are already apart.
  */
 import type { Socket } from 'node:net';
-import { TypedEmitter } from '../common/emitter.js';
+import { TypedEmitter, type EventName, type Listener } from '../common/emitter.js';
 import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { equalBytes, bytesToHex } from '../common/bytes.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
@@ -25,6 +25,7 @@ import { BASE_PROTOCOL_LENGTH, BASE_PROTOCOL_VERSION, BaseCode, decodeDisconnect
 import { matchCapabilities, type CapabilityDef, type SharedCapability } from './capabilities.js';
 import { PING_INTERVAL_MS, Pinger } from './pinger.js';
 import { checkTransition, SessionState } from './session-state.js';
+import { abortError } from '../common/abortable.js';
 
 /** geth's handshakeTimeout: ECIES + Hello must finish within this. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -76,8 +77,13 @@ export interface CloseInfo {
 }
 
 /** A sub-protocol message as delivered to its handler; `code` is relative to the capability. */
+/** A message of a negotiated capability, named as in `send(capability, code, data)`. */
 export interface SessionMessage {
-  capability: SharedCapability;
+  /** The capability's name ('eth'), the same string `send()` takes. */
+  capability: string;
+  /** The negotiated version of that capability. */
+  version: number;
+  /** Code relative to the capability (0-based). */
   code: number;
   data: Uint8Array;
 }
@@ -239,7 +245,7 @@ export class Session extends TypedEmitter<SessionEvents> {
         if (this.writableLength <= low) done();
       };
       const onClose = () => done(new DisconnectError(this.closeInfo!.reason, this.closeInfo!.remote, this.closeInfo!.error));
-      const onAbort = () => done(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('aborted'));
+      const onAbort = () => done(abortError(opts.signal!));
       const timer = setTimeout(() => done(new TimeoutError('write', timeoutMs)), timeoutMs);
       this.conn.addWriteWaiter(check);
       this.on('close', onClose);
@@ -349,7 +355,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.finish({ reason: DisconnectReason.ProtocolBreach, remote: false, error: new ProtocolError(`message ID 0x${code.toString(16)} matches no capability`) }, false);
       return;
     }
-    const msg = { capability: cap, code: code - cap.offset, data };
+    const msg = { capability: cap.name, version: cap.version, code: code - cap.offset, data };
     if (this.held.length > 0 || this.listenerCount('message') === 0) {
       this.heldBytes += data.length;
       if (this.heldBytes > MAX_HELD_BYTES) throw new DisconnectError(DisconnectReason.SubprotocolError, false, new ProtocolError(`no handler took ${this.heldBytes} bytes of messages`));
@@ -359,15 +365,19 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.emit('message', msg);
   }
 
-  /** Attaching the first 'message' listener delivers held messages (asynchronously, in order). */
-  override on<K extends keyof SessionEvents>(event: K, fn: SessionEvents[K]): this {
+  /**
+   * Attaching the first 'message' listener delivers held messages (asynchronously, in order),
+   * also when the session has closed since they arrived.
+   */
+  override on<K extends EventName<SessionEvents>>(event: K, fn: Listener<SessionEvents, K>): this {
     super.on(event, fn);
     if (event === 'message' && this.held.length > 0) queueMicrotask(() => this.flushHeld());
     return this;
   }
 
   private flushHeld(): void {
-    while (this.held.length > 0 && this.state === SessionState.Active && this.listenerCount('message') > 0) {
+    // Messages held before a close are still delivered: they arrived before the Disconnect.
+    while (this.held.length > 0 && (this.state === SessionState.Active || this.state === SessionState.Closed) && this.listenerCount('message') > 0) {
       const m = this.held.shift()!;
       this.heldBytes -= m.data.length;
       this.emit('message', m);

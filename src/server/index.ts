@@ -6,3 +6,4 @@ export * from './server.js';
 export * from './reputation.js';
 export * from './metrics.js';
 export * from './session-view.js';
+export * from './connect-error.js';

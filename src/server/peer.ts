@@ -74,7 +74,7 @@ class HandlerQueue {
     this.queue.push(m);
     this.bytes += m.data.length;
     if (this.queue.length > MAX_QUEUED_MESSAGES || this.bytes > MAX_QUEUED_BYTES) {
-      void this.peer.disconnect(DisconnectReason.SubprotocolError, new ProtocolError(`${m.capability.name} handler queue overflow (${this.queue.length} messages, ${this.bytes} bytes)`));
+      void this.peer.disconnect(DisconnectReason.SubprotocolError, new ProtocolError(`${m.capability} handler queue overflow (${this.queue.length} messages, ${this.bytes} bytes)`));
       return;
     }
     this.peer.updateBackpressure();
@@ -156,8 +156,8 @@ export class Peer {
       this.queues.set(cap.name, new HandlerQueue(proto.create(peerView), this, hooks.turnBudget ?? sharedTurnBudget));
     }
     session.on('message', (m) => {
-      hooks.traffic?.('in', m.capability.name, m.code, m.data.length);
-      this.queues.get(m.capability.name)?.push(m);
+      hooks.traffic?.('in', m.capability, m.code, m.data.length);
+      this.queues.get(m.capability)?.push(m);
     });
     session.once('close', (info) => this.onClose(info));
   }

@@ -9,7 +9,22 @@ import type { DisconnectReason } from '../rlpx/disconnect-reason.js';
 import type { CloseInfo, Direction, Session } from '../rlpx/session.js';
 import type { PenaltyKind } from './reputation.js';
 
-/** What a protocol handler sees of its peer. Codes are relative to the protocol (0-based). */
+/**
+ * What a protocol handler sees of the RLPx session under it: facts (remote Hello, negotiated
+ * capabilities, stats) and flow control shared by every protocol on the connection. Not its
+ * `send`, `on('message')` or `disconnect`: a handler sends, receives and ends through its
+ * {@link ProtocolPeer} (or a SessionView over it), so it only touches its own protocol.
+ */
+export type ProtocolSessionInfo = Pick<
+  Session,
+  'direction' | 'currentState' | 'remoteHello' | 'capabilities' | 'stats' | 'activeSince' | 'remoteAddress' | 'lastPingRttMs' | 'closeInfo' | 'writableLength' | 'drained' | 'pauseReading' | 'resumeReading'
+>;
+
+/**
+ * What a protocol handler sees of its peer: a view of its own protocol (send with codes relative
+ * to it, messages through {@link ProtocolHandler.handle}, the close through
+ * {@link ProtocolHandler.close}). Codes are relative to the protocol (0-based).
+ */
 export interface ProtocolPeer {
   /** Hex node ID (keccak256 of the public key), the peer's identity in logs and maps. */
   readonly id: string;
@@ -18,8 +33,8 @@ export interface ProtocolPeer {
   /** The negotiated version of this protocol. */
   readonly version: number;
   readonly direction: Direction;
-  /** The underlying RLPx session (remote Hello, stats). */
-  readonly session: Session;
+  /** Facts about the underlying RLPx session (remote Hello, stats) and shared flow control. */
+  readonly session: ProtocolSessionInfo;
   /** Sends a message of this protocol; `data` is the RLP message body. */
   send(code: number, data: Uint8Array): void;
   /**

@@ -19,10 +19,13 @@ import { DEFAULT_CLIENT_ID } from '../common/client-id.js';
 import { bytesToHex } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
-import { formatEnode, type Enode } from '../enode/enode-url.js';
+import { formatEnode, parseEnode, type Enode } from '../enode/enode-url.js';
+import { abortError, onAbort } from '../common/abortable.js';
+import { ConnectError } from './connect-error.js';
 import { nodeIdOf } from '../enode/key.js';
 import { accept, dial, DIAL_TIMEOUT_MS } from '../rlpx/connect.js';
 import { DisconnectReason } from '../rlpx/disconnect-reason.js';
+import { DisconnectError, TimeoutError } from '../rlpx/errors.js';
 import type { CloseInfo, Direction, Session, SessionConfig } from '../rlpx/session.js';
 import type { Hello } from '../rlpx/hello.js';
 import { DialScheduler, enodeId, DIAL_HISTORY_MS, type DialCandidate } from './dial-scheduler.js';
@@ -127,6 +130,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   private readonly maxInbound: number;
   private readonly peersById = new Map<string, Peer>();
   private readonly trusted = new Set<string>();
+  /** Node IDs with a {@link Server.connect} in progress (count of calls), exempt from the dial ratio. */
+  private readonly requested = new Map<string, number>();
   private readonly scheduler: DialScheduler;
   private readonly throttle: ExpiringSet;
   private readonly netrestrict?: NetList;
@@ -247,6 +252,79 @@ export class Server extends TypedEmitter<ServerEvents> {
     this.schedule();
   }
 
+  /**
+   * Dials `node` once (an enode URL or its parts) and resolves with the peer once its Hello has
+   * passed the server's checks, every protocol runs on it, and it has answered one Ping (so a
+   * remote that refuses us right after its Hello, e.g. TooManyPeers, rejects here rather than
+   * resolving to a peer that closes at once). Resolves at once with the peer already connected
+   * to that node, if any. No redial: a failure rejects with a
+   * {@link ConnectError} (`kind` 'dial', 'handshake', 'refused' with the Disconnect reason and
+   * side, or 'stopped'), an abort of `opts.signal` with an AbortError (cause: the signal's
+   * reason). The peer counts against maxPeers but, as a peer the embedder asked for, not against
+   * the dial ratio (as static peers).
+   */
+  async connect(node: string | Enode, opts: { signal?: AbortSignal; dialTimeoutMs?: number } = {}): Promise<Peer> {
+    const enode = typeof node === 'string' ? parseEnode(node) : node;
+    const target = `${enode.ip}:${enode.tcpPort}`;
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    if (!this.running) throw new ConnectError('stopped', target, new Error('server is not running'));
+    const id = enodeId(enode);
+    const existing = this.peersById.get(id);
+    if (existing) return existing;
+    this.requested.set(id, (this.requested.get(id) ?? 0) + 1);
+    const signal = opts.signal ? AbortSignal.any([this.abort.signal, opts.signal]) : this.abort.signal;
+    const attempt = this.dialOnce(enode, signal, opts.dialTimeoutMs);
+    this.track(attempt);
+    try {
+      const session = await attempt;
+      const peer = this.addPeer(session);
+      if (peer && (await this.answersPing(session, signal, opts.dialTimeoutMs ?? this.cfg.dialTimeoutMs ?? DIAL_TIMEOUT_MS))) return peer;
+      // Refused after activation (a simultaneous dial won, or the server stopped).
+      const info = session.closeInfo ?? (await new Promise<CloseInfo>((r) => session.once('close', r)));
+      if (!this.running) throw new ConnectError('stopped', target, new Error('server stopped'));
+      const winner = this.peersById.get(id);
+      if (winner) return winner;
+      throw ConnectError.from(new DisconnectError(info.reason, info.remote, info.error), target);
+    } catch (err) {
+      if (err instanceof ConnectError) throw err;
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      if (!this.running || this.abort.signal.aborted) throw new ConnectError('stopped', target, err);
+      throw ConnectError.from(err, target);
+    } finally {
+      const n = (this.requested.get(id) ?? 1) - 1;
+      if (n > 0) this.requested.set(id, n);
+      else this.requested.delete(id);
+    }
+  }
+
+  /**
+   * True once `session` answers a Ping; false if it closes first (its Disconnect was sent before
+   * any Pong: TCP keeps the order). A peer silent past `ms` is disconnected (ReadTimeout).
+   */
+  private answersPing(session: Session, signal: AbortSignal, ms: number): Promise<boolean> {
+    if (session.currentState === 'closed') return Promise.resolve(false);
+    return new Promise<boolean>((resolve, reject) => {
+      const done = (ok: boolean, err?: Error): void => {
+        clearTimeout(timer);
+        session.off('pong', onPong);
+        session.off('close', onClose);
+        detach();
+        if (err) reject(err);
+        else resolve(ok);
+      };
+      const onPong = (): void => done(true);
+      const onClose = (): void => done(false);
+      const timer = setTimeout(() => done(false, new TimeoutError('read', ms)), ms);
+      const detach = onAbort(signal, (err) => done(false, err));
+      session.on('pong', onPong);
+      session.on('close', onClose);
+      session.ping();
+    }).catch((err: unknown) => {
+      void session.disconnect(err instanceof TimeoutError ? DisconnectReason.ReadTimeout : DisconnectReason.Requested, err as Error);
+      throw err;
+    });
+  }
+
   /** Sends Disconnect(ClientQuitting) to every peer, stops every dial, timer and socket. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -295,7 +373,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     if (!trusted && session.direction === 'inbound' && this.counts().inbound >= this.maxInbound) return DisconnectReason.TooManyPeers;
     // Dynamic dials run up to 2x the free outbound slots (many fail); the ones that succeed past
     // the outbound share are let go here, so the dial ratio holds. Static peers are exempt.
-    if (!trusted && session.direction === 'outbound' && !this.scheduler.isStatic(id) && this.counts().outbound >= this.maxDialed) {
+    if (!trusted && session.direction === 'outbound' && !this.scheduler.isStatic(id) && !this.requested.has(id) && this.counts().outbound >= this.maxDialed) {
       return DisconnectReason.TooManyPeers;
     }
     return undefined;
@@ -399,28 +477,37 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   private startDial(node: DialCandidate): void {
-    this.stats.dialsStarted++;
-    const target = `${node.ip}:${node.tcpPort}`;
     this.track(
-      dial({ publicKey: node.publicKey, host: node.ip, port: node.tcpPort }, this.sessionConfig(), {
-        signal: this.abort.signal,
-        dialTimeoutMs: this.cfg.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
-      }).then(
+      this.dialOnce(node, this.abort.signal).then(
         (session) => {
-          this.stats.dialsSucceeded++;
           this.scheduler.done(node, true);
           this.addPeer(session);
           this.schedule();
         },
-        (err: Error) => {
-          this.stats.dialsFailed++;
-          bump(this.stats.dialFailures, connectionFailureKind(err));
+        () => {
           this.scheduler.done(node, false);
-          this.emit('connection:failed', 'outbound', err, target);
           this.schedule();
         },
       ),
     );
+  }
+
+  /** One dial with its stats and, on failure, its 'connection:failed' event (scheduled or requested). */
+  private async dialOnce(node: Enode, signal: AbortSignal, dialTimeoutMs?: number): Promise<Session> {
+    this.stats.dialsStarted++;
+    try {
+      const session = await dial({ publicKey: node.publicKey, host: node.ip, port: node.tcpPort }, this.sessionConfig(), {
+        signal,
+        dialTimeoutMs: dialTimeoutMs ?? this.cfg.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+      });
+      this.stats.dialsSucceeded++;
+      return session;
+    } catch (err) {
+      this.stats.dialsFailed++;
+      bump(this.stats.dialFailures, connectionFailureKind(err));
+      this.emit('connection:failed', 'outbound', err as Error, `${node.ip}:${node.tcpPort}`);
+      throw err;
+    }
   }
 
   private track(p: Promise<unknown>): void {
@@ -449,15 +536,16 @@ export class Server extends TypedEmitter<ServerEvents> {
     return existing !== undefined && !keepsNewSession(this.id, id, existing.direction, session.direction);
   }
 
-  private addPeer(session: Session): void {
-    if (session.currentState === 'closed') return;
+  /** Makes an active session a peer; undefined if it is refused (closed, lost a simultaneous dial). */
+  private addPeer(session: Session): Peer | undefined {
+    if (session.currentState === 'closed') return undefined;
     const id = bytesToHex(nodeIdOf(session.remotePublicKey!));
     // The Hello check ran before activation, but another session for the same node may have
     // become active since (simultaneous dials): both ends keep the same one.
     const existing = this.peersById.get(id);
     if (!this.running || this.losesToExisting(existing, id, session)) {
       void session.disconnect(this.running ? DisconnectReason.AlreadyConnected : DisconnectReason.ClientQuitting);
-      return;
+      return undefined;
     }
     if (existing !== undefined) void existing.disconnect(DisconnectReason.AlreadyConnected, new Error('replaced by the connection the lower node ID dialed'));
     const peer = new Peer(session, this.cfg.protocols, { trusted: this.trusted.has(id), static: this.scheduler.isStatic(id) }, {
@@ -487,6 +575,7 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.schedule();
     });
     this.emit('peer:added', peer);
+    return peer;
   }
 }
 

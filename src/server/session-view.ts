@@ -57,7 +57,7 @@ export class SessionView extends TypedEmitter<SessionEvents> implements MessageS
 
   /** Delivers one message to the code behind the view. */
   deliver(code: number, data: Uint8Array): void {
-    this.emit('message', { capability: this.capability, code, data });
+    this.emit('message', { capability: this.capability.name, version: this.capability.version, code, data });
   }
 
   /** Ends the view (the peer is gone). */

@@ -189,7 +189,7 @@ describe('rlpx ping', () => {
 
   it('listener refusing with TooManyPeers really refuses (setup check for the next test)', async () => {
     const l = await startListener({ checkHello: () => DisconnectReason.TooManyPeers });
-    const refused = new Promise<Error>((resolve) => l.listener.once('handshakeError', (err) => resolve(err)));
+    const refused = new Promise<Error>((resolve) => l.listener.once('handshake:failed', (err) => resolve(err)));
     await cli(['rlpx', 'ping', l.enode]);
     const err = await refused;
     expect(err).toBeInstanceOf(DisconnectError);

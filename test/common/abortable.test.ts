@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortable, ignoreAbort, isAbortError, sleep, untilSettledOrAborted } from '../../src/common/abortable.js';
+import { AbortError, abortable, ignoreAbort, onAbort, throwIfAborted, isAbortError, sleep, untilSettledOrAborted } from '../../src/common/abortable.js';
 
 /** The rejection of `p` (fails the test if it resolves). */
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -65,16 +65,54 @@ describe('abortable', () => {
     await expect(abortable(Promise.reject(err), new AbortController().signal)).rejects.toBe(err);
   });
 
-  it('rejects with the reason as soon as the signal aborts', async () => {
+  it('rejects with an AbortError caused by the reason as soon as the signal aborts', async () => {
     const ac = new AbortController();
     const reason = new Error('stop');
     const p = abortable(new Promise(() => {}), ac.signal);
     ac.abort(reason);
-    await expect(p).rejects.toBe(reason);
+    const err = await rejection(p);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err.name).toBe('AbortError');
+    expect(err.cause).toBe(reason);
+    const already = await rejection(abortable(new Promise(() => {}), AbortSignal.abort(reason)));
+    expect(already.cause).toBe(reason);
   });
 
   it('untilSettledOrAborted resolves either way', async () => {
     await expect(untilSettledOrAborted(Promise.reject(new Error('x')), new AbortController().signal)).resolves.toBeUndefined();
     await expect(untilSettledOrAborted(new Promise(() => {}), AbortSignal.abort())).resolves.toBeUndefined();
+  });
+});
+
+describe('onAbort and throwIfAborted', () => {
+  it('onAbort calls back once with an AbortError and detaches cleanly', () => {
+    const ac = new AbortController();
+    const seen: Error[] = [];
+    const detach = onAbort(ac.signal, (e) => seen.push(e));
+    ac.abort('why');
+    ac.abort('again');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.name).toBe('AbortError');
+    expect(seen[0]!.cause).toBe('why');
+    detach();
+    const quiet = new AbortController();
+    const off = onAbort(quiet.signal, (e) => seen.push(e));
+    off();
+    quiet.abort();
+    expect(seen).toHaveLength(1);
+  });
+
+  it('throwIfAborted throws an AbortError carrying the default DOM reason when none was given', () => {
+    expect(() => throwIfAborted(undefined)).not.toThrow();
+    expect(() => throwIfAborted(new AbortController().signal)).not.toThrow();
+    const ac = new AbortController();
+    ac.abort();
+    try {
+      throwIfAborted(ac.signal);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).name).toBe('AbortError');
+      expect((err as Error).cause).toBe(ac.signal.reason);
+    }
   });
 });

@@ -14,10 +14,10 @@ import {
   Discv4TimeoutError,
   HEADER_SIZE,
   makeNode,
-  MemoryNetwork,
   PacketType,
   type UdpAddress,
 } from '../../src/discv4/index.js';
+import { MemoryNetwork } from '../../src/testing/index.js';
 
 const cfg = { revalidateIntervalMs: 0, refreshIntervalMs: 0 };
 const A_IP = '10.0.0.1';
@@ -157,16 +157,16 @@ describe('discv4 bonding before our requests', () => {
     expect(a.activeTimers).toBe(0);
   });
 
-  it('aborting during the wait for the ping-back rejects with the reason and clears the wait', async () => {
+  it('aborting during the wait for the ping-back rejects with an AbortError caused by the reason and clears the wait', async () => {
     const { a, b } = setup(5000, (type, from) => (from.ip === B_IP && type === PacketType.Ping ? 'drop' : 'pass'));
     const ac = new AbortController();
     const ponged = nextPacket(a, PacketType.Pong);
-    const res = a.findNode(b.self, target(), ac.signal);
+    const res = a.findNode(b.self, target(), { signal: ac.signal });
     await ponged;
     await new Promise((r) => setImmediate(r));
     const reason = new Error('stop');
     ac.abort(reason);
-    await expect(res).rejects.toBe(reason);
+    await expect(res).rejects.toMatchObject({ name: 'AbortError', cause: reason });
     expect(a.activeTimers).toBe(0);
   });
 });
@@ -208,14 +208,14 @@ describe('a bond attempt (the state machine behind ensureBond)', () => {
     expect(released).toBe(1);
   });
 
-  it('fails with the abort reason, or with the error it is ended with', async () => {
+  it('fails with an AbortError caused by the abort reason, or with the error it is ended with', async () => {
     const ac = new AbortController();
     const aborted = new BondAttempt('a');
     aborted.move('pinging');
     const reason = new Error('stop');
     const w1 = aborted.waitForPingBack(60_000, ac.signal, () => {});
     ac.abort(reason);
-    await expect(w1).rejects.toBe(reason);
+    await expect(w1).rejects.toMatchObject({ name: 'AbortError', cause: reason });
     expect(aborted.state).toBe('failed');
 
     const closed = new BondAttempt('c');

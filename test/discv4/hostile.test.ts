@@ -9,10 +9,10 @@ import {
   Discv4,
   encodePacket,
   MAX_PACKET_SIZE,
-  MemoryNetwork,
   PacketType,
   parseIp,
 } from '../../src/discv4/index.js';
+import { MemoryNetwork } from '../../src/testing/index.js';
 import { rlpEncodePing } from './conformance-helpers.js';
 import { future, RawPeer, startNode } from './support.js';
 

@@ -63,7 +63,7 @@ describe('discv4 node over loopback', () => {
     const ok = makeNode(publicKeyOf(generatePrivateKey()), '127.0.0.1', 1025, 1025);
     const outside = makeNode(publicKeyOf(generatePrivateKey()), '10.0.0.1', 30303, 30303);
     for (const n of [low, ok, outside]) b.table.add(n);
-    const found = (await a.findNode(b.self, publicKeyOf(generatePrivateKey()), undefined, { timeoutMs: 200 })).map((n) => n.idHex);
+    const found = (await a.findNode(b.self, publicKeyOf(generatePrivateKey()), { timeoutMs: 200 })).map((n) => n.idHex);
     expect(found).toContain(ok.idHex);
     expect(found).not.toContain(low.idHex);
     expect(found).not.toContain(outside.idHex);
@@ -174,8 +174,9 @@ describe('discv4 node over loopback', () => {
     const silent = makeNode(publicKeyOf(generatePrivateKey()), '127.0.0.1', 9, 0);
     const ac = new AbortController();
     const p = a.ping(silent, { signal: ac.signal, timeoutMs: 10_000 });
-    ac.abort(new Error('stop'));
-    await expect(p).rejects.toThrow('stop');
+    const reason = new Error('stop');
+    ac.abort(reason);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', cause: reason });
   });
 
   it('close() fails pending requests and leaves no timer armed', async () => {

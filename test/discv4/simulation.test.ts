@@ -5,7 +5,7 @@
  * for random targets must find the true 16 closest nodes for at least 95% of targets.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Simulation } from '../../src/discv4/index.js';
+import { Simulation } from '../../src/testing/index.js';
 
 const SIZE = 200;
 const TARGETS = 100;

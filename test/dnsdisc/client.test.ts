@@ -217,13 +217,14 @@ describe('syncTree', () => {
     expect(DNS_LOOKUP_TIMEOUT_MS).toBe(5_000);
   });
 
-  it('an aborted sync rejects with the abort reason', async () => {
+  it('an aborted sync rejects with an AbortError caused by the abort reason', async () => {
     const { url, txt } = signedTree(testRecords(1), [], 'n');
     const srv = await serve(txt, { delayMs: () => Infinity });
     const ctl = new AbortController();
     const p = clientFor(srv).syncTree(url, { signal: ctl.signal });
-    ctl.abort(new Error('stop'));
-    await expect(p).rejects.toThrow('stop');
+    const reason = new Error('stop');
+    ctl.abort(reason);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', cause: reason });
   });
 });
 

@@ -221,8 +221,9 @@ describe('RateLimiter (geth: 3 lookups/s, burst 10)', () => {
     await limiter.wait(new AbortController().signal);
     const ctl = new AbortController();
     const p = limiter.wait(ctl.signal);
-    ctl.abort(new Error('gone'));
-    await expect(p).rejects.toThrow('gone');
+    const reason = new Error('gone');
+    ctl.abort(reason);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', cause: reason });
     let done = false;
     const q = limiter.wait(new AbortController().signal).then(() => (done = true));
     await vi.advanceTimersByTimeAsync(999);

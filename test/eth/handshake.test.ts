@@ -173,8 +173,8 @@ describe('Status handshake over loopback', () => {
     b.on('message', () => {});
     const ac = new AbortController();
     const hs = ethHandshake(a, { ...local(), signal: ac.signal });
-    ac.abort();
-    await expect(hs).rejects.toMatchObject({ reason: 'aborted' });
+    ac.abort('shutting down');
+    await expect(hs).rejects.toMatchObject({ name: 'AbortError', reason: 'aborted', cause: 'shutting down' });
   });
 
   it('refuses a session without eth (no-eth), leaving it open', async () => {

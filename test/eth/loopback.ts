@@ -65,7 +65,7 @@ export class Inbox {
     readonly version: EthVersion,
   ) {
     session.on('message', (m: SessionMessage) => {
-      if (m.capability.name !== 'eth') return;
+      if (m.capability !== 'eth') return;
       const msg = decodeEthMessage(version, m.code, m.data) as EthMessage;
       const w = this.waiters.shift();
       if (w) w(msg);

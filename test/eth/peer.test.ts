@@ -319,9 +319,10 @@ describe('EthPeer timeouts, abort, unsolicited responses', () => {
     const [a] = await rawPair(69);
     const ac = new AbortController();
     const p = a.getBlockBodies([hashOf(1)], { signal: ac.signal });
-    ac.abort();
-    await expect(p).rejects.toMatchObject({ reason: 'aborted' });
-    await expect(a.getBlockBodies([hashOf(1)], { signal: ac.signal })).rejects.toMatchObject({ reason: 'aborted' });
+    const why = new Error('caller gave up');
+    ac.abort(why);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', reason: 'aborted', cause: why });
+    await expect(a.getBlockBodies([hashOf(1)], { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError', reason: 'aborted', cause: why });
     expect(a.inFlight).toBe(0);
   });
 

@@ -14,12 +14,11 @@ import {
   encodePacket,
   expirationFrom,
   makeNode,
-  MemoryNetwork,
   PacketType,
   parseIp,
-  Simulation,
   type UdpAddress,
 } from '../../src/discv4/index.js';
+import { MemoryNetwork, Simulation } from '../../src/testing/index.js';
 import { mulberry32 } from '../fuzz/mutate.js';
 
 const future = () => expirationFrom(Date.now() / 1000);

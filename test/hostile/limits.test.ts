@@ -147,7 +147,7 @@ describe('the timeouts a peer can hit use the defaults when nothing is configure
     const t = await listener();
     fakeClock();
     let failure: Error | undefined;
-    t.listener.on('handshakeError', (e) => (failure = e));
+    t.listener.on('handshake:failed', (e) => (failure = e));
     const p = await rawConnect(t.port);
     cleanups.push(() => void p.socket.destroy());
     await spin(() => vi.getTimerCount() > 0, 'session created');

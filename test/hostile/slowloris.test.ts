@@ -60,7 +60,7 @@ describe('slowloris', () => {
     const listener = new RlpxListener({ privateKey, capabilities: [{ name: 'eth', version: 69, length: 18 }], handshakeTimeoutMs: 1_500 });
     const port = await listener.listen(0);
     cleanups.push(() => listener.close());
-    const failure = new Promise<Error>((r) => listener.once('handshakeError', r));
+    const failure = new Promise<Error>((r) => listener.once('handshake:failed', r));
     const p = await rawHandshake(port, publicKeyOf(privateKey));
     cleanups.push(() => void p.socket.destroy());
     const hello = p.codec!.seal(0, helloPayload(p, [{ name: 'eth', version: 69 }]));

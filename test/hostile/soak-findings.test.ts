@@ -59,7 +59,7 @@ class FakeSession extends TypedEmitter<SessionEvents> {
   readonly capabilities = [{ name: 'work', version: 1, length: 1, offset: 0x10 }];
   readonly socket = { pause() {}, resume() {} };
   deliver(n: number): void {
-    for (let i = 0; i < n; i++) this.emit('message', { capability: this.capabilities[0]!, code: 0, data: new Uint8Array(8) } as SessionMessage);
+    for (let i = 0; i < n; i++) this.emit('message', { capability: this.capabilities[0]!.name, version: this.capabilities[0]!.version, code: 0, data: new Uint8Array(8) } as SessionMessage);
   }
   close(): void {
     this.emit('close', { reason: 0, remote: false } as CloseInfo);

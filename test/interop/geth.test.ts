@@ -204,7 +204,7 @@ for (const { version, eth } of GETH_VERSIONS) {
       const fresh = await startGeth(bin, testdata, { importChain: false });
       try {
         const p = await check(node, 'its dial: admin_addPeer -> eth peer', async () => {
-          const gethPeer = new Promise<EthPeer>((resolve) => eth.once('peer', (p) => resolve(p)));
+          const gethPeer = new Promise<EthPeer>((resolve) => eth.once('peer:added', (p) => resolve(p)));
           expect(await fresh.rpc<boolean>('admin_addPeer', [server.enode])).toBe(true);
           const peer = await gethPeer;
           expect(peer.version).toBe(highest);

@@ -38,7 +38,7 @@ async function target(extra: Partial<SessionConfig> = {}): Promise<Target> {
     port,
     config,
     publicKey: publicKeyOf(privateKey),
-    nextFailure: () => new Promise((r) => listener.once('handshakeError', (e) => r(e))),
+    nextFailure: () => new Promise((r) => listener.once('handshake:failed', (e) => r(e))),
     nextSession: () => new Promise((r) => listener.once('session', r)),
   };
 }

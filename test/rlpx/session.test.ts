@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import { dial } from '../../src/rlpx/connect.js';
@@ -96,7 +97,7 @@ describe('RLPx sessions over loopback', () => {
     const got = nextMessage(inb);
     out.send('snap', 7, Uint8Array.of(0xc1, 0x05));
     const m = await got;
-    expect(m.capability.name).toBe('snap');
+    expect(m.capability).toBe('snap');
     expect(m.code).toBe(7);
     expect(m.data).toEqual(Uint8Array.of(0xc1, 0x05));
   });
@@ -167,7 +168,7 @@ describe('RLPx sessions over loopback', () => {
   it('refuses a peer with no shared capability: UselessPeer on both sides', async () => {
     const a = await startNode([ETH69]);
     const b = await startNode([SNAP1]);
-    const inbound = new Promise<Error>((r) => b.listener.once('handshakeError', r));
+    const inbound = new Promise<Error>((r) => b.listener.once('handshake:failed', r));
     const err = await dial({ publicKey: b.publicKey, host: '127.0.0.1', port: b.port }, a.config).catch((e) => e);
     expect(err).toBeInstanceOf(DisconnectError);
     expect(err.reason).toBe(DisconnectReason.UselessPeer);
@@ -204,6 +205,45 @@ describe('RLPx sessions over loopback', () => {
     const closed = nextClose(out);
     out.send('eth', 1, Uint8Array.of(0xc0));
     expect(await closed).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+  });
+
+  it('disconnects with SubprotocolError when an async message handler rejects', async () => {
+    const a = await startNode([ETH69]);
+    const b = await startNode([ETH69]);
+    const [out, inb] = await connectPair(a, b);
+    inb.on('message', async () => {
+      await new Promise((r) => setImmediate(r));
+      throw new Error('async handler bug');
+    });
+    const closed = nextClose(out);
+    const ownClose = nextClose(inb);
+    out.send('eth', 1, Uint8Array.of(0xc0));
+    expect(await closed).toMatchObject({ reason: DisconnectReason.SubprotocolError, remote: true });
+    expect((await ownClose).error?.message).toBe('async handler bug');
+  });
+
+  it('a dial aborted during the handshake rejects with an AbortError caused by the reason', async () => {
+    const accepted: Socket[] = [];
+    const silent = createServer((sock) => {
+      sock.on('error', () => {});
+      sock.resume(); // reads (and drops) the auth, so it sees the dialer hang up
+      accepted.push(sock);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      for (const sock of accepted) sock.destroy();
+      return new Promise<void>((r) => silent.close(() => r()));
+    });
+    const port = (silent.address() as AddressInfo).port;
+    const ac = new AbortController();
+    const reason = new Error('user cancelled');
+    const dialing = dial({ publicKey: publicKeyOf(generatePrivateKey()), host: '127.0.0.1', port }, { privateKey: generatePrivateKey(), capabilities: [ETH69], clientId: 'x' }, { signal: ac.signal });
+    setTimeout(() => ac.abort(reason), 50);
+    await expect(dialing).rejects.toMatchObject({ name: 'AbortError', cause: reason });
+    // The aborted dial closed its socket: the silent server sees it end.
+    await new Promise((r) => (accepted[0]!.closed ? r(undefined) : accepted[0]!.once('close', r)));
+    const before = dial({ publicKey: publicKeyOf(generatePrivateKey()), host: '127.0.0.1', port }, { privateKey: generatePrivateKey(), capabilities: [ETH69], clientId: 'x' }, { signal: AbortSignal.abort(reason) });
+    await expect(before).rejects.toMatchObject({ name: 'AbortError', cause: reason });
   });
 
   it('holds messages that arrive before a message listener is attached, and delivers them in order', async () => {

@@ -98,8 +98,8 @@ function waitFor(cond: () => boolean, ms = 5_000): Promise<void> {
 
 function nextMessage(s: Session, cap: string, code: number): Promise<Uint8Array> {
   return new Promise((resolve) => {
-    const on = (m: { capability: { name: string }; code: number; data: Uint8Array }) => {
-      if (m.capability.name === cap && m.code === code) {
+    const on = (m: { capability: string; code: number; data: Uint8Array }) => {
+      if (m.capability === cap && m.code === code) {
         s.off('message', on);
         resolve(m.data);
       }
@@ -119,7 +119,7 @@ describe('server', () => {
     pa.session.send('echo', 0, Uint8Array.of(0xc2, 1, 2));
     expect(await echoed).toEqual(Uint8Array.of(0xc2, 1, 2));
     const counts: number[] = [];
-    const three = new Promise<void>((resolve) => pa.session.on('message', (m) => m.capability.name === 'count' && counts.push(m.data[0]!) === 3 && resolve()));
+    const three = new Promise<void>((resolve) => pa.session.on('message', (m) => m.capability === 'count' && counts.push(m.data[0]!) === 3 && resolve()));
     for (let i = 0; i < 3; i++) pa.session.send('count', 0, Uint8Array.of(0xc0));
     await three;
     expect(counts).toEqual([1, 2, 3]);

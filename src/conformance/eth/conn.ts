@@ -116,7 +116,7 @@ export class EthConn {
   }
 
   private onMessage(m: SessionMessage): void {
-    if (m.capability.name !== 'eth') return;
+    if (m.capability !== 'eth') return;
     const answer = EMPTY_ANSWER[m.code];
     if (answer !== undefined && this.statusSent) {
       this.answerEmpty(m.code, answer, m.data);

@@ -202,7 +202,9 @@ export class Crawler extends TypedEmitter<CrawlerEvents> {
   private save(final = false): Promise<void> {
     const path = this.opts.nodesFile;
     if (!path) return Promise.resolve();
-    const run = this.saving.then(() => saveNodesFile(path, this.nodes.values())).then(() => this.emit('saved', path, this.nodes.size));
+    const run = this.saving.then(() => saveNodesFile(path, this.nodes.values())).then(() => {
+      this.emit('saved', path, this.nodes.size);
+    });
     this.saving = run.catch((err: Error) => {
       if (!final) this.emit('save:failed', err);
     });
@@ -305,7 +307,7 @@ export class Crawler extends TypedEmitter<CrawlerEvents> {
     if (this.opts.askNeighbours === false || this.discoveryStop.signal.aborted || this.askedNeighbours.has(node.idHex)) return;
     this.askedNeighbours.add(node.idHex);
     try {
-      const neighbours = await d.findNode(node, randomBytes(64), this.discoveryStop.signal);
+      const neighbours = await d.findNode(node, randomBytes(64), { signal: this.discoveryStop.signal });
       for (const x of neighbours) this.foundNode(x);
     } catch {
       // No answer: the lookups may still reach its neighbours.

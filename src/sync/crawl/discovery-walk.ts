@@ -60,7 +60,7 @@ export async function walkDiscovery(discv4: WalkableDiscovery, opts: DiscoveryWa
     const first = discv4.refresh(0).catch(() => undefined);
     while (!signal.aborted) {
       const before = seen.size;
-      const { nodes } = await discv4.lookupRandom(signal);
+      const { nodes } = await discv4.lookupRandom({ signal });
       for (const n of nodes) report(n);
       if (Date.now() - lastNew >= idleMs) break;
       if (seen.size === before) await sleep(opts.emptyDelayMs ?? DEFAULT_EMPTY_LOOKUP_DELAY_MS, { signal }).catch(ignoreAbort);

@@ -19,6 +19,7 @@ import { EthHandshakeError, type EthHandshakeFailure } from '../../eth/errors.js
 import type { ForkId, ForkIdFilter } from '../../chain/forkid.js';
 import { checkStatus, decodeStatus, encodeStatus, isStatus68, makeStatus, type AnyStatus, type LocalChainStatus } from '../../eth/handshake.js';
 import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from '../../eth/protocol.js';
+import { abortError, isAbortError } from '../../common/abortable.js';
 
 /** Default bound on one whole check (dial + handshake + Status). */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
@@ -126,12 +127,12 @@ export async function checkNode(target: CheckTarget, opts: NodeCheckOptions): Pr
     result.error = { kind: 'no-tcp', phase: 'dial', message: 'the node advertises no TCP port' };
     return result;
   }
-  if (opts.signal?.aborted) throw abortReason(opts.signal);
+  if (opts.signal?.aborted) throw abortError(opts.signal);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   let phase: CheckPhase = 'dial';
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new TimeoutError(phase === 'dial' ? 'dial' : phase === 'rlpx' ? 'handshake' : 'read', timeoutMs)), timeoutMs);
-  const onAbort = (): void => deadline.abort(abortReason(opts.signal!));
+  const onAbort = (): void => deadline.abort(abortError(opts.signal!));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let session: Session | undefined;
   try {
@@ -163,7 +164,7 @@ export async function checkNode(target: CheckTarget, opts: NodeCheckOptions): Pr
       await acceptedByPong(session, deadline.signal);
     }
   } catch (err) {
-    if (opts.signal?.aborted) throw abortReason(opts.signal);
+    if (opts.signal?.aborted) throw abortError(opts.signal);
     if (!result.hello && session?.remoteHello) result.hello = helloInfo(session.remoteHello);
     result.error = classifyCheckError(err, phase);
   } finally {
@@ -178,6 +179,8 @@ export async function checkNode(target: CheckTarget, opts: NodeCheckOptions): Pr
 
 /** Maps what ended a check to a {@link CheckError}. */
 export function classifyCheckError(err: unknown, phase: CheckPhase): CheckError {
+  // A wait cut short by the check's deadline is classified by the deadline's reason.
+  if (isAbortError(err) && (err as Error).cause !== undefined) return classifyCheckError((err as Error).cause, phase);
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof EthHandshakeError) {
     if (err.reason === 'timeout') return { kind: 'timeout', phase, message };
@@ -215,8 +218,12 @@ function helloInfo(h: Hello): HelloInfo {
   return { clientId: h.clientId, protocolVersion: h.protocolVersion, capabilities: h.capabilities.map((c) => ({ name: c.name, version: c.version })), listenPort: h.listenPort };
 }
 
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+/**
+ * Why the check's deadline signal fired: its TimeoutError (classified as a timeout), or the
+ * caller's AbortError it was aborted with.
+ */
+function deadlineReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : abortError(signal);
 }
 
 /** The typed error of a session that ended: the peer's DisconnectError, or one made from the close. */
@@ -228,7 +235,7 @@ function closeError(info: CloseInfo): Error {
 
 /** Waits for the Hello exchange; on abort ends the session with the abort's reason. */
 async function untilActive(session: Session, signal: AbortSignal): Promise<void> {
-  const onAbort = (): void => void session.disconnect(DisconnectReason.ReadTimeout, abortReason(signal));
+  const onAbort = (): void => void session.disconnect(DisconnectReason.ReadTimeout, deadlineReason(signal));
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -256,7 +263,7 @@ function exchangeStatus(session: Session, version: EthVersion, opts: NodeCheckOp
       reject(err);
     };
     const onMessage = (msg: SessionMessage): void => {
-      if (msg.capability.name !== ETH_PROTOCOL_NAME) return;
+      if (msg.capability !== ETH_PROTOCOL_NAME) return;
       if (msg.code !== EthMessageCode.Status) return fail(new EthHandshakeError('unexpected-message', `first eth message has code 0x${msg.code.toString(16)}, expected Status`));
       let remote: AnyStatus;
       try {
@@ -269,7 +276,7 @@ function exchangeStatus(session: Session, version: EthVersion, opts: NodeCheckOp
       resolve(remoteStatus(version, remote, mismatch ? { reason: mismatch.reason, message: mismatch.message } : undefined));
     };
     const onClose = (info: CloseInfo): void => fail(new EthHandshakeError('disconnected', 'session closed before Status', { cause: closeError(info) }));
-    const onAbort = (): void => fail(abortReason(signal));
+    const onAbort = (): void => fail(deadlineReason(signal));
     if (session.closeInfo) return onClose(session.closeInfo);
     if (signal.aborted) return onAbort();
     session.on('close', onClose);
@@ -303,7 +310,7 @@ function acceptedByPong(session: Session, signal: AbortSignal): Promise<void> {
     };
     const onPong = (): void => done();
     const onClose = (info: CloseInfo): void => done(closeError(info));
-    const onAbort = (): void => done(abortReason(signal));
+    const onAbort = (): void => done(deadlineReason(signal));
     if (signal.aborted) return onAbort();
     session.on('pong', onPong);
     session.on('close', onClose);

@@ -117,7 +117,11 @@ export interface HeaderSyncEvents {
   rejected: (peerId: string, detail: string) => void;
 }
 
-/** Raised when the sync cannot finish (no usable peers, stalled, aborted, bad target). */
+/**
+ * Raised when the sync cannot finish (no usable peers, stalled, aborted, bad target). An abort
+ * (kind 'aborted') is named 'AbortError', as every abort in the stack, with the signal's reason
+ * as its cause.
+ */
 export class SyncError extends Error {
   constructor(
     message: string,
@@ -125,7 +129,7 @@ export class SyncError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'SyncError';
+    this.name = kind === 'aborted' ? 'AbortError' : 'SyncError';
   }
 }
 
@@ -243,7 +247,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
   }
 
   private checkAborted(): void {
-    if (this.opts.signal?.aborted) throw new SyncError('sync aborted', 'aborted');
+    if (this.opts.signal?.aborted) throw new SyncError('sync aborted', 'aborted', { cause: this.opts.signal.reason });
   }
 
   /** Fetches the target header by hash from any peer that has it. */

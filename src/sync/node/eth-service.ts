@@ -13,7 +13,7 @@ import { SessionView } from '../../server/session-view.js';
 
 export interface EthServiceEvents {
   /** A peer passed the Status handshake. */
-  peer: (peer: EthPeer, serverPeer: ProtocolPeer) => void;
+  'peer:added': (peer: EthPeer, serverPeer: ProtocolPeer) => void;
   /** An eth peer went away. */
   'peer:removed': (peer: EthPeer, info: CloseInfo) => void;
   /** A peer failed the Status handshake (typed EthHandshakeError; it has been disconnected). */
@@ -60,7 +60,7 @@ export class EthService extends TypedEmitter<EthServiceEvents> {
           this.emit('peer:removed', ethPeer, info);
         };
         ethPeer.once('close', removed);
-        this.emit('peer', ethPeer, peer);
+        this.emit('peer:added', ethPeer, peer);
         // The session may have ended between the EthPeer's construction and this continuation
         // (a Disconnect right behind the Status): its 'close' is gone, so remove the peer now.
         if (ethPeer.closeInfo !== undefined) {

@@ -52,7 +52,7 @@ export function ethMetrics(eth: EthService, registry: Registry = new Registry())
     p.on('request', (message, outcome, ms) => latency.observe({ message, outcome }, ms / 1000));
   };
   for (const p of eth.peers.values()) watch(p);
-  eth.on('peer', watch);
+  eth.on('peer:added', watch);
   return registry;
 }
 

@@ -25,6 +25,7 @@ import { HeaderSync, SyncError, type SyncPeer, type SyncProgress } from '../head
 import { StoreChain } from '../headers/store-chain.js';
 import { GivenPeerFailures } from './given-peer-failures.js';
 import { headerSyncMetrics, nodeMetrics } from './node-metrics.js';
+import { onAbort } from '../../common/abortable.js';
 
 export interface SyncNodeOptions {
   network: EthNetwork;
@@ -72,16 +73,18 @@ export interface SyncSummary {
 function waitUntil(cond: () => boolean, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const t0 = Date.now();
+    const end = (v: boolean): void => {
+      clearTimeout(timer);
+      detach();
+      resolve(v);
+    };
     const tick = () => {
-      if (cond()) return resolve(true);
-      if (Date.now() - t0 >= ms || signal?.aborted) return resolve(false);
+      if (cond()) return end(true);
+      if (Date.now() - t0 >= ms || signal?.aborted) return end(false);
       timer = setTimeout(tick, 50);
     };
     let timer = setTimeout(tick, 0);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve(false);
-    }, { once: true });
+    const detach = onAbort(signal, () => end(false));
   });
 }
 
@@ -117,7 +120,7 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     ...(discovery ? { discovery } : {}),
   });
   const clientIds = new Map<string, { clientId: string; version: number }>();
-  eth.on('peer', (p, sp) => {
+  eth.on('peer:added', (p, sp) => {
     clientIds.set(sp.id, { clientId: sp.session.remoteHello?.clientId ?? '?', version: p.version });
     log.info('eth peer', { id: sp.id.slice(0, 16), client: sp.session.remoteHello?.clientId, eth: p.version });
   });
@@ -141,7 +144,8 @@ export async function runSyncNode(opts: SyncNodeOptions): Promise<SyncSummary> {
     if (eth.peers.size === 0) {
       if (givenPeersFailed()) throw new SyncError(`no usable peer: ${failures.describe()}`, 'no-peers', { cause: failures.first });
       const last = failures.last ? ` (last failure: ${failures.last.message})` : '';
-      throw new SyncError(`no eth peer with a matching Status${last}`, opts.signal?.aborted ? 'aborted' : 'no-peers', failures.last ? { cause: failures.last } : {});
+      if (opts.signal?.aborted) throw new SyncError(`sync aborted while waiting for an eth peer${last}`, 'aborted', { cause: opts.signal.reason });
+      throw new SyncError(`no eth peer with a matching Status${last}`, 'no-peers', failures.last ? { cause: failures.last } : {});
     }
     // More peers may still connect; but when the store already holds, complete down to --from,
     // the head every connected peer announces (or the checkpoint), there is nothing to wait for.

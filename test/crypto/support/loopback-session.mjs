@@ -10,7 +10,7 @@ const caps = [{ name: 'test', version: 1, length: 4 }];
 const serverKey = generatePrivateKey();
 const listener = new RlpxListener({ privateKey: serverKey, capabilities: caps });
 const port = await listener.listen(0);
-listener.on('session', (s) => s.on('message', (m) => s.send(m.capability.name, m.code, m.data)));
+listener.on('session', (s) => s.on('message', (m) => s.send(m.capability, m.code, m.data)));
 const client = await dial({ publicKey: publicKeyOf(serverKey), host: '127.0.0.1', port }, { privateKey: generatePrivateKey(), capabilities: caps });
 const echoed = new Promise((resolve) => client.once('message', resolve));
 client.send('test', 2, new TextEncoder().encode('pure '.repeat(100)));

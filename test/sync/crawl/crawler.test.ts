@@ -454,10 +454,11 @@ describe('checkNode: one node, typed outcomes', () => {
     }
   });
 
-  it('an aborted check rejects with the abort reason', async () => {
+  it('an aborted check rejects with an AbortError caused by the abort reason', async () => {
     const ac = new AbortController();
+    const reason = new Error('stop now');
     // The node never answers; the caller aborts during the handshake.
-    const p = checkAgainst(() => setTimeout(() => ac.abort(new Error('stop now')), 20), ac.signal);
-    await expect(p).rejects.toThrow('stop now');
+    const p = checkAgainst(() => setTimeout(() => ac.abort(reason), 20), ac.signal);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', cause: reason });
   });
 });

@@ -145,9 +145,11 @@ describe('header sync', () => {
     const append = store.appendAsync.bind(store);
     store.appendAsync = async (headers) => {
       await append(headers);
-      if (store.lowest! < 15_000n) ac.abort();
+      if (store.lowest! < 15_000n) ac.abort('stop at 15k');
     };
-    await expect(first.run()).rejects.toBeInstanceOf(SyncError);
+    const stopped = first.run();
+    await expect(stopped).rejects.toBeInstanceOf(SyncError);
+    await expect(stopped).rejects.toMatchObject({ name: 'AbortError', kind: 'aborted', cause: 'stop at 15k' });
     const stoppedAt = store.lowest!;
     expect(stoppedAt).toBeGreaterThan(0n);
     expect(stoppedAt).toBeLessThan(20_000n);

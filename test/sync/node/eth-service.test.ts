@@ -15,7 +15,7 @@ describe('EthService', () => {
   it('forgets a peer whose session closes right after its Status', async () => {
     const eth = new EthService({ network: devnet.network, chain: devnet.chain, versions: [69] });
     const events: string[] = [];
-    eth.on('peer', () => events.push('peer'));
+    eth.on('peer:added', () => events.push('peer'));
     eth.on('peer:removed', () => events.push('removed'));
     const fakePeer = {
       id: 'ab'.repeat(32),
