@@ -125,8 +125,8 @@ export class Discv5 extends TypedEmitter<Discv5Events> {
     this.lookupHost = {
       selfId: this.selfId,
       closest: (t, n) => this.table.closest(t, n),
-      findNode: async (n, target, signal) => {
-        const found = await this.findNode(n, lookupDistances(keccak256(target), n.id), signal ? { signal } : {});
+      findNode: async (n, target, opts) => {
+        const found = await this.findNode(n, lookupDistances(keccak256(target), n.id), opts.signal ? { signal: opts.signal } : {});
         return found.filter((f) => !equalBytes(f.id, this.selfId) && this.admits(f));
       },
     };
@@ -260,17 +260,18 @@ export class Discv5 extends TypedEmitter<Discv5Events> {
     } catch (err) {
       if (err instanceof Discv5ClosedError || opts.signal?.aborted) throw err;
     }
-    const { nodes } = await this.lookup(node.publicKey, opts.signal);
+    const { nodes } = await this.lookup(node.publicKey, { signal: opts.signal });
     return nodes.find((x) => x.idHex === node.idHex);
   }
 
   /** Iterative lookup of the 16 nodes closest to `target` (a 64-byte public key; default ours). */
-  lookup(target: Uint8Array = this.local.publicKey, signal?: AbortSignal): Promise<LookupResult> {
-    return lookup(this.lookupHost, target, { signal: this.linkedSignal(signal) });
+  lookup(target: Uint8Array = this.local.publicKey, opts: { signal?: AbortSignal | undefined } = {}): Promise<LookupResult> {
+    return lookup(this.lookupHost, target, { signal: this.linkedSignal(opts.signal) });
   }
 
-  lookupRandom(signal?: AbortSignal): Promise<LookupResult> {
-    return this.lookup(randomBytes(64), signal);
+  /** A lookup of a random target (as Discv4's). */
+  lookupRandom(opts: { signal?: AbortSignal | undefined } = {}): Promise<LookupResult> {
+    return this.lookup(randomBytes(64), opts);
   }
 
   /** Random nodes for a dialer (see discv4 lookup.ts randomNodes). */

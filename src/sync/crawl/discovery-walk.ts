@@ -32,7 +32,7 @@ export interface WalkableDiscovery {
   off(event: 'node:added', fn: (n: DiscNode) => void): unknown;
   /** Adds the bootnodes to the table and runs a self lookup plus `randomLookups` random ones. */
   refresh(randomLookups?: number): Promise<void>;
-  lookupRandom(signal?: AbortSignal): Promise<{ nodes: DiscNode[] }>;
+  lookupRandom(opts?: { signal?: AbortSignal | undefined }): Promise<{ nodes: DiscNode[] }>;
 }
 
 /**
