@@ -65,6 +65,8 @@ export function errorCode(err: unknown): CliErrorCode {
   if (!(err instanceof Error)) return 'failed';
   // A sync that found no usable peer fails because of what happened to its peers: report that.
   if (err.name === 'SyncError' && err.cause instanceof Error && BY_NAME[err.cause.name] !== undefined) return errorCode(err.cause);
+  // An abort whose reason is a deadline (AbortSignal.timeout) is a timeout.
+  if (err.name === 'AbortError' && err.cause instanceof Error && err.cause.name === 'TimeoutError') return 'timeout';
   const byName = BY_NAME[err.name];
   if (byName) return byName;
   const errno = (err as NodeJS.ErrnoException).code;
@@ -80,7 +82,9 @@ export function exitCodeOf(err: unknown): number {
 
 /** The error's message on one line (a multi-line message keeps its first line). */
 export function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  // An abort says why through its cause (a deadline, a stop signal).
+  const shown = err instanceof Error && err.name === 'AbortError' && err.cause instanceof Error ? err.cause : err;
+  const text = shown instanceof Error ? shown.message : String(shown);
   return text.split('\n')[0]!.trimEnd();
 }
 
