@@ -97,6 +97,7 @@ export interface SnapPeerEvents {
 }
 
 interface Pending {
+  request: SnapMessageName;
   response: SnapMessageName;
   resolve: (m: SnapMessage) => void;
   reject: (e: Error) => void;
@@ -250,7 +251,7 @@ export class SnapPeer extends TypedEmitter<SnapPeerEvents> {
     this.closed = info;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      p.reject(new SnapRequestError('disconnected', p.response, `peer disconnected (${DisconnectReason[info.reason] ?? info.reason})`));
+      p.reject(new SnapRequestError('disconnected', p.request, `peer disconnected (${DisconnectReason[info.reason] ?? info.reason})`));
     }
     for (const w of this.waiting.splice(0)) w();
     this.emit('close', info);
@@ -293,6 +294,7 @@ export class SnapPeer extends TypedEmitter<SnapPeerEvents> {
         if (this.closed) return fail('disconnected', 'peer disconnected');
         id = this.nextId++;
         this.pending.set(id, {
+          request: name,
           response,
           resolve: (m) => {
             finish();
