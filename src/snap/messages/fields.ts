@@ -1,18 +1,22 @@
 /**
- * Field helpers shared by the snap codecs: the request ID, hashes, byte limits, and the cut to
- * the top-level value that geth decodes (bytes after it are ignored, as `p2p.Msg.Decode` does).
+ * Field helpers shared by the snap codecs: hashes, byte lists, uint64 fields, and the cut to the
+ * top-level value that geth decodes of a message.
  */
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { SNAP_MAX_MESSAGE_SIZE } from '../protocol.js';
 
-/** Opens a snap message for reading: size-checked, strict, bytes after the top-level list ignored. */
+/** Opens a snap message body for reading: size-checked, strict, exactly one list. */
 export function openMessage(data: Uint8Array, what: string): RlpReader {
-  return RlpReader.message(topLevelValue(data), what, SNAP_MAX_MESSAGE_SIZE);
+  return RlpReader.message(data, what, SNAP_MAX_MESSAGE_SIZE);
 }
 
-/** `data` cut to its first RLP value when that is a list followed by more bytes. */
-function topLevelValue(data: Uint8Array): Uint8Array {
+/**
+ * `data` cut to its first RLP value when that is a list followed by more bytes: what geth
+ * decodes of a message (`p2p.Msg.Decode` reads one value; the rest is discarded). Inside the
+ * value decoding stays strict.
+ */
+export function topLevelValue(data: Uint8Array): Uint8Array {
   if (data.length === 0 || data.length > SNAP_MAX_MESSAGE_SIZE || data[0]! < 0xc0) return data;
   try {
     return RlpReader.over(data, 'message').listEncoding('message');

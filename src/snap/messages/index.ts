@@ -7,6 +7,7 @@ import { decodeAccessLists, decodeGetAccessLists, encodeAccessLists, encodeGetAc
 import { decodeAccountRange, decodeGetAccountRange, encodeAccountRange, encodeGetAccountRange, type AccountRange, type GetAccountRange } from './account-range.js';
 import { decodeByteCodes, decodeGetByteCodes, encodeByteCodes, encodeGetByteCodes, type ByteCodes, type GetByteCodes } from './bytecodes.js';
 import { decodeGetStorageRanges, decodeStorageRanges, encodeGetStorageRanges, encodeStorageRanges, type GetStorageRanges, type StorageRanges } from './storage-ranges.js';
+import { topLevelValue } from './fields.js';
 import { decodeGetTrieNodes, decodeTrieNodes, encodeGetTrieNodes, encodeTrieNodes, type GetTrieNodes, type TrieNodes } from './trie-nodes.js';
 
 export * from './access-lists.js';
@@ -51,11 +52,11 @@ export const SNAP_CODECS: { [K in SnapMessageName]: Codec<SnapMessages[K]> } = {
   AccessLists: { encode: encodeAccessLists, decode: decodeAccessLists },
 };
 
-/** Decodes message `code` of `version`; a code the version lacks throws {@link DecodeError} with field `code`. */
+/** Decodes message `code` of `version` as received (bytes after its top-level value ignored, as geth does); a code the version lacks throws {@link DecodeError} with field `code`. */
 export function decodeSnapMessage(version: SnapVersion, code: number, data: Uint8Array): SnapMessage {
   const name = snapMessageNameForCode(version, code);
   if (name === undefined) throw new DecodeError(`snap/${version}`, 'code', `no message with code ${code}`);
-  return { name, value: (SNAP_CODECS[name] as Codec<unknown>).decode(data) } as SnapMessage;
+  return { name, value: (SNAP_CODECS[name] as Codec<unknown>).decode(topLevelValue(data)) } as SnapMessage;
 }
 
 /** Encodes a message of `version`, returning its code (relative to the snap offset) and body. */
