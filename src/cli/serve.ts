@@ -4,7 +4,7 @@
  * --genesis.
  */
 import { roleClientId } from '../common/client-id.js';
-import { bytesToHex } from '../common/bytes.js';
+import { bytesToHex, equalBytes } from '../common/bytes.js';
 import type { ChainReader } from '../eth/chain.js';
 import type { EthNetwork } from '../eth/chain-config.js';
 import { generateDevnetChain } from '../eth/devnet-chain.js';
@@ -12,6 +12,8 @@ import { FileChain } from '../eth/file-chain.js';
 import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
 import { EthService } from '../sync/eth-service.js';
+import { SnapService } from '../sync/snap-service.js';
+import { DumpStateReader } from '../snap/state-dump.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, DEVNET_SEED, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEthVersions, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
@@ -33,6 +35,7 @@ const SERVE = defineCommand({
     'devnet-blocks': { type: 'string', value: 'N', help: `serve the devnet chain of N blocks (0-${MAX_SERVE_DEVNET_BLOCKS})`, defaultText: String(SERVE_DEVNET_BLOCKS) },
     chain: { type: 'string', value: 'FILE', help: 'serve this geth chain file instead of the devnet' },
     receipts: { type: 'string', value: 'FILE', help: 'receipts file of --chain (docs/chain-files.md)' },
+    state: { type: 'string', value: 'FILE', help: 'also serve snap/1 and snap/2 from this state dump (geth dump JSON, e.g. the ethtest headstate.json)' },
     ...NETWORK_FLAGS,
     addr: { type: 'string', value: 'IP:PORT', help: 'TCP address to listen on', default: '127.0.0.1:30303' },
     ...NODEKEY_FLAG,
@@ -89,7 +92,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
-    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: eth.protocols(), listen, clientId: roleClientId('serve') });
+    const state = values.state === undefined ? undefined : await DumpStateReader.fromFile(values.state);
+    const snap = state === undefined ? [] : new SnapService({ state }).protocols();
+    const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: [...eth.protocols(), ...snap], listen, clientId: roleClientId('serve') });
     logServerPeers(server, log, eth);
     try {
       await server.start();
@@ -98,6 +103,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     }
     process.stdout.write(`${server.enode}\n`);
     const head = served.chain.head();
+    if (state !== undefined) log.info('serving snap', { state: values.state, root: `0x${bytesToHex(state.root)}`, accounts: state.accountCount, headRoot: equalBytes(state.root, served.chain.headerByHash(head.hash)?.stateRoot ?? new Uint8Array(0)) });
     log.info('serving', { ...served.what, head: head.number, hash: `0x${bytesToHex(head.hash)}`, network: served.network.networkId, genesis: `0x${bytesToHex(served.network.genesisHash)}` });
     await untilStopped();
     await server.stop();
