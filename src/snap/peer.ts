@@ -149,7 +149,9 @@ export class SnapPeer extends TypedEmitter<SnapPeerEvents> {
 
   /**
    * A snap peer over a dialed (or accepted) session that negotiated snap. Messages are handled
-   * one at a time in arrival order. Throws if snap was not negotiated.
+   * one at a time in arrival order. Throws if snap was not negotiated. A session hands the
+   * messages it held to its first 'message' listener: with eth on the same session, run the
+   * eth handshake first (`EthPeer.connect`), then call this.
    */
   static fromSession(session: MessageSession, opts: SnapPeerOptions = {}): SnapPeer {
     const cap = session.capabilities.find((c) => c.name === SNAP_PROTOCOL_NAME);

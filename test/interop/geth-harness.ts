@@ -136,7 +136,7 @@ export async function startGeth(geth: string, testdata: string, opts: StartGethO
       '--datadir', datadir, '--port', String(p2p), ...discovery, '--maxpeers', '10', '--netrestrict', '127.0.0.0/8',
       '--nat', 'extip:127.0.0.1', '--syncmode', 'full', '--networkid', networkId, '--ipcdisable',
       '--authrpc.addr', '127.0.0.1', '--authrpc.port', String(auth), '--authrpc.jwtsecret', jwtPath,
-      '--http', '--http.addr', '127.0.0.1', '--http.port', String(http), '--http.api', 'admin,eth,net,debug', '--verbosity', '3',
+      '--http', '--http.addr', '127.0.0.1', '--http.port', String(http), '--http.api', 'admin,eth,net,debug', '--verbosity', process.env.SNAP_DEBUG ? '5' : '3',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
