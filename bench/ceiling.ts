@@ -11,8 +11,6 @@
  * The primitives are the active crypto backend's (bench/pure.ts runs this on the pure one).
  */
 import { performance } from 'node:perf_hooks';
-import * as noble from '@noble/secp256k1';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { keccak256 } from '../src/crypto/keccak.js';
 import { AesCtr } from '../src/crypto/aes.js';
 import { ecdh, generateKeyPair, generatePrivateKey, publicKeyOf, recoverPublicKey, sign } from '../src/crypto/secp256k1.js';
@@ -95,24 +93,5 @@ export function measureCeilings(opts: { reps?: number } = {}): Ceilings {
     keygenMs,
     signMs,
     recoverMs,
-  };
-}
-
-/**
- * @noble/secp256k1's own ECDH and recovery and @noble/hashes' keccak-256, for comparison with
- * the pure backend's GLV multiplication and unrolled permutation, which it uses instead.
- */
-export function measureNobleReference(opts: { reps?: number } = {}): { ecdhMs: number; recoverMs: number; keccak1MiBMs: number } {
-  const reps = Math.max(3, Math.round(20 * (opts.reps ?? 1)));
-  const payload = benchPayload(1 << 20);
-  const a = generatePrivateKey();
-  const bPub = Uint8Array.of(4, ...publicKeyOf(generatePrivateKey()));
-  const digest = new Uint8Array(32).fill(3);
-  const sig = sign(digest, a);
-  const recovered = Uint8Array.of(sig[64]!, ...sig.subarray(0, 64));
-  return {
-    ecdhMs: medianMs(reps, () => noble.getSharedSecret(a, bPub)),
-    recoverMs: medianMs(reps, () => noble.recoverPublicKey(recovered, digest, { prehash: false })),
-    keccak1MiBMs: medianMs(reps, () => keccak_256(payload)),
   };
 }

@@ -142,9 +142,6 @@ Object.assign(pure, {
   pure_recover_ms: r3(pc.recoverMs),
   pure_snappy_1mib_ms: r3(pc.snappyMs),
   pure_keccak_1mib_ms: r3(pc.keccak1MiBMs),
-  noble_ecdh_ms: r3(pc.nobleEcdhMs),
-  noble_recover_ms: r3(pc.nobleRecoverMs),
-  noble_keccak_1mib_ms: r3(pc.nobleKeccak1MiBMs),
 });
 Object.assign(result, pure);
 

@@ -10,7 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { activeCrypto } from '../src/crypto/select.js';
-import { measureCeilings, measureNobleReference, type Ceilings } from './ceiling.js';
+import { measureCeilings, type Ceilings } from './ceiling.js';
 import { discv4PingsPerSecond } from './discv4.js';
 import { ourHandshakes, ourRoundTrip, ourThroughput } from './rlpx.js';
 
@@ -20,12 +20,8 @@ type Request =
   | { id: number; run: 'throughput'; opts: { messageSize: number; messages: number } }
   | { id: number; run: 'rtt'; opts: { rounds: number } }
   | { id: number; run: 'pings'; opts: { durationMs: number } };
-/** The pure backend's ceilings, and noble's own ECDH, recovery and keccak beside ours. */
-export interface PureCeilings extends Ceilings {
-  nobleEcdhMs: number;
-  nobleRecoverMs: number;
-  nobleKeccak1MiBMs: number;
-}
+/** The pure backend's ceilings (its primitives are noble's own: no separate noble figures). */
+export type PureCeilings = Ceilings;
 type Reply = { id: number; value?: number; error?: string } | { ready: PureCeilings } | { failed: string };
 
 /** The parent's handle on the pure worker. */
@@ -128,8 +124,7 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const reps = process.argv.includes('--quick') ? 0.1 : 0.3;
-  const noble = measureNobleReference({ reps });
-  const ceilings: PureCeilings = { ...measureCeilings({ reps }), nobleEcdhMs: noble.ecdhMs, nobleRecoverMs: noble.recoverMs, nobleKeccak1MiBMs: noble.keccak1MiBMs };
+  const ceilings: PureCeilings = measureCeilings({ reps });
   // Requests run one at a time, in order: a scenario never overlaps another.
   let queue = Promise.resolve();
   process.on('message', (req: Request) => {

@@ -10,7 +10,7 @@ import { generatePrivateKey, publicKeyOf } from '../src/crypto/secp256k1.js';
 import { parseEnode } from '../src/enode/enode-url.js';
 import { nodeIdOf } from '../src/enode/key.js';
 import { ethCapabilities } from '../src/eth/capabilities.js';
-import { generateDevnetChain } from '../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../src/chain/devnet-chain.js';
 import { ethHandshake } from '../src/eth/handshake.js';
 import { encodeEthMessage } from '../src/eth/messages/index.js';
 import { dial } from '../src/rlpx/connect.js';

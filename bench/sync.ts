@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hexToBytes, bytesToHex } from '../src/common/bytes.js';
 import { generatePrivateKey } from '../src/crypto/secp256k1.js';
 import { parseEnode } from '../src/enode/enode-url.js';
-import type { EthNetwork } from '../src/eth/chain-config.js';
+import type { EthNetwork } from '../src/chain/chain-config.js';
 import { Server } from '../src/server/server.js';
 import { EthService } from '../src/sync/eth-service.js';
 import { runSyncNode } from '../src/sync/sync-node.js';

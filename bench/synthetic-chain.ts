@@ -11,9 +11,9 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH } from '../src/eth/constants.js';
+import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH } from '../src/chain/constants.js';
 import { keccak256 } from '../src/crypto/keccak.js';
-import { decodeHeader, type BlockHeader, type HeaderFields } from '../src/eth/header.js';
+import { decodeHeader, type BlockHeader, type HeaderFields } from '../src/chain/header.js';
 
 const EXTRA = new TextEncoder().encode('synthetic-chain/bench');
 

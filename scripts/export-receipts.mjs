@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const DIST = fileURLToPath(new URL('../dist/src/eth/', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/src/chain/', import.meta.url));
 if (!existsSync(`${DIST}receipts-file.js`)) {
   process.stderr.write('error: dist/ is missing: run `npm run build` first\n');
   process.exit(1);

@@ -10,6 +10,7 @@ export * from './enode/index.js';
 export * from './rlpx/index.js';
 export * as discv4 from './discv4/index.js';
 export * as dnsdisc from './dnsdisc/index.js';
+export * as chain from './chain/index.js';
 export * as eth from './eth/index.js';
 export * as crawl from './sync/crawl.js';
 export * from './common/netutil.js';

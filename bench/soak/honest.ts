@@ -1,7 +1,7 @@
 /** An honest peer slot's round: connect, eth handshake, a burst of requests, leave. */
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
-import type { DevnetChain } from '../../src/eth/devnet-chain.js';
+import type { DevnetChain } from '../../src/chain/devnet-chain.js';
 import { EthPeer } from '../../src/eth/peer.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';

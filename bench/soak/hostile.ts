@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
-import type { DevnetChain } from '../../src/eth/devnet-chain.js';
+import type { DevnetChain } from '../../src/chain/devnet-chain.js';
 import { ethHandshake } from '../../src/eth/handshake.js';
 import { encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
 import { EthMessageCode, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';

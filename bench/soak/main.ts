@@ -37,7 +37,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
-import { generateDevnetChain, type DevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import { errorKind, onStalledClose, st, takeHandshakeStats } from './driver-stats.js';

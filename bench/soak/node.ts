@@ -6,7 +6,7 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { DISCONNECT_LINGER_MS, HANDSHAKE_TIMEOUT_MS } from '../../src/rlpx/session.js';
 import { Server } from '../../src/server/server.js';

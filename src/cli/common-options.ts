@@ -2,12 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { bytesToHex, equalBytes, hexToBytes } from '../common/bytes.js';
-import type { Block } from '../eth/block.js';
-import { genesisBlockFromJson, GenesisError } from '../eth/genesis.js';
-import { generateDevnetChain } from '../eth/devnet-chain.js';
-import { networkFromGenesisJson } from '../eth/chain-config.js';
-import type { EthNetwork } from '../eth/chain-config.js';
-import { findNetwork } from '../eth/networks.js';
+import type { Block } from '../chain/block.js';
+import { genesisBlockFromJson, GenesisError } from '../chain/genesis.js';
+import { generateDevnetChain } from '../chain/devnet-chain.js';
+import { networkFromGenesisJson } from '../chain/chain-config.js';
+import type { EthNetwork } from '../chain/chain-config.js';
+import { findNetwork } from '../chain/networks.js';
 import { ETH_VERSIONS, type EthVersion } from '../eth/protocol.js';
 import { parseEnode, type Enode } from '../enode/enode-url.js';
 import { generateNodeKey, loadNodeKey } from '../enode/key.js';

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { bytesToHex } from '../common/bytes.js';
-import { devnetGenesisJson, writeDevnetChainFiles } from '../eth/devnet-chain.js';
+import { devnetGenesisJson, writeDevnetChainFiles } from '../chain/devnet-chain.js';
 import { DEVNET_SEED } from './common-options.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';

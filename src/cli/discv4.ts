@@ -15,7 +15,7 @@ import { parseCidrList } from '../common/netutil.js';
 import { commandLogger, echoInput, EXAMPLE_ENODE, logFlags, NODEKEY_FLAG, parseAddr, parseEnodeArg, parseEnrArg, untilStopped } from './common-options.js';
 import { type DiscNode, makeNode, nodeFromEnode, nodeFromEnr, nodeToEnode } from '../discv4/node.js';
 import { FileNodeDb } from '../discv4/nodedb.js';
-import { NETWORKS } from '../eth/networks.js';
+import { NETWORKS } from '../chain/networks.js';
 import { applyEnr, newCrawledNode } from '../sync/crawled-node.js';
 import { walkDiscovery } from '../sync/discovery-walk.js';
 import { loadNodesFile, saveNodesFile } from '../sync/nodes-file.js';

@@ -18,7 +18,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (global.crypto !== undefined) process.env[CRYPTO_ENV] = global.crypto;
     const [first] = global.args;
     if (first === '--version' || first === 'version') {
-      io.out(versionText());
+      io.out(await versionText());
       return 0;
     }
     const { ROOT } = await import('./commands.js');

@@ -5,10 +5,10 @@
  */
 import { roleClientId } from '../common/client-id.js';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
-import type { ChainReader } from '../eth/chain.js';
-import type { EthNetwork } from '../eth/chain-config.js';
-import { generateDevnetChain } from '../eth/devnet-chain.js';
-import { FileChain } from '../eth/file-chain.js';
+import type { ChainReader } from '../chain/chain.js';
+import type { EthNetwork } from '../chain/chain-config.js';
+import { generateDevnetChain } from '../chain/devnet-chain.js';
+import { FileChain } from '../chain/file-chain.js';
 import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
 import { EthService } from '../sync/eth-service.js';

@@ -20,15 +20,11 @@ export function packageVersion(): string {
 }
 
 /**
- * The crypto backend line of --version. Today: the selection main.ts read from --crypto or
- * DEVP2P_CRYPTO (`auto` when neither is given). Hook for the crypto backends: once src/crypto
- * can name the backend it chose, return that name here.
+ * The text --version prints. The crypto line is the backend actually chosen (src/crypto selects
+ * at import, after main.ts has put --crypto into DEVP2P_CRYPTO), with the reason: for `auto`,
+ * which accelerator was missing if it fell back to pure.
  */
-export function cryptoBackendName(): string {
-  return process.env['DEVP2P_CRYPTO'] || 'auto';
-}
-
-/** The text --version prints. */
-export function versionText(): string {
-  return [`devp2p-ts ${packageVersion()}`, `node ${process.version}`, `crypto ${cryptoBackendName()}`].join('\n') + '\n';
+export async function versionText(): Promise<string> {
+  const { describeCrypto } = await import('../crypto/select.js');
+  return [`devp2p-ts ${packageVersion()}`, `node ${process.version}`, describeCrypto()].join('\n') + '\n';
 }

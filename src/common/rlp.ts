@@ -1,11 +1,12 @@
 /**
  * The generic side of the RLP layer: any value to bytes, and bytes to a tree of byte strings
- * and lists, for code that has no schema (printing an unknown ENR value, tests). Both are built
- * on the two halves every codec uses: the encoders of rlp-encode.ts and the strict reader of
- * rlp-reader.ts, so there is one set of encoding rules and one of typed errors (DecodeError
- * naming the structure and the element).
+ * and lists, for code that has no schema (ENR key/value pairs, printing an unknown value,
+ * tests). Encoding a schema-less tree is @ethereumjs/rlp's `encode` (the reference TypeScript
+ * encoder, so there is a second implementation to hold ours to: the codec tests compare the
+ * composed encoders of rlp-encode.ts with it); decoding is our strict reader, so every decode
+ * raises the same typed DecodeError naming the structure and the element.
  */
-import { encBytes, encList, encUint } from './rlp-encode.js';
+import { RLP } from '@ethereumjs/rlp';
 import { RlpReader } from './rlp-reader.js';
 
 /** A decoded RLP item: bytes or a list of items. */
@@ -13,11 +14,20 @@ export type RlpItem = Uint8Array | RlpItem[];
 /** An encodable RLP value. */
 export type RlpInput = Uint8Array | number | bigint | RlpInput[];
 
+/** Throws RangeError for an integer RLP cannot carry (negative, or an unsafe number). */
+function checkIntegers(v: RlpInput): void {
+  if (v instanceof Uint8Array) return;
+  if (Array.isArray(v)) {
+    for (const x of v) checkIntegers(x);
+    return;
+  }
+  if (typeof v === 'number' ? !Number.isSafeInteger(v) || v < 0 : v < 0n) throw new RangeError(`not an unsigned integer: ${v}`);
+}
+
 /** Encodes an RLP value (numbers and bigints as minimal big-endian integers). */
 export function rlpEncode(v: RlpInput): Uint8Array {
-  if (v instanceof Uint8Array) return encBytes(v);
-  if (Array.isArray(v)) return encList(v.map(rlpEncode));
-  return encUint(v);
+  checkIntegers(v);
+  return RLP.encode(v);
 }
 
 /**

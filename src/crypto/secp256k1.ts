@@ -13,7 +13,7 @@
 import { backend } from './select.js';
 import { InvalidKeyError } from './errors.js';
 import { randomBytes } from './random.js';
-import { bytesToBig, isOnCurve, N } from './pure/curve.js';
+import { bytesToBig, isOnCurve, N } from './secp256k1-params.js';
 
 export { InvalidKeyError } from './errors.js';
 

@@ -2,7 +2,7 @@
  * Typed errors of the eth layer, each with a `reason` string an embedding client can switch on.
  */
 import type { DisconnectReason } from '../rlpx/disconnect-reason.js';
-import type { ForkIdValidation } from './forkid.js';
+import type { ForkIdValidation } from '../chain/forkid.js';
 import type { EthVersion } from './protocol.js';
 
 /** Why a Status handshake failed. */

@@ -1,14 +1,6 @@
-/** The eth wire protocol (eth/68, eth/69, eth/70): message codecs, fork ID, networks. */
+/** The eth wire protocol (eth/68, eth/69, eth/70): message codecs, Status handshake, peer, serving. */
 export * from './protocol.js';
 export * from '../common/rlp-reader.js';
-export * from './forkid.js';
-export * from './crc32.js';
-export * from './chain-config.js';
-export * from './networks.js';
-export * from './header.js';
-export * from './transaction.js';
-export * from './block.js';
-export * from './receipt.js';
 export * from './messages/request-id.js';
 export * from './messages/status.js';
 export * from './messages/block-range-update.js';
@@ -23,15 +15,10 @@ export * from './messages/index.js';
 export * from './capabilities.js';
 export * from './errors.js';
 export * from './handshake.js';
-export * from './trie.js';
-export * from './bloom.js';
-export * from './chain.js';
 export * from './serve.js';
-export * from './devnet-chain.js';
-export * from './rlp-file.js';
-export * from './chain-file.js';
-export * from './receipts-file.js';
-export * from './receipts-json.js';
-export * from './genesis.js';
-export * from './file-chain.js';
+export * from './request-tracker.js';
+export * from './serve-queue.js';
+export * from './announcements.js';
 export * from './peer.js';
+// The chain data the protocol carries; re-exported so `eth.*` keeps every name it had before chain/ existed.
+export * from '../chain/index.js';

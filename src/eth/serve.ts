@@ -4,13 +4,14 @@
  * the 2 MiB soft limit, and an empty list (never an error) for anything unknown, so a peer
  * asking for block 2^64-1 gets `[]` and stays connected.
  */
-import { encodeBodyItem, type BlockBody } from './block.js';
-import { logsBloom } from './bloom.js';
-import type { ChainReader, TxSource } from './chain.js';
-import type { BlockHeader } from './header.js';
+import { encodeBodyItem, type BlockBody } from '../chain/block.js';
+import type { ChainReader, TxSource } from '../chain/chain.js';
+import type { BlockHeader } from '../chain/header.js';
 import type { GetBlockHeaders } from './messages/headers.js';
-import { encodeReceipt69Item, type Receipt68, type Receipt69 } from './receipt.js';
-import type { Transaction } from './transaction.js';
+import type { AnyEthMessage } from './messages/index.js';
+import { encodeReceipt69Item, toReceipt68, type Receipt69 } from '../chain/receipt.js';
+import type { Transaction } from '../chain/transaction.js';
+import type { EthVersion } from './protocol.js';
 
 /** geth `softResponseLimit`: a response stops growing once it passes this many bytes. */
 export const SOFT_RESPONSE_LIMIT = 2 * 1024 * 1024;
@@ -89,11 +90,6 @@ export function serveBlockBodies(chain: ChainReader, hashes: readonly Uint8Array
   return out;
 }
 
-/** A receipt in eth/68 form: the eth/69 fields plus the bloom of its logs. */
-export function toReceipt68(r: Receipt69): Receipt68 {
-  return { type: r.type, outcome: r.outcome, cumulativeGasUsed: r.cumulativeGasUsed, bloom: logsBloom(r.logs), logs: r.logs };
-}
-
 /** The receipts for an eth/68 or eth/69 GetReceipts: one list per known block (whole blocks only). */
 export function serveReceipts(chain: ChainReader, hashes: readonly Uint8Array[], limits: ServeLimits = {}): Receipt69[][] {
   const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
@@ -163,4 +159,40 @@ export function servePooledTransactions(pool: TxSource | undefined, hashes: read
     bytes += tx.raw.length;
   }
   return out;
+}
+
+/** Where requests are answered from. */
+export interface ServeSource {
+  chain: ChainReader;
+  /** Transactions for GetPooledTransactions (none if absent: empty responses). */
+  txSource?: TxSource | undefined;
+}
+
+/**
+ * The answer to a request of the peer, in the form of `version`, echoing its request ID
+ * (whatever it is, 0 and repeats included); undefined for a message that is not a request.
+ */
+export function answerRequest(version: EthVersion, m: AnyEthMessage, source: ServeSource, limits: ServeLimits = {}): AnyEthMessage | undefined {
+  const chain = source.chain;
+  switch (m.name) {
+    case 'GetBlockHeaders': {
+      const q = m.value;
+      return { name: 'BlockHeaders', value: { requestId: q.requestId, headers: serveBlockHeaders(chain, q, limits) } };
+    }
+    case 'GetBlockBodies':
+      return { name: 'BlockBodies', value: { requestId: m.value.requestId, bodies: serveBlockBodies(chain, m.value.hashes, limits) } };
+    case 'GetReceipts': {
+      const q = m.value as { requestId: bigint; hashes: Uint8Array[]; firstBlockReceiptIndex?: bigint };
+      if (version === 70) {
+        const r = serveReceipts70(chain, q.hashes, q.firstBlockReceiptIndex ?? 0n, limits);
+        return { name: 'Receipts', value: { requestId: q.requestId, receipts: r.receipts, lastBlockIncomplete: r.lastBlockIncomplete } } as AnyEthMessage;
+      }
+      const r = serveReceipts(chain, q.hashes, limits);
+      return { name: 'Receipts', value: { requestId: q.requestId, receipts: version === 68 ? r.map((b) => b.map(toReceipt68)) : r } } as AnyEthMessage;
+    }
+    case 'GetPooledTransactions':
+      return { name: 'PooledTransactions', value: { requestId: m.value.requestId, transactions: servePooledTransactions(source.txSource, m.value.hashes, limits) } };
+    default:
+      return undefined;
+  }
 }

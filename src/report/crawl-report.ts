@@ -13,8 +13,8 @@
  * - with an older node set, what changed ({@link diffCrawls}).
  */
 import { bytesToHex, equalBytes } from '../common/bytes.js';
-import { type EthNetwork, networkForkId } from '../eth/chain-config.js';
-import { findNetwork, NETWORKS } from '../eth/networks.js';
+import { type EthNetwork, networkForkId } from '../chain/chain-config.js';
+import { findNetwork, NETWORKS } from '../chain/networks.js';
 import { type CrawledNode, speaksEth } from '../sync/crawled-node.js';
 import { classifyForkId, FORK_COMPAT_CLASSES, type ForkCompat } from './fork-compat.js';
 import { type CrawlDiff, diffCrawls } from './crawl-diff.js';

@@ -16,8 +16,8 @@
  * handshake uses; a test checks that the classes map onto {@link forkIdFilter}'s results.
  */
 import { equalBytes } from '../common/bytes.js';
-import { type EthNetwork, networkForkId, networkForkSchedule } from '../eth/chain-config.js';
-import { FORK_TIMESTAMP_THRESHOLD, type ForkId } from '../eth/forkid.js';
+import { type EthNetwork, networkForkId, networkForkSchedule } from '../chain/chain-config.js';
+import { FORK_TIMESTAMP_THRESHOLD, type ForkId } from '../chain/forkid.js';
 
 /** See the module comment. */
 export type ForkCompat = 'compatible' | 'stale' | 'future' | 'incompatible';

@@ -4,7 +4,7 @@
  * comparison of two crawls.
  */
 import { equalBytes } from '../common/bytes.js';
-import type { EthNetwork } from '../eth/chain-config.js';
+import type { EthNetwork } from '../chain/chain-config.js';
 import { clientLabel, parseClientId } from '../sync/client-id.js';
 import { type CrawledNode, isReachable, speaksEth } from '../sync/crawled-node.js';
 import { type ChainPosition, positionAt } from './fork-compat.js';

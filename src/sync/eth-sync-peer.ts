@@ -1,6 +1,6 @@
 /** Adapts an {@link EthPeer} to the header sync's {@link SyncPeer}. */
 import { isStatus68 } from '../eth/handshake.js';
-import type { BlockHeader } from '../eth/header.js';
+import type { BlockHeader } from '../chain/header.js';
 import type { EthPeer } from '../eth/peer.js';
 import type { SyncPeer } from './header-sync.js';
 

@@ -27,7 +27,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
-import { decodeHeader, type BlockHeader } from '../eth/header.js';
+import { decodeHeader, type BlockHeader } from '../chain/header.js';
 import { datasync, datasyncSync, fsyncDir, HeaderStoreError, writeFileAtomic } from './headers/files.js';
 import { HashIndex, type IndexStep } from './headers/hash-index.js';
 import { HeaderTable, TABLE_WRITE_MAX_ITEMS, type TableItem } from './headers/header-table.js';

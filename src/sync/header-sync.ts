@@ -16,7 +16,7 @@ import { ignoreAbort, sleep } from '../common/abortable.js';
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { TypedEmitter } from '../common/emitter.js';
 import { EthRequestError } from '../eth/errors.js';
-import type { BlockHeader } from '../eth/header.js';
+import type { BlockHeader } from '../chain/header.js';
 import type { HeaderStore, SyncTarget } from './header-store.js';
 
 /** Headers per request (Erigon's 192; geth serves up to 1024). */

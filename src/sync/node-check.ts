@@ -14,9 +14,9 @@ import { DisconnectError, EciesError, FrameError, HandshakeError, TimeoutError }
 import { Session, type CloseInfo, type SessionMessage } from '../rlpx/session.js';
 import type { Hello } from '../rlpx/hello.js';
 import { ethCapabilities, negotiatedEthVersion } from '../eth/capabilities.js';
-import { networkForkFilter } from '../eth/chain-config.js';
+import { networkForkFilter } from '../chain/chain-config.js';
 import { EthHandshakeError, type EthHandshakeFailure } from '../eth/errors.js';
-import type { ForkId, ForkIdFilter } from '../eth/forkid.js';
+import type { ForkId, ForkIdFilter } from '../chain/forkid.js';
 import { checkStatus, decodeStatus, encodeStatus, isStatus68, makeStatus, type AnyStatus, type LocalChainStatus } from '../eth/handshake.js';
 import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from '../eth/protocol.js';
 

@@ -7,8 +7,8 @@
 import { bytesToHex } from '../common/bytes.js';
 import type { Discv4 } from '../discv4/discv4.js';
 import { BUCKET_SIZE, N_BUCKETS } from '../discv4/table.js';
-import type { EthNetwork } from '../eth/chain-config.js';
-import type { ChainReader } from '../eth/chain.js';
+import type { EthNetwork } from '../chain/chain-config.js';
+import type { ChainReader } from '../chain/chain.js';
 import { messageLabel } from '../server/metrics.js';
 import type { Server } from '../server/server.js';
 import { announcedHead } from './eth-sync-peer.js';

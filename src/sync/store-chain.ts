@@ -10,14 +10,14 @@
  * built-in networks, from their embedded genesis headers.
  */
 import { equalBytes, bytesToHex } from '../common/bytes.js';
-import type { Block, BlockBody } from '../eth/block.js';
-import type { ChainHead, ChainReader } from '../eth/chain.js';
-import type { EthNetwork } from '../eth/chain-config.js';
-import { EMPTY_UNCLE_HASH } from '../eth/constants.js';
-import type { BlockHeader } from '../eth/header.js';
-import { builtinGenesisHeader } from '../eth/networks.js';
-import type { Receipt69 } from '../eth/receipt.js';
-import { EMPTY_TRIE_ROOT } from '../eth/trie.js';
+import type { Block, BlockBody } from '../chain/block.js';
+import type { ChainHead, ChainReader } from '../chain/chain.js';
+import type { EthNetwork } from '../chain/chain-config.js';
+import { EMPTY_UNCLE_HASH } from '../chain/constants.js';
+import type { BlockHeader } from '../chain/header.js';
+import { builtinGenesisHeader } from '../chain/networks.js';
+import type { Receipt69 } from '../chain/receipt.js';
+import { EMPTY_TRIE_ROOT } from '../chain/trie.js';
 import type { HeaderStore } from './header-store.js';
 
 /** Raised when the genesis given does not belong to the network. */

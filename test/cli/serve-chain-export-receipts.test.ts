@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { bytesToHex } from '../../src/common/bytes.js';
-import { writeChainFile } from '../../src/eth/chain-file.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
-import { FileChain } from '../../src/eth/file-chain.js';
-import type { Receipt69 } from '../../src/eth/receipt.js';
-import { toReceipt68 } from '../../src/eth/serve.js';
-import { tempDir } from '../eth/chain-file-fixtures.js';
+import { writeChainFile } from '../../src/chain/chain-file.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
+import { FileChain } from '../../src/chain/file-chain.js';
+import type { Receipt69 } from '../../src/chain/receipt.js';
+import { toReceipt68 } from '../../src/chain/receipt.js';
+import { tempDir } from '../chain/chain-file-fixtures.js';
 import { requireBuild, ROOT, runNode } from './serve-chain-harness.js';
 
 const SCRIPT = join(ROOT, 'scripts/export-receipts.mjs');

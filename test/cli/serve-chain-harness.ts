@@ -4,11 +4,11 @@
  * that downloads a served chain.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { BlockBody } from '../../src/eth/block.js';
+import type { BlockBody } from '../../src/chain/block.js';
 import { ethCapability } from '../../src/eth/capabilities.js';
-import type { ChainReader } from '../../src/eth/chain.js';
-import type { EthNetwork } from '../../src/eth/chain-config.js';
-import type { BlockHeader } from '../../src/eth/header.js';
+import type { ChainReader } from '../../src/chain/chain.js';
+import type { EthNetwork } from '../../src/chain/chain-config.js';
+import type { BlockHeader } from '../../src/chain/header.js';
 import { EthPeer, type ReceiptsResponse } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';

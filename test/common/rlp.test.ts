@@ -6,20 +6,29 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/common/errors.js';
 import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
-import { encList } from '../../src/common/rlp-encode.js';
+import { encBytes, encList, encUint } from '../../src/common/rlp-encode.js';
+import type { RlpInput } from '../../src/common/rlp.js';
 import { nearRlp, rlpValue } from '../eth/arbitraries.js';
 import { accepts, ejsRlpDecode, ejsRlpEncode } from '../support/rlp-tree.js';
 
 const RUNS = { numRuns: 1000 };
 
 describe('generic RLP layer', () => {
-  it('encodes every value as @ethereumjs/rlp does', () => {
+  it('the composed encoders every codec uses write what @ethereumjs/rlp writes', () => {
+    const composed = (v: RlpInput): Uint8Array => (v instanceof Uint8Array ? encBytes(v) : Array.isArray(v) ? encList(v.map(composed)) : encUint(v));
     fc.assert(
       fc.property(rlpValue, (v) => {
+        expect(composed(v)).toEqual(ejsRlpEncode(v));
         expect(rlpEncode(v)).toEqual(ejsRlpEncode(v));
       }),
       RUNS,
     );
+  });
+
+  it('refuses integers RLP cannot carry', () => {
+    expect(() => rlpEncode([1, [-1]])).toThrow(RangeError);
+    expect(() => rlpEncode(2 ** 53)).toThrow(RangeError);
+    expect(() => rlpEncode(-1n)).toThrow(RangeError);
   });
 
   it('decodes to the same tree, and accepts exactly the same non-empty inputs', () => {

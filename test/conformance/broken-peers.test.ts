@@ -7,7 +7,7 @@ import { discv4Checks } from '../../src/conformance/discv4/suite.js';
 import { ethChecks } from '../../src/conformance/eth/suite.js';
 import { runChecks } from '../../src/conformance/runner.js';
 import type { CheckResult } from '../../src/conformance/check.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { startBrokenDiscv4Node, startBrokenEthNode, startSilentServer } from './broken-peers.js';
 
 const READ_MS = 500;

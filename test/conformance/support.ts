@@ -1,16 +1,16 @@
 /** Our own nodes for the conformance tests: a Server with EthService on 127.0.0.1. */
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
-import type { EthNetwork } from '../../src/eth/chain-config.js';
-import type { ChainReader } from '../../src/eth/chain.js';
-import { generateDevnetChain, type DevnetChain } from '../../src/eth/devnet-chain.js';
+import type { EthNetwork } from '../../src/chain/chain-config.js';
+import type { ChainReader } from '../../src/chain/chain.js';
+import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-chain.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import type { EthTarget } from '../../src/conformance/eth/target.js';
 import type { CheckResult } from '../../src/conformance/check.js';
 
-export { tempDir } from '../eth/chain-file-fixtures.js';
+export { tempDir } from '../chain/chain-file-fixtures.js';
 
 /** Reads in these tests wait at most this long (our node answers in milliseconds). */
 export const TEST_READ_TIMEOUT_MS = 2_000;

@@ -60,4 +60,9 @@ describe('crypto imports', () => {
     const edges = all.flatMap((f) => f.imports.filter((i) => /(^|\/)fast\//.test(i.spec) && !f.file.startsWith('crypto/fast/')).map((i) => ({ file: f.file, ...i })));
     expect(edges).toEqual([{ file: 'crypto/select.ts', spec: './fast/index.js', dynamic: true }]);
   });
+
+  it('every package the project is specified on is imported at run time by src/ (not only by tests)', () => {
+    const used = new Set(all.flatMap((f) => f.imports.map((i) => i.spec.split('/').slice(0, i.spec.startsWith('@') ? 2 : 1).join('/'))));
+    for (const named of ['@ethereumjs/rlp', '@ethereumjs/util', '@noble/ciphers', '@noble/hashes', '@noble/secp256k1', 'snappyjs']) expect(used.has(named), named).toBe(true);
+  });
 });

@@ -4,7 +4,7 @@ import { generatePrivateKey } from '../../src/crypto/index.js';
 import { EnrBuilder } from '../../src/enode/enr.js';
 import { DnsEntryError } from '../../src/dnsdisc/errors.js';
 import { SystemTxtResolver } from '../../src/dnsdisc/resolver.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { dialCandidateFromEnr, mergeCandidates } from '../../src/sync/dns-candidates.js';
 import { P2PNode } from '../../src/sync/p2p-node.js';
 import type { DialCandidate } from '../../src/server/dial-scheduler.js';

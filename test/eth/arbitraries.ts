@@ -1,13 +1,13 @@
 /** fast-check generators for every eth value type, shared by the property tests. */
 import fc from 'fast-check';
 import { rlpEncode, type RlpInput } from '../../src/common/rlp.js';
-import type { Block, BlockBody, Withdrawal } from '../../src/eth/block.js';
-import type { ForkId } from '../../src/eth/forkid.js';
-import { makeHeader, type BlockHeader, type HeaderFields } from '../../src/eth/header.js';
+import type { Block, BlockBody, Withdrawal } from '../../src/chain/block.js';
+import type { ForkId } from '../../src/chain/forkid.js';
+import { makeHeader, type BlockHeader, type HeaderFields } from '../../src/chain/header.js';
 import type { EthMessagesByVersion } from '../../src/eth/messages/index.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
-import type { Log, Receipt68, Receipt69, ReceiptOutcome } from '../../src/eth/receipt.js';
-import { transactionFromRaw, type Transaction } from '../../src/eth/transaction.js';
+import type { Log, Receipt68, Receipt69, ReceiptOutcome } from '../../src/chain/receipt.js';
+import { transactionFromRaw, type Transaction } from '../../src/chain/transaction.js';
 
 export const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 export const anyBytes = (max = 40) => fc.uint8Array({ maxLength: max });

@@ -15,7 +15,7 @@ import { decodeTransactions, encodeTransactions } from '../../src/eth/messages/t
 import { encBytes, encList } from '../../src/common/rlp-encode.js';
 import { EthMessageCode, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
 import { EMPTY_LIST, RlpReader } from '../../src/common/rlp-reader.js';
-import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, transactionFromRaw } from '../../src/eth/transaction.js';
+import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, transactionFromRaw } from '../../src/chain/transaction.js';
 
 const legacyRaw = encList([1, 2, 3, 4, 5, 6, 7, 8, 9].map((b) => encBytes(Uint8Array.of(b))));
 const typedRaw = Uint8Array.of(2, ...encList([encBytes(new Uint8Array(20).fill(7)), encBytes(Uint8Array.of(1))]));

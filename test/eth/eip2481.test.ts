@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
 import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
 import { asBytes, asList } from '../support/rlp-tree.js';
-import { makeHeader, type HeaderFields } from '../../src/eth/header.js';
+import { makeHeader, type HeaderFields } from '../../src/chain/header.js';
 import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies } from '../../src/eth/messages/bodies.js';
 import { decodeBlockHeaders, decodeGetBlockHeaders, encodeBlockHeaders, encodeGetBlockHeaders } from '../../src/eth/messages/headers.js';
 import {
@@ -20,8 +20,8 @@ import {
 import { decodeGetReceipts, decodeReceipts68, encodeGetReceipts, encodeReceipts68 } from '../../src/eth/messages/receipts.js';
 import { decodeRequestIdEnvelope, encodeRequestIdEnvelope } from '../../src/eth/messages/request-id.js';
 import { EthMessageCode, isValidMessageCode } from '../../src/eth/protocol.js';
-import type { Receipt68 } from '../../src/eth/receipt.js';
-import { transactionFromRaw, type Transaction } from '../../src/eth/transaction.js';
+import type { Receipt68 } from '../../src/chain/receipt.js';
+import { transactionFromRaw, type Transaction } from '../../src/chain/transaction.js';
 import { loadVectors } from '../support/vectors.js';
 
 const V = loadVectors('eip2481-messages.json');

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { ETH68_CAPABILITY, ETH69_CAPABILITY, ETH70_CAPABILITY, ethCapabilities, negotiatedEthVersion } from '../../src/eth/capabilities.js';
-import type { EthNetwork } from '../../src/eth/chain-config.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import type { EthNetwork } from '../../src/chain/chain-config.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { EthHandshakeError } from '../../src/eth/errors.js';
 import { ethHandshake, makeStatus, encodeStatus, type LocalChainStatus } from '../../src/eth/handshake.js';
 import { encodeStatus69, type Status68, type Status69 } from '../../src/eth/messages/status.js';
 import { EthPeer } from '../../src/eth/peer.js';
-import { networkForkId } from '../../src/eth/chain-config.js';
+import { networkForkId } from '../../src/chain/chain-config.js';
 import { nextClose, sessionPair, type Cleanup } from './loopback.js';
 
 const cleanups: Cleanup[] = [];

@@ -3,7 +3,7 @@ import { bytesToHex, concatBytes, hexToBytes, uintToBytes } from '../../src/comm
 import { DecodeError } from '../../src/common/errors.js';
 import { rlpEncode } from '../../src/common/rlp.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
-import { makeHeader } from '../../src/eth/header.js';
+import { makeHeader } from '../../src/chain/header.js';
 import { decodeBlockRangeUpdate, encodeBlockRangeUpdate, isValidBlockRange } from '../../src/eth/messages/block-range-update.js';
 import { decodeGetBlockHeaders, encodeGetBlockHeaders } from '../../src/eth/messages/headers.js';
 import { decodeEthMessage, encodeEthMessage, ETH_CODECS, type EthMessage } from '../../src/eth/messages/index.js';
@@ -31,9 +31,9 @@ import {
   validMessageCodes,
   type EthVersion,
 } from '../../src/eth/protocol.js';
-import type { Receipt68, Receipt69 } from '../../src/eth/receipt.js';
+import type { Receipt68, Receipt69 } from '../../src/chain/receipt.js';
 import { encBytes, encList, encUint } from '../../src/common/rlp-encode.js';
-import { transactionFromRaw } from '../../src/eth/transaction.js';
+import { transactionFromRaw } from '../../src/chain/transaction.js';
 
 const h32 = (b: number) => new Uint8Array(32).fill(b);
 const FORK_ID = { hash: hexToBytes('9f3d2254'), next: 1746612311n };

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RlpReader } from '../../src/common/rlp-reader.js';
-import { decodeForkId, encodeForkId } from '../../src/eth/forkid.js';
-import { decodeHeader } from '../../src/eth/header.js';
+import { decodeForkId, encodeForkId } from '../../src/chain/forkid.js';
+import { decodeHeader } from '../../src/chain/header.js';
 import { decodeEthMessage, encodeEthMessage, type EthMessage } from '../../src/eth/messages/index.js';
 import { ETH_VERSIONS, EthMessageCode, type EthVersion } from '../../src/eth/protocol.js';
 import { accepts, ejsRlpDecode, ejsRlpEncode } from '../support/rlp-tree.js';

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/common/errors.js';
 import { decodeEthMessage } from '../../src/eth/messages/index.js';
 import { EthMessageCode, ETH_VERSIONS, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
-import { MAX_TRANSACTIONS_PER_MESSAGE } from '../../src/eth/transaction.js';
+import { MAX_TRANSACTIONS_PER_MESSAGE } from '../../src/chain/transaction.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -7,7 +7,7 @@
  */
 import { rlpEncode } from '../../src/common/rlp.js';
 import { ENR_MAX_SIZE } from '../../src/enode/enr.js';
-import { makeHeader } from '../../src/eth/header.js';
+import { makeHeader } from '../../src/chain/header.js';
 import { MAX_HANDSHAKE_PACKET } from '../../src/rlpx/handshake.js';
 import { MAX_HELLO_SIZE } from '../../src/rlpx/hello.js';
 import { MAX_FRAME_SIZE } from '../../src/rlpx/frame.js';

@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
-import { generateDevnetChain, type DevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-chain.js';
 import { ethHandshake } from '../../src/eth/handshake.js';
 import { EthPeer, type EthPeerOptions } from '../../src/eth/peer.js';
 import type { EthVersion } from '../../src/eth/protocol.js';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { bytesToHex, equalBytes } from '../../src/common/bytes.js';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain, type DevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-chain.js';
 import { EthMessageCode } from '../../src/eth/protocol.js';
 import type { Protocol } from '../../src/server/protocol.js';
 import { Server } from '../../src/server/server.js';

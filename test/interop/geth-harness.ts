@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileChain } from '../../src/eth/file-chain.js';
-import { genesisBlockFromJson } from '../../src/eth/genesis.js';
+import { FileChain } from '../../src/chain/file-chain.js';
+import { genesisBlockFromJson } from '../../src/chain/genesis.js';
 import { record } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

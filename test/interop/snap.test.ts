@@ -15,7 +15,7 @@ import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { ethCapabilities } from '../../src/eth/capabilities.js';
-import { networkFromGenesisJson } from '../../src/eth/chain-config.js';
+import { networkFromGenesisJson } from '../../src/chain/chain-config.js';
 import { EthPeer } from '../../src/eth/peer.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { EMPTY_CODE_HASH, EMPTY_ROOT_HASH } from '../../src/snap/account.js';

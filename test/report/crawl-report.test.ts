@@ -4,7 +4,7 @@
  * looks like in a browser is tested in browser.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { MAINNET } from '../../src/eth/networks.js';
+import { MAINNET } from '../../src/chain/networks.js';
 import { buildCrawlReport, likelyNetwork, MAX_FORK_IDS, MAX_VERSIONS_PER_CLIENT } from '../../src/report/crawl-report.js';
 import { MAX_VERSION_CHANGES } from '../../src/report/crawl-diff.js';
 import { MAX_CLIENT_VERSION_CHARTS, REPORT_CSP, renderCrawlReportHtml, reportSections } from '../../src/report/crawl-page.js';

@@ -6,9 +6,9 @@
  */
 import { publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { makeNode } from '../../src/discv4/node.js';
-import { networkForkId, type EthNetwork } from '../../src/eth/chain-config.js';
-import type { ForkId } from '../../src/eth/forkid.js';
-import { MAINNET, SEPOLIA } from '../../src/eth/networks.js';
+import { networkForkId, type EthNetwork } from '../../src/chain/chain-config.js';
+import type { ForkId } from '../../src/chain/forkid.js';
+import { MAINNET, SEPOLIA } from '../../src/chain/networks.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import type { CrawledNode } from '../../src/sync/crawled-node.js';
 import type { CheckError } from '../../src/sync/node-check.js';

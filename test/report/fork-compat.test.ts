@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { networkForkFilter, networkForkId } from '../../src/eth/chain-config.js';
-import { MAINNET, SEPOLIA } from '../../src/eth/networks.js';
+import { networkForkFilter, networkForkId } from '../../src/chain/chain-config.js';
+import { MAINNET, SEPOLIA } from '../../src/chain/networks.js';
 import { classifyForkId, forkStates, positionAt } from '../../src/report/fork-compat.js';
 import { CRAWL_TIME_MS, MAINNET_FORK_IDS } from './fixtures.js';
 

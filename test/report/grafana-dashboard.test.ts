@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { serveMetrics } from '../../src/server/metrics.js';
 import { P2PNode } from '../../src/sync/p2p-node.js';
 import { runSyncNode } from '../../src/sync/sync-node.js';

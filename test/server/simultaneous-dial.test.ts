@@ -10,7 +10,7 @@ import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import type { DialCandidate } from '../../src/server/dial-scheduler.js';
 import type { Protocol } from '../../src/server/protocol.js';
 import { keepsNewSession, Server } from '../../src/server/server.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { EthService } from '../../src/sync/eth-service.js';
 
 const servers: Server[] = [];

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { Discv4 } from '../../src/discv4/discv4.js';
 import { nodeToEnode } from '../../src/discv4/node.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import { crawlCommand, type CrawlIo } from '../../src/cli/crawl.js';

@@ -3,7 +3,7 @@
  * service's continuation (a Disconnect right behind the Status) must not stay in `peers`.
  */
 import { describe, expect, it } from 'vitest';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { encodeStatus, makeStatus } from '../../src/eth/handshake.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import type { ProtocolPeer } from '../../src/server/protocol.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { equalBytes } from '../../src/common/bytes.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
 import { EthRequestError } from '../../src/eth/errors.js';
-import { makeHeader, type BlockHeader } from '../../src/eth/header.js';
+import { makeHeader, type BlockHeader } from '../../src/chain/header.js';
 import { HeaderStore } from '../../src/sync/header-store.js';
 import { HeaderSync, MAX_BUFFERED_CHUNKS, SyncError, type SyncPeer } from '../../src/sync/header-sync.js';
 

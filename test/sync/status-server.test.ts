@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { formatEnode, parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { nodeStatus, type NodeStatus } from '../../src/sync/node-status.js';
 import { P2PNode } from '../../src/sync/p2p-node.js';
 import { MAX_TRAFFIC_ROWS, statusCharts, STATUS_VIEW_PATH } from '../../src/sync/status-page.js';

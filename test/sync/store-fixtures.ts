@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak256 } from '../../src/crypto/keccak.js';
-import { makeHeader, type BlockHeader } from '../../src/eth/header.js';
+import { makeHeader, type BlockHeader } from '../../src/chain/header.js';
 
 /**
  * Blocks 0 .. n of a header chain. With `from` (a header of another chain) the chain forks off

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, equalBytes } from '../../src/common/bytes.js';
-import type { BlockHeader } from '../../src/eth/header.js';
+import type { BlockHeader } from '../../src/chain/header.js';
 import { HeaderStore, HeaderStoreError, STORE_FORMAT } from '../../src/sync/header-store.js';
 import { chainOf, TempDirs } from './store-fixtures.js';
 

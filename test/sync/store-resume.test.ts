@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/common/bytes.js';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import { runSyncNode } from '../../src/sync/sync-node.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { formatEnode, parseEnode, type Enode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import { SyncError } from '../../src/sync/header-sync.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { bytesToHex, equalBytes } from '../../src/common/bytes.js';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
 import { EthService } from '../../src/sync/eth-service.js';
 import { HeaderStore } from '../../src/sync/header-store.js';

@@ -5,8 +5,8 @@
  * hashes get an empty answer.
  */
 import { bytesToHex, equalBytes } from '../../common/bytes.js';
-import { bodyMismatch } from '../../eth/chain-file.js';
-import type { BlockHeader } from '../../eth/header.js';
+import { bodyMismatch } from '../../chain/chain-file.js';
+import type { BlockHeader } from '../../chain/header.js';
 import type { EthVersion } from '../../eth/protocol.js';
 import { CheckFailure, ensure, type Check, type CheckContext } from '../check.js';
 import { EthConn } from './conn.js';

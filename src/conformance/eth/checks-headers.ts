@@ -7,7 +7,7 @@
  * hash, and a skip or reverse walk must return the same headers as the contiguous range.
  */
 import { bytesToHex, equalBytes } from '../../common/bytes.js';
-import type { BlockHeader } from '../../eth/header.js';
+import type { BlockHeader } from '../../chain/header.js';
 import { MAX_HEADERS_SERVE } from '../../eth/serve.js';
 import type { EthVersion } from '../../eth/protocol.js';
 import { CheckFailure, ensure, type Check, type CheckContext } from '../check.js';

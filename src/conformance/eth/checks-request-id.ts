@@ -3,7 +3,7 @@
  * ID of its request, whatever its value (0, above 2^63) and even when two requests share one;
  * several requests in flight are each answered with their own ID.
  */
-import type { BlockHeader } from '../../eth/header.js';
+import type { BlockHeader } from '../../chain/header.js';
 import type { EthVersion } from '../../eth/protocol.js';
 import { CheckFailure, ensure, type Check } from '../check.js';
 import { EthConn } from './conn.js';

@@ -5,16 +5,16 @@
  */
 import { bytesToHex, concatBytes, equalBytes } from '../../common/bytes.js';
 import { randomBytes } from '../../crypto/random.js';
-import type { BlockBody } from '../../eth/block.js';
-import { receiptsRoot } from '../../eth/devnet-chain.js';
+import type { BlockBody } from '../../chain/block.js';
+import { receiptsRoot } from '../../chain/block-roots.js';
 import { isStatus68, type AnyStatus } from '../../eth/handshake.js';
-import type { BlockHeader } from '../../eth/header.js';
+import type { BlockHeader } from '../../chain/header.js';
 import { decodeBlockBodies, encodeGetBlockBodies } from '../../eth/messages/bodies.js';
 import { decodeBlockHeaders, encodeGetBlockHeaders, type BlockOrigin } from '../../eth/messages/headers.js';
 import { decodeReceipts68, decodeReceipts69, decodeReceipts70, encodeGetReceipts, encodeGetReceipts70 } from '../../eth/messages/receipts.js';
 import { EthMessageCode } from '../../eth/protocol.js';
-import { encodeReceipt68Item, type Receipt68, type Receipt69 } from '../../eth/receipt.js';
-import { orderedTrieRoot } from '../../eth/trie.js';
+import { encodeReceipt68Item, type Receipt68, type Receipt69 } from '../../chain/receipt.js';
+import { orderedTrieRoot } from '../../chain/trie.js';
 import { CheckFailure } from '../check.js';
 import type { EthConn } from './conn.js';
 import { chainHead } from './test-chain.js';

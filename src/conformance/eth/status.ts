@@ -3,7 +3,7 @@
  * follow, and what the node's Status (or the test chain) says about its head.
  */
 import { bytesToHex, equalBytes } from '../../common/bytes.js';
-import { networkForkFilter, networkForkId } from '../../eth/chain-config.js';
+import { networkForkFilter, networkForkId } from '../../chain/chain-config.js';
 import { isStatus68, type AnyStatus } from '../../eth/handshake.js';
 import type { EthVersion } from '../../eth/protocol.js';
 import { CheckFailure } from '../check.js';

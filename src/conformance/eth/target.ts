@@ -1,6 +1,6 @@
 /** What the eth checks test: the node, and what is known about the chain it should serve. */
 import type { Enode } from '../../enode/enode-url.js';
-import type { EthNetwork } from '../../eth/chain-config.js';
+import type { EthNetwork } from '../../chain/chain-config.js';
 import type { TestChain } from './test-chain.js';
 
 /** Default bound on each wait for a message (geth's Status handshake timeout). */

@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, equalBytes } from '../../common/bytes.js';
-import type { Block } from '../../eth/block.js';
-import { networkFromGenesisJson, type EthNetwork } from '../../eth/chain-config.js';
-import { readChainFile } from '../../eth/chain-file.js';
-import { genesisBlockFromJson, GenesisError } from '../../eth/genesis.js';
-import type { BlockHeader } from '../../eth/header.js';
+import type { Block } from '../../chain/block.js';
+import { networkFromGenesisJson, type EthNetwork } from '../../chain/chain-config.js';
+import { readChainFile } from '../../chain/chain-file.js';
+import { genesisBlockFromJson, GenesisError } from '../../chain/genesis.js';
+import type { BlockHeader } from '../../chain/header.js';
 
 /** Raised when a chain directory cannot be used. */
 export class TestChainError extends Error {

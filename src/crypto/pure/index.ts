@@ -1,10 +1,9 @@
 /**
  * The pure backend: TypeScript/JavaScript only, on @noble/hashes (SHA-256, HMAC),
  * @noble/secp256k1 (keys, signatures), @noble/ciphers (AES) and snappyjs, with randomness from
- * `globalThis.crypto.getRandomValues`. Two hot paths are our own TypeScript, 1.5-9x faster than
- * noble's generic form and checked against it: the Keccak-f[1600] permutation
- * (./keccak-f1600.ts) and variable-base point multiplication (./curve.ts). It loads no
- * WebAssembly and does not import node:crypto.
+ * `globalThis.crypto.getRandomValues`. Every primitive is the named package's own code (none of
+ * ours), so auditing this backend means auditing those packages. It loads no WebAssembly and
+ * does not import node:crypto.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -20,8 +19,8 @@ const RANDOM_CHUNK = 65_536;
 export const pureBackend: CryptoBackend = {
   name: 'pure',
   implementations: {
-    keccak: 'keccak-f[1600] unrolled in TypeScript (checked against @noble/hashes)',
-    secp256k1: '@noble/secp256k1 (sign, keys) + GLV multiplication in TypeScript (ECDH, recover, verify)',
+    keccak: '@noble/hashes',
+    secp256k1: '@noble/secp256k1',
     aes: '@noble/ciphers',
     sha256: '@noble/hashes',
     snappy: 'snappyjs',

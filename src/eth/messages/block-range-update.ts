@@ -3,7 +3,7 @@
  * geth disconnects a peer whose range is inverted or whose latest hash is zero; see
  * {@link isValidBlockRange}.
  */
-import { checkLength, checkUint } from '../fields.js';
+import { checkLength, checkUint } from '../../chain/fields.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

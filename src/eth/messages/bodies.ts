@@ -1,6 +1,7 @@
 /** GetBlockBodies (0x05) and BlockBodies (0x06). */
-import { encodeBodyItem, readBody, type BlockBody } from '../block.js';
-import { checkLength, readHashList, readRequestId } from '../fields.js';
+import { encodeBodyItem, readBody, type BlockBody } from '../../chain/block.js';
+import { checkLength, readHashList } from '../../chain/fields.js';
+import { readRequestId } from './request-id.js';
 import { encBytes, encList } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

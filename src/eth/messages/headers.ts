@@ -1,8 +1,9 @@
 /** GetBlockHeaders (0x03) and BlockHeaders (0x04). */
 import { DecodeError } from '../../common/errors.js';
-import { readHeaders } from '../block.js';
-import { checkLength, checkUint, readRequestId } from '../fields.js';
-import type { BlockHeader } from '../header.js';
+import { readHeaders } from '../../chain/block.js';
+import { checkLength, checkUint } from '../../chain/fields.js';
+import { readRequestId } from './request-id.js';
+import type { BlockHeader } from '../../chain/header.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

@@ -4,7 +4,7 @@
  * hands it the capability-relative code and message body; it gets back a tagged value.
  */
 import { DecodeError } from '../../common/errors.js';
-import type { Transaction } from '../transaction.js';
+import type { Transaction } from '../../chain/transaction.js';
 import { EthMessageCode, messageNameForCode, type EthVersion } from '../protocol.js';
 import { decodeBlockRangeUpdate, encodeBlockRangeUpdate, type BlockRangeUpdate } from './block-range-update.js';
 import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies, type BlockBodies, type GetBlockBodies } from './bodies.js';
@@ -95,6 +95,9 @@ export interface EthMessagesByVersion {
 export type EthMessage<V extends EthVersion = EthVersion> = {
   [K in keyof EthMessagesByVersion[V]]: { name: K; value: EthMessagesByVersion[V][K] };
 }[keyof EthMessagesByVersion[V]];
+
+/** A decoded message of any supported version. */
+export type AnyEthMessage = EthMessage<68> | EthMessage<69> | EthMessage<70>;
 
 /** An encode/decode pair for one message. */
 export interface MessageCodec<T> {

@@ -2,7 +2,7 @@
  * NewBlockHashes (0x01, eth/68 only): announcements of new blocks. Post-merge nodes must not
  * send it (geth disconnects), but it still decodes so a peer sending it can be identified.
  */
-import { checkLength, checkUint } from '../fields.js';
+import { checkLength, checkUint } from '../../chain/fields.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

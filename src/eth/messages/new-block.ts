@@ -1,6 +1,6 @@
 /** NewBlock (0x07, eth/68 only): a full block propagated with its total difficulty. */
-import { encodeBlockItem, readBlock, type Block } from '../block.js';
-import { checkUint } from '../fields.js';
+import { encodeBlockItem, readBlock, type Block } from '../../chain/block.js';
+import { checkUint } from '../../chain/fields.js';
 import { encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

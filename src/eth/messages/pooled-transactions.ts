@@ -3,11 +3,12 @@
  * sizes), GetPooledTransactions (0x09) and PooledTransactions (0x0a).
  */
 import { DecodeError } from '../../common/errors.js';
-import { checkLength, checkUint, readHashList, readRequestId } from '../fields.js';
+import { checkLength, checkUint, readHashList } from '../../chain/fields.js';
+import { readRequestId } from './request-id.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';
-import { encodeTransactionItem, readTransactions, type Transaction } from '../transaction.js';
+import { encodeTransactionItem, readTransactions, type Transaction } from '../../chain/transaction.js';
 import { encRequestId } from './request-id.js';
 
 /**

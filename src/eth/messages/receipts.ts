@@ -6,8 +6,9 @@
  *   the index of the first receipt wanted from the first block, and the response says whether
  *   its last block's list was cut short (`[request-id, lastBlockIncomplete, [...]]`).
  */
-import { checkLength, checkUint, readHashList, readRequestId } from '../fields.js';
-import { encodeReceipt68Item, encodeReceipt69Item, readReceipt68, readReceipt69, type Receipt68, type Receipt69 } from '../receipt.js';
+import { checkLength, checkUint, readHashList } from '../../chain/fields.js';
+import { readRequestId } from './request-id.js';
+import { encodeReceipt68Item, encodeReceipt69Item, readReceipt68, readReceipt69, type Receipt68, type Receipt69 } from '../../chain/receipt.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

@@ -3,7 +3,7 @@
  * and response since eth/66. The typed codecs build their messages with it; it is exported
  * for messages this package has no typed codec for (e.g. eth/66 GetNodeData/NodeData).
  */
-import { checkUint } from '../fields.js';
+import { checkUint } from '../../chain/fields.js';
 import { encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';
@@ -31,4 +31,9 @@ export function encodeRequestIdEnvelope(requestId: bigint, payloadRaw: Uint8Arra
 /** Encodes a request ID (uint64). */
 export function encRequestId(requestId: bigint): Uint8Array {
   return encUint(checkUint(requestId, 64, 'requestId'));
+}
+
+/** The request ID that EIP-2481 puts first in every request and response (uint64). */
+export function readRequestId(r: RlpReader): bigint {
+  return r.uint64('requestId');
 }

@@ -4,8 +4,8 @@
  * eth/69 shape. Whether the values are acceptable (version, network, genesis, fork ID) is the
  * handshake's decision, not the codec's.
  */
-import { checkLength, checkUint } from '../fields.js';
-import { encodeForkIdItem, readForkId, type ForkId } from '../forkid.js';
+import { checkLength, checkUint } from '../../chain/fields.js';
+import { encodeForkIdItem, readForkId, type ForkId } from '../../chain/forkid.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';

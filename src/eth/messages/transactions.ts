@@ -2,7 +2,7 @@
 import { encList } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';
-import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, readTransaction, type Transaction } from '../transaction.js';
+import { encodeTransactionItem, MAX_TRANSACTIONS_PER_MESSAGE, readTransaction, type Transaction } from '../../chain/transaction.js';
 import { topLevelValue } from './top-level.js';
 
 const WHAT = 'Transactions';

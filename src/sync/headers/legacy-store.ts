@@ -13,8 +13,8 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { join } from 'node:path';
 import { bytesToHex, equalBytes, hexToBytes } from '../../common/bytes.js';
 import { keccak256 } from '../../crypto/keccak.js';
-import { BlockHashIndex } from '../../eth/block-hash-index.js';
-import { decodeHeader, type BlockHeader } from '../../eth/header.js';
+import { BlockHashIndex } from '../../chain/block-hash-index.js';
+import { decodeHeader, type BlockHeader } from '../../chain/header.js';
 import { HeaderStoreError, readAt } from './files.js';
 
 export const LEGACY_LOG = 'headers.log';

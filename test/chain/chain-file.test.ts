@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, concatBytes } from '../../src/common/bytes.js';
-import type { Block } from '../../src/eth/block.js';
-import { encodeBlockItem } from '../../src/eth/block.js';
-import { MAX_CHAIN_FILE_BLOCK_SIZE, readChainFile, writeChainFile, type ChainFileReadOptions } from '../../src/eth/chain-file.js';
-import { generateDevnetChain } from '../../src/eth/devnet-chain.js';
-import { ChainFileError, type ChainFileFailure } from '../../src/eth/rlp-file.js';
+import type { Block } from '../../src/chain/block.js';
+import { encodeBlockItem } from '../../src/chain/block.js';
+import { MAX_CHAIN_FILE_BLOCK_SIZE, readChainFile, writeChainFile, type ChainFileReadOptions } from '../../src/chain/chain-file.js';
+import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
+import { ChainFileError, type ChainFileFailure } from '../../src/chain/rlp-file.js';
 import { ETHTEST_GENESIS, ethtestData, skipNote, tempDir } from './chain-file-fixtures.js';
-import { mutate, mutation } from './arbitraries.js';
+import { mutate, mutation } from '../eth/arbitraries.js';
 
 const hex = (b: Uint8Array) => `0x${bytesToHex(b)}`;
 /** Byte equality as hex (vitest's deep equality is slow on large typed arrays). */

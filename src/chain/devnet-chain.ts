@@ -12,20 +12,19 @@
 import { bytesToBigInt, bytesToHex, concatBytes } from '../common/bytes.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { publicKeyOf, sign } from '../crypto/secp256k1.js';
-import { encodeBlockItem, encodeWithdrawalItem, type BlockBody, type Withdrawal } from './block.js';
+import { encodeBlockItem, type BlockBody, type Withdrawal } from './block.js';
 import { orBlooms } from './bloom.js';
 import { MemoryChain, type ChainBlock } from './chain.js';
 import type { BlockFork, EthNetwork, TimeFork } from './chain-config.js';
 import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 import { genesisBlockFromJson } from './genesis.js';
 import { makeHeader, type BlockHeader } from './header.js';
-import { encodeReceipt68Item, type Receipt69 } from './receipt.js';
+import { toReceipt68, type Receipt69 } from './receipt.js';
 import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { encodeReceiptsEntry } from './receipts-file.js';
 import { RlpFileWriter } from './rlp-file.js';
-import { toReceipt68 } from './serve.js';
 import { transactionFromRaw, type Transaction } from './transaction.js';
-import { orderedTrieRoot } from './trie.js';
+import { receiptsRoot, transactionsRoot, withdrawalsRoot } from './block-roots.js';
 
 export { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './constants.js';
 /** Gas of a plain transfer. */
@@ -89,34 +88,6 @@ export function nextBaseFee(parent: Pick<BlockHeader, 'gasLimit' | 'gasUsed' | '
   }
   const delta = (base * (target - parent.gasUsed)) / target / 8n;
   return base > delta ? base - delta : 0n;
-}
-
-/** Receipts root of a block: the trie of consensus-encoded (eth/68 form) receipts. */
-export function receiptsRoot(receipts: readonly Receipt69[]): Uint8Array {
-  return orderedTrieRoot(
-    receipts.map((r) => {
-      const item = encodeReceipt68Item(toReceipt68(r));
-      // A typed receipt's list element is a byte string wrapping `type || rlp(...)`; the trie holds the inner bytes.
-      return r.type === 0 ? item : unwrapBytes(item);
-    }),
-  );
-}
-
-/** Transactions root: the trie of canonical transaction encodings. */
-export function transactionsRoot(txs: readonly Transaction[]): Uint8Array {
-  return orderedTrieRoot(txs.map((t) => t.raw));
-}
-
-/** Withdrawals root: the trie of encoded withdrawals. */
-export function withdrawalsRoot(ws: readonly Withdrawal[]): Uint8Array {
-  return orderedTrieRoot(ws.map(encodeWithdrawalItem));
-}
-
-function unwrapBytes(item: Uint8Array): Uint8Array {
-  const b = item[0]!;
-  if (b < 0xb8) return item.subarray(1);
-  const n = b - 0xb7;
-  return item.subarray(1 + n);
 }
 
 /** Balance of the devnet's sender at genesis (1e24 wei): enough for every transfer it makes. */

@@ -6,12 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex, concatBytes } from '../../src/common/bytes.js';
-import { encodeBlockItem } from '../../src/eth/block.js';
-import { devnetChainStream, generateDevnetChain, writeDevnetChainFiles } from '../../src/eth/devnet-chain.js';
-import { encodeReceiptsEntry } from '../../src/eth/receipts-file.js';
+import { encodeBlockItem } from '../../src/chain/block.js';
+import { devnetChainStream, generateDevnetChain, writeDevnetChainFiles } from '../../src/chain/devnet-chain.js';
+import { encodeReceiptsEntry } from '../../src/chain/receipts-file.js';
 import { tempDir } from './chain-file-fixtures.js';
 
-const DIST = fileURLToPath(new URL('../../dist/src/eth/devnet-chain.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../../dist/src/chain/devnet-chain.js', import.meta.url));
 
 let dir: string;
 let cleanup: () => Promise<void>;

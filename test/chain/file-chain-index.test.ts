@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { equalBytes } from '../../src/common/bytes.js';
-import { devnetChainStream, writeDevnetChainFiles } from '../../src/eth/devnet-chain.js';
-import { FILE_CHAIN_INDEX_BYTES_PER_BLOCK, FileChain } from '../../src/eth/file-chain.js';
+import { devnetChainStream, writeDevnetChainFiles } from '../../src/chain/devnet-chain.js';
+import { FILE_CHAIN_INDEX_BYTES_PER_BLOCK, FileChain } from '../../src/chain/file-chain.js';
 import { tempDir } from './chain-file-fixtures.js';
 
 let dir: string;

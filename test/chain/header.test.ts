@@ -3,7 +3,7 @@ import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
 import { DecodeError } from '../../src/common/errors.js';
 import { rlpDecode, rlpEncode } from '../../src/common/rlp.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
-import { decodeHeader, encodeHeader, makeHeader, type HeaderFields } from '../../src/eth/header.js';
+import { decodeHeader, encodeHeader, makeHeader, type HeaderFields } from '../../src/chain/header.js';
 import { decodeBlockHeaders, encodeBlockHeaders } from '../../src/eth/messages/headers.js';
 import { decodeNewBlock, encodeNewBlock } from '../../src/eth/messages/new-block.js';
 import { encList, encUint } from '../../src/common/rlp-encode.js';

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
 import { DecodeError } from '../../src/common/errors.js';
-import { networkFromGenesisJson, networkForkId } from '../../src/eth/chain-config.js';
-import { readChainFile } from '../../src/eth/chain-file.js';
-import { EMPTY_REQUESTS_HASH } from '../../src/eth/devnet-chain.js';
-import { genesisBlock, genesisBlockFromJson, genesisStateRoot, GenesisError, parseGenesisJson, storageRoot } from '../../src/eth/genesis.js';
-import { EMPTY_TRIE_ROOT } from '../../src/eth/trie.js';
+import { networkFromGenesisJson, networkForkId } from '../../src/chain/chain-config.js';
+import { readChainFile } from '../../src/chain/chain-file.js';
+import { EMPTY_REQUESTS_HASH } from '../../src/chain/devnet-chain.js';
+import { genesisBlock, genesisBlockFromJson, genesisStateRoot, GenesisError, parseGenesisJson, storageRoot } from '../../src/chain/genesis.js';
+import { EMPTY_TRIE_ROOT } from '../../src/chain/trie.js';
 import { ETHTEST_GENESIS, ethtestData, skipNote } from './chain-file-fixtures.js';
 
 const hex = (b: Uint8Array) => `0x${bytesToHex(b)}`;

@@ -8,6 +8,7 @@
  */
 import { DecodeError } from '../common/errors.js';
 import { concatBytes } from '../common/bytes.js';
+import { logsBloom } from './bloom.js';
 import { checkLength, checkUint } from './fields.js';
 import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { RlpReader } from '../common/rlp-reader.js';
@@ -139,4 +140,9 @@ export function readReceipt69(r: RlpReader, name: string | number): Receipt69 {
   const receipt: Receipt69 = { type, outcome: readOutcome(l), cumulativeGasUsed: l.uint64('cumulativeGasUsed'), logs: readLogs(l) };
   l.done();
   return receipt;
+}
+
+/** A receipt in eth/68 form: the eth/69 fields plus the bloom of its logs. */
+export function toReceipt68(r: Receipt69): Receipt68 {
+  return { type: r.type, outcome: r.outcome, cumulativeGasUsed: r.cumulativeGasUsed, bloom: logsBloom(r.logs), logs: r.logs };
 }

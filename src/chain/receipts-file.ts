@@ -10,7 +10,7 @@
  */
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { DecodeError } from '../common/errors.js';
-import { receiptsRoot } from './devnet-chain.js';
+import { receiptsRoot } from './block-roots.js';
 import type { BlockHeader } from './header.js';
 import { encodeReceipt69Item, readReceipt69, type Receipt69 } from './receipt.js';
 import { encBytes, encList } from '../common/rlp-encode.js';

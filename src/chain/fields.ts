@@ -1,14 +1,9 @@
-/** Value checks shared by the eth codecs: readers for common field shapes, and encoder guards. */
+/** Value checks shared by the chain and eth codecs: readers for common field shapes, and encoder guards. */
 import type { RlpReader } from '../common/rlp-reader.js';
 
 /** A list of 32-byte hashes. */
 export function readHashList(r: RlpReader, name: string): Uint8Array[] {
   return r.list(name).map((l, item) => l.hash(item));
-}
-
-/** The request ID that EIP-2481 puts first in every request and response (uint64). */
-export function readRequestId(r: RlpReader): bigint {
-  return r.uint64('requestId');
 }
 
 /** Throws RangeError unless `v` fits in `bits` unsigned bits; encoders use it to refuse values no peer could decode. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/common/bytes.js';
 import { keccak256 } from '../../src/crypto/keccak.js';
-import { BLOOM_BYTES, bloomAdd, logsBloom, orBlooms } from '../../src/eth/bloom.js';
-import { EMPTY_TRIE_ROOT, orderedTrieRoot, trieRoot } from '../../src/eth/trie.js';
+import { BLOOM_BYTES, bloomAdd, logsBloom, orBlooms } from '../../src/chain/bloom.js';
+import { EMPTY_TRIE_ROOT, orderedTrieRoot, trieRoot } from '../../src/chain/trie.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const kv = (pairs: [string, string][]) => pairs.map(([k, v]) => [utf8(k), utf8(v)] as const);

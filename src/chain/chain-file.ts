@@ -13,7 +13,7 @@ import { equalBytes } from '../common/bytes.js';
 import { DecodeError } from '../common/errors.js';
 import { keccak256 } from '../crypto/keccak.js';
 import { encodeBlockItem, readBlock, type Block } from './block.js';
-import { transactionsRoot, withdrawalsRoot } from './devnet-chain.js';
+import { transactionsRoot, withdrawalsRoot } from './block-roots.js';
 import { encList } from '../common/rlp-encode.js';
 import { RlpReader } from '../common/rlp-reader.js';
 import { ChainFileError, readRlpFileItems, RlpFileWriter } from './rlp-file.js';

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import * as zlib from 'node:zlib';
 import { bytesToHex, hexToBytes } from '../../src/common/bytes.js';
 import { DecodeError } from '../../src/common/errors.js';
-import { crc32 } from '../../src/eth/crc32.js';
+import { crc32 } from '../../src/chain/crc32.js';
 import {
   decodeForkId,
   encodeForkId,
   forkId,
   forkIdFilter,
   type ForkIdValidation,
-} from '../../src/eth/forkid.js';
+} from '../../src/chain/forkid.js';
 import { loadVectors } from '../support/vectors.js';
 
 const V = loadVectors('forkid.json');

@@ -6,8 +6,8 @@ import {
   networkForkId,
   networkForkSchedule,
   networkFromGenesisJson,
-} from '../../src/eth/chain-config.js';
-import { findNetwork, HOODI, MAINNET, NETWORKS } from '../../src/eth/networks.js';
+} from '../../src/chain/chain-config.js';
+import { findNetwork, HOODI, MAINNET, NETWORKS } from '../../src/chain/networks.js';
 import { loadVectors } from '../support/vectors.js';
 
 const V = loadVectors('forkid.json');
