@@ -14,6 +14,7 @@ import { Server } from '../server/server.js';
 import { EthService } from '../sync/eth-service.js';
 import { SnapService } from '../sync/snap-service.js';
 import { DumpStateReader } from '../snap/state-dump.js';
+import { stateSet } from '../snap/state-set.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, DEVNET_SEED, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEthVersions, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
@@ -35,7 +36,7 @@ const SERVE = defineCommand({
     'devnet-blocks': { type: 'string', value: 'N', help: `serve the devnet chain of N blocks (0-${MAX_SERVE_DEVNET_BLOCKS})`, defaultText: String(SERVE_DEVNET_BLOCKS) },
     chain: { type: 'string', value: 'FILE', help: 'serve this geth chain file instead of the devnet' },
     receipts: { type: 'string', value: 'FILE', help: 'receipts file of --chain (docs/chain-files.md)' },
-    state: { type: 'string', value: 'FILE', help: 'also serve snap/1 and snap/2 from this state dump (geth dump JSON, e.g. the ethtest headstate.json)' },
+    state: { type: 'string', value: 'FILES', help: 'also serve snap/1 and snap/2 from these state dumps (geth dump JSON, e.g. the ethtest headstate.json; comma-separated for several roots)' },
     ...NETWORK_FLAGS,
     addr: { type: 'string', value: 'IP:PORT', help: 'TCP address to listen on', default: '127.0.0.1:30303' },
     ...NODEKEY_FLAG,
@@ -92,8 +93,8 @@ export async function serveCommand(args: string[]): Promise<void> {
   const served = values.chain === undefined ? await devnet(values['devnet-blocks']) : await chainFile({ ...values, chain: values.chain });
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
-    const state = values.state === undefined ? undefined : await DumpStateReader.fromFile(values.state);
-    const snap = state === undefined ? [] : new SnapService({ state }).protocols();
+    const dumps = values.state === undefined ? [] : await Promise.all(values.state.split(',').map((f) => DumpStateReader.fromFile(f)));
+    const snap = dumps.length === 0 ? [] : new SnapService({ state: stateSet(dumps) }).protocols();
     const server = new Server({ privateKey: await resolveNodeKey(values.nodekey), protocols: [...eth.protocols(), ...snap], listen, clientId: roleClientId('serve') });
     logServerPeers(server, log, eth);
     try {
@@ -103,7 +104,9 @@ export async function serveCommand(args: string[]): Promise<void> {
     }
     process.stdout.write(`${server.enode}\n`);
     const head = served.chain.head();
-    if (state !== undefined) log.info('serving snap', { state: values.state, root: `0x${bytesToHex(state.root)}`, accounts: state.accountCount, headRoot: equalBytes(state.root, served.chain.headerByHash(head.hash)?.stateRoot ?? new Uint8Array(0)) });
+    for (const state of dumps) {
+      log.info('serving snap', { root: `0x${bytesToHex(state.root)}`, accounts: state.accountCount, headRoot: equalBytes(state.root, served.chain.headerByHash(head.hash)?.stateRoot ?? new Uint8Array(0)) });
+    }
     log.info('serving', { ...served.what, head: head.number, hash: `0x${bytesToHex(head.hash)}`, network: served.network.networkId, genesis: `0x${bytesToHex(served.network.genesisHash)}` });
     await untilStopped();
     await server.stop();

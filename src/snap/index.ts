@@ -11,3 +11,4 @@ export * from './serve.js';
 export * from './state-dump.js';
 export type * from './state-reader.js';
 export { HashedTrie, RangeProofError, verifyRangeProof, nibblesToCompact, compactToNibbles } from './trie.js';
+export { stateSet } from './state-set.js';

@@ -22,8 +22,10 @@ import { EMPTY_CODE_HASH, EMPTY_ROOT_HASH } from '../../src/snap/account.js';
 import { SnapPeer, type AccountRangeResult } from '../../src/snap/peer.js';
 import { snapCapability, type SnapVersion } from '../../src/snap/protocol.js';
 import { DumpStateReader } from '../../src/snap/state-dump.js';
+import { execFile } from 'node:child_process';
 import { buildTool, ethtestData, goBinary, loadEthtestChain, startGeth, type GethNode } from './geth-harness.js';
-import { check } from './report.js';
+import { check, record } from './report.js';
+import { failureReason, startServe, stopChild } from './serve-process.js';
 
 const go = goBinary();
 const GETH = 'v1.17.10';
@@ -113,5 +115,47 @@ describe.skipIf(!go)(`our SnapPeer against geth ${GETH} serving the ethtest chai
           await eth.disconnect();
         }
       }), 120_000);
+  }
+});
+
+const SNAP_SUITES = [
+  { command: 'snap-test', tests: ['Status', 'AccountRange', 'GetByteCodes', 'GetTrieNodes', 'GetStorageRanges'] },
+  { command: 'snap2-test', tests: ['Status', 'GetBlockAccessLists', 'TrieNodesRemoved'] },
+];
+
+describe.skipIf(!go)(`geth's snap suites (devp2p ${GETH} rlpx snap-test, snap2-test) against devp2p-ts serve --state`, () => {
+  let devp2p: string;
+  let testdata: string;
+  let serve: Awaited<ReturnType<typeof startServe>> | undefined;
+
+  beforeAll(async () => {
+    devp2p = await buildTool('devp2p', GETH);
+    testdata = await ethtestData(go!, GETH);
+    serve = await startServe(['--chain', join(testdata, 'chain.rlp'), '--genesis', join(testdata, 'genesis.json'), '--state', join(testdata, 'headstate.json')]);
+  }, 900_000);
+  afterAll(async () => {
+    if (serve) await stopChild(serve.child);
+  });
+
+  for (const suite of SNAP_SUITES) {
+    const node = `devp2p ${GETH} ${suite.command}`;
+    it(`${suite.command}: all ${suite.tests.length} tests pass`, async () => {
+      const out = await new Promise<string>((resolve) => {
+        execFile(
+          devp2p,
+          ['rlpx', suite.command, '--chain', testdata, '--engineapi', 'http://127.0.0.1:1', '--jwtsecret', '0x' + '00'.repeat(32), '--node', serve!.enode],
+          { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+          (_err, stdout, stderr) => resolve(stdout + stderr),
+        );
+      });
+      const results = new Map<string, boolean>();
+      for (const m of out.matchAll(/^-- (OK|FAIL) (\S+)/gm)) results.set(m[2]!, m[1] === 'OK');
+      for (const t of suite.tests) {
+        const ok = results.get(t);
+        const reason = ok === true ? undefined : ok === undefined ? 'not run' : failureReason(out, t);
+        record({ node, check: t, status: ok === true ? 'passed' : 'failed', ...(reason ? { reason } : {}), ms: 0 });
+      }
+      expect(suite.tests.filter((t) => results.get(t) !== true), `${out.slice(-6000)}\n--- serve log ---\n${serve!.log().slice(-3000)}`).toEqual([]);
+    }, 360_000);
   }
 });
