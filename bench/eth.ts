@@ -20,7 +20,7 @@ import { decodeHeader, encodeHeaderFields, makeHeader, type BlockHeader, type He
 import { EthPeer } from '../src/eth/peer.js';
 import { dial } from '../src/rlpx/connect.js';
 import { Server } from '../src/server/server.js';
-import { EthService } from '../src/sync/eth-service.js';
+import { EthService } from '../src/sync/node/eth-service.js';
 import { median, withDeadline } from './measure.js';
 
 /** Builder tags seen in mainnet extra data (a realistic spread of lengths, 0 to 32 bytes). */

@@ -14,9 +14,9 @@ import { generateDevnetChain } from '../src/chain/devnet-chain.js';
 import { ethHandshake } from '../src/eth/handshake.js';
 import { encodeEthMessage } from '../src/eth/messages/index.js';
 import { dial } from '../src/rlpx/connect.js';
-import { WRITE_TIMEOUT_MS } from '../src/rlpx/session.js';
+import { WRITE_TIMEOUT_MS } from '../src/rlpx/conn.js';
 import { Server } from '../src/server/server.js';
-import { EthService } from '../src/sync/eth-service.js';
+import { EthService } from '../src/sync/node/eth-service.js';
 import { withDeadline } from './measure.js';
 
 export interface StalledPeerResult {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { equalBytes } from '../src/common/bytes.js';
-import { HeaderStore, STORE_DIR } from '../src/sync/header-store.js';
+import { HeaderStore, STORE_DIR } from '../src/sync/headers/header-store.js';
 import { SyntheticChain } from './synthetic-chain.js';
 
 const CHILD_FLAG = '--store-bench-child';

@@ -19,9 +19,9 @@ import type { EthNetwork } from '../src/chain/chain-config.js';
 import { MemoryChain, type ChainBlock } from '../src/chain/chain.js';
 import type { BlockHeader } from '../src/chain/header.js';
 import { Server } from '../src/server/server.js';
-import { EthService } from '../src/sync/eth-service.js';
-import { HeaderStore } from '../src/sync/header-store.js';
-import { runSyncNode } from '../src/sync/sync-node.js';
+import { EthService } from '../src/sync/node/eth-service.js';
+import { HeaderStore } from '../src/sync/headers/header-store.js';
+import { runSyncNode } from '../src/sync/node/sync-node.js';
 import { withDeadline } from './measure.js';
 import { syntheticHeader } from './synthetic-chain.js';
 

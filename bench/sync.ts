@@ -17,8 +17,8 @@ import { generatePrivateKey } from '../src/crypto/secp256k1.js';
 import { parseEnode } from '../src/enode/enode-url.js';
 import type { EthNetwork } from '../src/chain/chain-config.js';
 import { Server } from '../src/server/server.js';
-import { EthService } from '../src/sync/eth-service.js';
-import { runSyncNode } from '../src/sync/sync-node.js';
+import { EthService } from '../src/sync/node/eth-service.js';
+import { runSyncNode } from '../src/sync/node/sync-node.js';
 import { headerChain } from './eth.js';
 import { withDeadline } from './measure.js';
 

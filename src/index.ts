@@ -12,5 +12,5 @@ export * as discv4 from './discv4/index.js';
 export * as dnsdisc from './dnsdisc/index.js';
 export * as chain from './chain/index.js';
 export * as eth from './eth/index.js';
-export * as crawl from './sync/crawl.js';
+export * as crawl from './sync/crawl/crawl.js';
 export * from './common/netutil.js';

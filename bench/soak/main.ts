@@ -39,7 +39,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-chain.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 import { errorKind, onStalledClose, st, takeHandshakeStats } from './driver-stats.js';
 import { honest } from './honest.js';
 import { HOSTILE, hostile, type HostileKind } from './hostile.js';

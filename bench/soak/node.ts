@@ -8,9 +8,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
-import { DISCONNECT_LINGER_MS, HANDSHAKE_TIMEOUT_MS } from '../../src/rlpx/session.js';
+import { HANDSHAKE_TIMEOUT_MS } from '../../src/rlpx/session.js';
+import { DISCONNECT_LINGER_MS } from '../../src/rlpx/conn.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 import { CHAIN_LENGTH, count, cpuMeter, loopDelay, openHandles, rssParts, sleep, STALL_REPORT_BYTES, wasmMemories, type NodeMessage, type NodeStats, type Sample } from './meters.js';
 
 export async function runNode(maxPeers: number, sampleMs: number): Promise<void> {

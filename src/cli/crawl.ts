@@ -1,13 +1,13 @@
 /**
  * `devp2p-ts crawl`: walk discv4 from the bootnodes, check every node over RLPx (Hello and eth
- * Status), keep the results in a nodes file and print a summary (src/sync/crawler.ts).
+ * Status), keep the results in a nodes file and print a summary (src/sync/crawl/crawler.ts).
  */
 import { isIP } from 'node:net';
 import { Discv4 } from '../discv4/discv4.js';
-import { Crawler, type CrawlResult, DEFAULT_CRAWL_DURATION_MS, DEFAULT_CRAWL_PARALLEL } from '../sync/crawler.js';
-import { formatCrawlSummary } from '../sync/crawl-summary.js';
-import { DEFAULT_CHECK_TIMEOUT_MS } from '../sync/node-check.js';
-import { loadNodesFile, type NodeSet } from '../sync/nodes-file.js';
+import { Crawler, type CrawlResult, DEFAULT_CRAWL_DURATION_MS, DEFAULT_CRAWL_PARALLEL } from '../sync/crawl/crawler.js';
+import { formatCrawlSummary } from '../sync/crawl/crawl-summary.js';
+import { DEFAULT_CHECK_TIMEOUT_MS } from '../sync/crawl/node-check.js';
+import { loadNodesFile, type NodeSet } from '../sync/crawl/nodes-file.js';
 import { writeCrawlReport } from '../report/report-file.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';

@@ -16,10 +16,8 @@ import { commandLogger, echoInput, EXAMPLE_ENODE, logFlags, NODEKEY_FLAG, parseA
 import { type DiscNode, makeNode, nodeFromEnode, nodeFromEnr, nodeToEnode } from '../discv4/node.js';
 import { FileNodeDb } from '../discv4/nodedb.js';
 import { NETWORKS } from '../chain/networks.js';
-import { applyEnr, newCrawledNode } from '../sync/crawled-node.js';
-import { walkDiscovery } from '../sync/discovery-walk.js';
-import { loadNodesFile, saveNodesFile } from '../sync/nodes-file.js';
-import { WorkQueue } from '../sync/work-queue.js';
+import { crawlEnrs } from '../sync/crawl/enr-crawl.js';
+import { loadNodesFile, saveNodesFile } from '../sync/crawl/nodes-file.js';
 import { defineCommand, defineFlags, parseCommand, type FlagValues } from './command.js';
 import type { Group } from './command-tree.js';
 import { formatDuration, MIN_TIMEOUT_MS, parseDurationFlag } from './duration.js';
@@ -236,9 +234,8 @@ async function listen(values: FlagValues<typeof LISTEN.flags>, io: CliIo): Promi
 }
 
 /**
- * geth's `devp2p discv4 crawl`: walks discovery (sync/discovery-walk.ts) and asks every node for
- * its ENR, `--parallel` at a time; nodes that answer go to a geth-style nodes.json (known nodes
- * are rechecked; `score` +1 per answer, -1 per miss).
+ * geth's `devp2p discv4 crawl`: the ENR crawl of sync/crawl/enr-crawl.ts, `--parallel` at a
+ * time, into a geth-style nodes.json (known nodes are rechecked; `score` +1 per answer, -1 per miss).
  */
 async function crawl(values: FlagValues<typeof CRAWL.flags>, file: string | undefined, io: CliIo): Promise<void> {
   const outPath = values.out ?? file ?? 'nodes.json';
@@ -250,48 +247,17 @@ async function crawl(values: FlagValues<typeof CRAWL.flags>, file: string | unde
   const stop = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(io.signal ? [io.signal] : []), onStop.signal]);
   // One abort listener per request in flight (up to --parallel plus lookups).
   setMaxListeners(0, stop);
-  let seen = 0;
-  const progress = setInterval(() => io.err(`crawl: ${seen} nodes seen, ${nodes.size} with ENR\n`), CRAWL_PROGRESS_INTERVAL_MS);
-  const check = async (n: DiscNode): Promise<void> => {
-    const now = Date.now();
-    const prev = nodes.get(n.idHex);
-    try {
-      const enr = await node.requestEnr(n, { signal: stop });
-      const rec = prev ?? newCrawledNode(n, now);
-      applyEnr(rec, enr, now);
-      rec.score++;
-      rec.firstResponse ??= now;
-      rec.lastResponse = now;
-      rec.lastCheck = now;
-      nodes.set(n.idHex, rec);
-    } catch {
-      if (prev && !stop.aborted) {
-        prev.score--;
-        prev.lastCheck = now;
-      }
-    }
-  };
-  const queue = new WorkQueue<DiscNode>(parallel, check);
-  const checked = new Set<string>();
-  const enqueue = (n: DiscNode): void => {
-    if (checked.has(n.idHex) || stop.aborted) return;
-    checked.add(n.idHex);
-    seen++;
-    queue.push(n.idHex, n);
-  };
+  const counts = { seen: 0 };
+  const progress = setInterval(() => io.err(`crawl: ${counts.seen} nodes seen, ${nodes.size} with ENR\n`), CRAWL_PROGRESS_INTERVAL_MS);
   try {
-    for (const rec of nodes.values()) enqueue(rec.node);
-    await walkDiscovery(node, { signal: stop, onNode: enqueue });
-    await queue.idle();
+    await crawlEnrs(node, nodes, { signal: stop, parallel }, counts);
   } finally {
     clearInterval(progress);
-    queue.close();
-    await queue.idle();
     onStop.abort();
     await node.close();
   }
   await saveNodesFile(outPath, nodes.values());
-  io.out(`wrote ${nodes.size} nodes to ${outPath} (${seen} seen)\n`);
+  io.out(`wrote ${nodes.size} nodes to ${outPath} (${counts.seen} seen)\n`);
 }
 
 /** `devp2p-ts enrdump <enr|FILE>`: decodes, verifies and prints a record. */

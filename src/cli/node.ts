@@ -2,7 +2,7 @@
  * `devp2p-ts node`: a full discovery + RLPx + eth node. Prints its enode at start, joins the
  * network, keeps peers (each arrival, refusal and departure logged), logs a status line
  * periodically (peers in/out, dials, clients seen), optionally serves Prometheus metrics and a
- * status page (src/sync/status-server.ts), and stops cleanly on SIGINT/SIGTERM.
+ * status page (src/sync/node/status-server.ts), and stops cleanly on SIGINT/SIGTERM.
  */
 import { isIP } from 'node:net';
 import type { SystemTxtResolver } from '../dnsdisc/resolver.js';
@@ -10,11 +10,11 @@ import { parseEnode } from '../enode/enode-url.js';
 import { enrToText } from '../enode/enr.js';
 import { serveMetrics } from '../server/metrics.js';
 import { DEFAULT_MAX_PEERS } from '../server/server.js';
-import { HeaderStore } from '../sync/header-store.js';
-import { P2PNode } from '../sync/p2p-node.js';
-import { StoreChain } from '../sync/store-chain.js';
-import { nodeMetrics } from '../sync/node-metrics.js';
-import { serveNodeStatus } from '../sync/status-server.js';
+import { HeaderStore } from '../sync/headers/header-store.js';
+import { P2PNode } from '../sync/node/p2p-node.js';
+import { StoreChain } from '../sync/headers/store-chain.js';
+import { nodeMetrics } from '../sync/node/node-metrics.js';
+import { serveNodeStatus } from '../sync/node/status-server.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';

@@ -10,7 +10,7 @@ import { packetTypeName } from '../discv4/messages.js';
 import { disconnectReasonName } from '../rlpx/disconnect-reason.js';
 import type { Peer } from '../server/peer.js';
 import type { Server } from '../server/server.js';
-import type { EthService } from '../sync/eth-service.js';
+import type { EthService } from '../sync/node/eth-service.js';
 
 /** A node ID as logs show it (geth shows 16 hex characters too). */
 const shortId = (id: string): string => id.slice(0, 16);

@@ -1,7 +1,7 @@
 /** `devp2p-ts sync-headers`: header sync from peers into a data directory. */
 import { hexToBytes } from '../common/bytes.js';
-import type { SyncProgress } from '../sync/header-sync.js';
-import { runSyncNode } from '../sync/sync-node.js';
+import type { SyncProgress } from '../sync/headers/header-sync.js';
+import { runSyncNode } from '../sync/node/sync-node.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey } from './common-options.js';

@@ -33,6 +33,13 @@ export function hexToBytes(hex: string): Uint8Array {
   return unprefixedHexToBytes(h);
 }
 
+/** Lexicographic order of byte strings (a shorter prefix first), for sorting by node ID or key. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 /** True if both hold the same bytes. */
 export const equalBytes: (a: Uint8Array, b: Uint8Array) => boolean = equalsBytes;
 

@@ -10,7 +10,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesToHex } from '../common/bytes.js';
+import { bytesToHex, compareBytes } from '../common/bytes.js';
 import { type Enr, enrFromText, enrToText } from '../enode/enr.js';
 import { parseLink } from './entries.js';
 import { goJsonIndent, type GoJsonValue } from './go-json.js';
@@ -111,7 +111,7 @@ export async function writeTreeMeta(dir: string, meta: TreeMeta): Promise<void> 
 
 /** Writes nodes.json holding `records`, as geth's writeTreeNodes (a fresh node set). */
 export async function writeTreeNodes(dir: string, records: readonly Enr[]): Promise<void> {
-  const sorted = [...records].sort((a, b) => cmp(bytesToHex(a.nodeId), bytesToHex(b.nodeId)));
+  const sorted = [...records].sort((a, b) => compareBytes(a.nodeId, b.nodeId));
   const obj: Record<string, GoJsonValue> = {};
   for (const r of sorted) {
     // geth's nodeJSON: score 0 is omitted; zero times are not (omitempty does not apply to structs).
@@ -194,7 +194,7 @@ function parseNodes(path: string, text: string): Enr[] {
     }
     records.push(enr);
   }
-  return records.sort((a, b) => cmp(bytesToHex(a.nodeId), bytesToHex(b.nodeId)));
+  return records.sort((a, b) => compareBytes(a.nodeId, b.nodeId));
 }
 
 async function readText(path: string, optional: boolean): Promise<string | undefined> {

@@ -4,6 +4,7 @@
  * links (records sorted by node ID, branches of at most 13 children filled left to right, the
  * same recursion), so the TXT records equal geth's record by record.
  */
+import { compareBytes } from '../common/bytes.js';
 import { RlpReader } from '../common/rlp-reader.js';
 import { publicKeyOf } from '../crypto/index.js';
 import type { Enr } from '../enode/enr.js';
@@ -137,10 +138,4 @@ function checkRecordPorts(r: Enr): void {
       throw new DnsEntryError('enr', `can't add node ${Buffer.from(r.nodeId).toString('hex')}: ${key}: ${(err as Error).message}`);
     }
   }
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }

@@ -18,6 +18,10 @@
  * The class is the glue: requests are tracked in `request-tracker.ts`, answered through
  * `serve.ts` at the pace the peer reads (`serve-queue.ts`), announcements follow
  * `announcements.ts`.
+ *
+ * Over 400 lines on purpose: the public EthPeer surface (options, events, four typed
+ * requests, announcements) and its TSDoc; tracking, serving, pacing and the message rules are
+ * in their own files.
  */
 import { TypedEmitter } from '../common/emitter.js';
 import { DisconnectReason } from '../rlpx/disconnect-reason.js';

@@ -5,7 +5,7 @@
  * node ID; each counts by its latest check in each set.
  */
 import type { EthNetwork } from '../chain/chain-config.js';
-import { speaksEth, isReachable, type CrawledNode } from '../sync/crawled-node.js';
+import { speaksEth, isReachable, type CrawledNode } from '../sync/crawl/crawled-node.js';
 import { classifyForkId, FORK_COMPAT_CLASSES } from './fork-compat.js';
 import { clientOf, crawlPosition, onNetwork, type Reachability, REACHABILITY_LABELS, reachabilityOf, sortRows } from './node-facts.js';
 

@@ -3,7 +3,7 @@
  * inlined), each with its numbers in a table, under a Content-Security-Policy that lets the page
  * load nothing at all: opened from disk it works offline and cannot reach the network.
  */
-import { chartLibrary, CHART_SCRIPT, type ChartSpec, escapeHtml, figureHtml, pageHtml, scriptJson, tilesHtml } from '../sync/web-page.js';
+import { chartLibrary, CHART_SCRIPT, type ChartSpec, escapeHtml, figureHtml, pageHtml, scriptJson, tilesHtml } from '../sync/node/web-page.js';
 import type { CompareRow } from './crawl-diff.js';
 import type { CrawlReport } from './crawl-report.js';
 import type { ForkCompat } from './fork-compat.js';

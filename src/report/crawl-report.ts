@@ -15,7 +15,7 @@
 import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { type EthNetwork, networkForkId } from '../chain/chain-config.js';
 import { findNetwork, NETWORKS } from '../chain/networks.js';
-import { type CrawledNode, speaksEth } from '../sync/crawled-node.js';
+import { type CrawledNode, speaksEth } from '../sync/crawl/crawled-node.js';
 import { classifyForkId, FORK_COMPAT_CLASSES, type ForkCompat } from './fork-compat.js';
 import { type CrawlDiff, diffCrawls } from './crawl-diff.js';
 import { bump, clientOf, type CountRow, crawlPosition, onNetwork, type Reachability, REACHABILITY_LABELS, reachabilityOf, sortRows } from './node-facts.js';

@@ -5,8 +5,8 @@
  */
 import { equalBytes } from '../common/bytes.js';
 import type { EthNetwork } from '../chain/chain-config.js';
-import { clientLabel, parseClientId } from '../sync/client-id.js';
-import { type CrawledNode, isReachable, speaksEth } from '../sync/crawled-node.js';
+import { clientLabel, parseClientId } from '../sync/crawl/client-id.js';
+import { type CrawledNode, isReachable, speaksEth } from '../sync/crawl/crawled-node.js';
 import { type ChainPosition, positionAt } from './fork-compat.js';
 
 /** One bar of a chart: a key and how many nodes have it. */

@@ -1,7 +1,7 @@
 /** Reading nodes files for a report and writing the report file. */
 import { readFile, writeFile } from 'node:fs/promises';
-import { NodesFileError, parseNodesJson, type NodeSet } from '../sync/nodes-file.js';
-import type { CrawledNode } from '../sync/crawled-node.js';
+import { NodesFileError, parseNodesJson, type NodeSet } from '../sync/crawl/nodes-file.js';
+import type { CrawledNode } from '../sync/crawl/crawled-node.js';
 import { buildCrawlReport, type CrawlReport, type CrawlReportOptions } from './crawl-report.js';
 import { renderCrawlReportHtml } from './crawl-page.js';
 

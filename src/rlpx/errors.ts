@@ -63,3 +63,14 @@ export class ProtocolError extends Error {
     this.name = 'ProtocolError';
   }
 }
+
+/** A session was asked to move between states its transition table does not allow: a bug here, not the peer's doing. */
+export class InvalidTransitionError extends Error {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`session state cannot go from ${from} to ${to}`);
+    this.name = 'InvalidTransitionError';
+  }
+}

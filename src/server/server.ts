@@ -7,6 +7,11 @@
  * and trusted peers are kept connected with backoff. No self-dial, one session per node ID;
  * when two nodes dial each other at once, both keep the connection dialed by the lower node ID
  * (see {@link keepsNewSession}).
+ *
+ * Over 400 lines on purpose: the Server class is the one owner of the peer set and the
+ * listener/dial lifecycle; its rules already live in their own files (dial-scheduler,
+ * reputation, turn-budget, expiring-set, peer, session-view), and what stays is the shared state
+ * they act on.
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';

@@ -2,7 +2,7 @@
  * A snap peer: typed, verified requests (request-ID matching, timeouts, AbortSignal, a bound on
  * requests in flight, byte soft limits) and serving of the peer's requests from a
  * {@link StateReader}. It runs over any transport that can send a snap message and disconnect:
- * a dialed Session ({@link SnapPeer.fromSession}) or a server peer (src/sync/snap-service.ts).
+ * a dialed Session ({@link SnapPeer.fromSession}) or a server peer (src/sync/node/snap-service.ts).
  *
  *   const session = await dial(target, { privateKey, capabilities: [...ethCapabilities(), SNAP1_CAPABILITY] });
  *   const snap = SnapPeer.fromSession(session);

@@ -6,7 +6,7 @@ import { DisconnectError, HandshakeError, TimeoutError } from '../../src/rlpx/er
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { EthHandshakeError } from '../../src/eth/errors.js';
 import { NodeKeyError } from '../../src/enode/key.js';
-import { SyncError } from '../../src/sync/header-sync.js';
+import { SyncError } from '../../src/sync/headers/header-sync.js';
 
 function errno(code: string): Error {
   return Object.assign(new Error(`${code}: x`), { code });

@@ -22,7 +22,7 @@ import type { EthVersion } from '../../src/eth/protocol.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import type { CloseInfo } from '../../src/rlpx/session.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 import { DEVNET_SEED } from '../../src/cli/common-options.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_NAME, CLIENT_VERSION, DEFAULT_CLIENT_ID, roleClientId } from '../../src/common/client-id.js';
-import { parseClientId } from '../../src/sync/client-id.js';
+import { parseClientId } from '../../src/sync/crawl/client-id.js';
 
 describe('our client ID', () => {
   it('carries the package name and version', () => {

@@ -6,7 +6,7 @@ import type { ChainReader } from '../../src/chain/chain.js';
 import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-chain.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 import type { EthTarget } from '../../src/conformance/eth/target.js';
 import type { CheckResult } from '../../src/conformance/check.js';
 

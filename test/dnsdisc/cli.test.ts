@@ -16,7 +16,7 @@ import { encryptKeystore } from '../../src/dnsdisc/keystore.js';
 import { TREE_INFO_FILE, TREE_NODES_FILE, txtRecordsJson, writeTreeNodes } from '../../src/dnsdisc/tree-definition.js';
 import { makeTree } from '../../src/dnsdisc/tree.js';
 import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { P2PNode } from '../../src/sync/p2p-node.js';
+import { P2PNode } from '../../src/sync/node/p2p-node.js';
 import { cli, expectErrorLine, expectJsonError, MAIN, requireBuild, ROOT, startLongRunning, type RunResult } from '../cli/run-cli.js';
 import { freePort } from '../interop/geth-harness.js';
 import { startTxtServer, type TxtServer } from '../support/txt-server.js';

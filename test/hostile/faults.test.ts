@@ -19,7 +19,7 @@ import type { CloseInfo } from '../../src/rlpx/session.js';
 import type { Peer } from '../../src/server/peer.js';
 import type { Protocol } from '../../src/server/protocol.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 import { helloPayload, rawHandshake, sendFrame } from '../support/raw-peer.js';
 import { expectNoLeaks, goodClient, openResources, rawEthClient, sleep, startEthNode, stillServes, tcp, testChain, waitFor, type Cleanup, type EthNode } from './support.js';
 

@@ -15,7 +15,7 @@ import type { EthVersion } from '../../src/eth/protocol.js';
 import { dial } from '../../src/rlpx/connect.js';
 import type { CloseInfo, Session } from '../../src/rlpx/session.js';
 import { Server, type ServerConfig } from '../../src/server/server.js';
-import { EthService, type EthServiceOptions } from '../../src/sync/eth-service.js';
+import { EthService, type EthServiceOptions } from '../../src/sync/node/eth-service.js';
 
 export type Cleanup = () => Promise<void> | void;
 

@@ -18,9 +18,9 @@ import { generateDevnetChain, type DevnetChain } from '../../src/chain/devnet-ch
 import { EthMessageCode } from '../../src/eth/protocol.js';
 import type { Protocol } from '../../src/server/protocol.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
-import { HeaderStore } from '../../src/sync/header-store.js';
-import { runSyncNode } from '../../src/sync/sync-node.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
+import { HeaderStore } from '../../src/sync/headers/header-store.js';
+import { runSyncNode } from '../../src/sync/node/sync-node.js';
 import { sleep, type Cleanup } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -33,10 +33,10 @@ import type { Receipt69 } from '../../src/chain/receipt.js';
 import { ETH_VERSIONS, type EthVersion } from '../../src/eth/protocol.js';
 import { dial } from '../../src/rlpx/connect.js';
 import { Server } from '../../src/server/server.js';
-import { EthService } from '../../src/sync/eth-service.js';
-import { HeaderStore } from '../../src/sync/header-store.js';
-import { StoreChain } from '../../src/sync/store-chain.js';
-import { runSyncNode } from '../../src/sync/sync-node.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
+import { HeaderStore } from '../../src/sync/headers/header-store.js';
+import { StoreChain } from '../../src/sync/headers/store-chain.js';
+import { runSyncNode } from '../../src/sync/node/sync-node.js';
 import { buildTool, ethtestData, GETH_VERSIONS, goBinary, loadEthtestChain, startGeth, type GethNode } from './geth-harness.js';
 import { check, record } from './report.js';
 

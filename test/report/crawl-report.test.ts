@@ -8,7 +8,7 @@ import { MAINNET } from '../../src/chain/networks.js';
 import { buildCrawlReport, likelyNetwork, MAX_FORK_IDS, MAX_VERSIONS_PER_CLIENT } from '../../src/report/crawl-report.js';
 import { MAX_VERSION_CHANGES } from '../../src/report/crawl-diff.js';
 import { MAX_CLIENT_VERSION_CHARTS, REPORT_CSP, renderCrawlReportHtml, reportSections } from '../../src/report/crawl-page.js';
-import { nodesToJson, parseNodesJson } from '../../src/sync/nodes-file.js';
+import { nodesToJson, parseNodesJson } from '../../src/sync/crawl/nodes-file.js';
 import { CRAWL_TIME_MS, crawled, EXPECTED, EXPECTED_DIFF, fixtureCrawls, MAINNET_FORK_IDS } from './fixtures.js';
 
 const asObject = (rows: readonly { key: string; count: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.count]));

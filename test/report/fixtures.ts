@@ -10,8 +10,8 @@ import { networkForkId, type EthNetwork } from '../../src/chain/chain-config.js'
 import type { ForkId } from '../../src/chain/forkid.js';
 import { MAINNET, SEPOLIA } from '../../src/chain/networks.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
-import type { CrawledNode } from '../../src/sync/crawled-node.js';
-import type { CheckError } from '../../src/sync/node-check.js';
+import type { CrawledNode } from '../../src/sync/crawl/crawled-node.js';
+import type { CheckError } from '../../src/sync/crawl/node-check.js';
 
 /** 2026-01-01T00:00:00Z: after mainnet's bpo1 (2025-12-09), before bpo2 (2026-01-07). */
 export const CRAWL_TIME_MS = Date.UTC(2026, 0, 1);

@@ -13,8 +13,8 @@ import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { serveMetrics } from '../../src/server/metrics.js';
-import { P2PNode } from '../../src/sync/p2p-node.js';
-import { runSyncNode } from '../../src/sync/sync-node.js';
+import { P2PNode } from '../../src/sync/node/p2p-node.js';
+import { runSyncNode } from '../../src/sync/node/sync-node.js';
 import { DEVNET_SEED } from '../../src/cli/common-options.js';
 import { requireBuild, ROOT, startLongRunning, type LongRunning } from '../cli/run-cli.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { P2PNode } from '../../src/sync/p2p-node.js';
+import { P2PNode } from '../../src/sync/node/p2p-node.js';
 
 function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import type { DialCandidate } from '../../src/server/dial-scheduler.js';
 import type { Protocol } from '../../src/server/protocol.js';
 import { keepsNewSession, Server } from '../../src/server/server.js';
 import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
-import { EthService } from '../../src/sync/eth-service.js';
+import { EthService } from '../../src/sync/node/eth-service.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

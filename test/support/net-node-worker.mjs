@@ -4,7 +4,7 @@
 import { generatePrivateKey } from '../../dist/src/crypto/secp256k1.js';
 import { parseEnode } from '../../dist/src/enode/enode-url.js';
 import { generateDevnetChain } from '../../dist/src/chain/devnet-chain.js';
-import { P2PNode } from '../../dist/src/sync/p2p-node.js';
+import { P2PNode } from '../../dist/src/sync/node/p2p-node.js';
 
 const [boot, countStr, maxPeersStr] = process.argv.slice(2);
 const devnet = generateDevnetChain({ length: 4 });

@@ -1,6 +1,6 @@
 // Child process for the kill -9 test: syncs a generated header chain into a store, chunk by
 // chunk, forever slower than the parent's kill. Uses the built dist/ (npm test builds it first).
-import { HeaderStore } from '../../dist/src/sync/header-store.js';
+import { HeaderStore } from '../../dist/src/sync/headers/header-store.js';
 import { makeHeader } from '../../dist/src/chain/header.js';
 
 const [dir, countStr] = process.argv.slice(2);

@@ -17,6 +17,9 @@
  * short) are deleted at open. The positions after those covered are read back from the table's
  * hash file into the buffer at open: at most a buffer and one table write, whatever the
  * table's length.
+ *
+ * Over 400 lines on purpose: the buffer, the level files, their merge and the lookup share
+ * one on-disk format defined here.
  */
 import { closeSync, existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
