@@ -4,11 +4,12 @@
  *   root fetched and proved (as many accounts as the chain's headstate.json), the storage of
  *   every contract account proved against its storage root, and every bytecode checked;
  * - geth's own snap suites (`devp2p rlpx snap-test` and `snap2-test`) against
- *   `devp2p-ts serve --chain --genesis --state headstate.json`.
+ *   `devp2p-ts serve --chain --genesis --state headstate.json,...` with the head state and the
+ *   two older states the suite asks for (dumped from geth once, see olderStateDumps).
  * Every check lands in interop-report.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, equalBytes, hexToBytes } from '../../src/common/bytes.js';
 import { generatePrivateKey } from '../../src/crypto/secp256k1.js';
@@ -23,7 +24,7 @@ import { SnapPeer, type AccountRangeResult } from '../../src/snap/peer.js';
 import { snapCapability, type SnapVersion } from '../../src/snap/protocol.js';
 import { DumpStateReader } from '../../src/snap/state-dump.js';
 import { execFile } from 'node:child_process';
-import { buildTool, ethtestData, goBinary, loadEthtestChain, startGeth, type GethNode } from './geth-harness.js';
+import { buildTool, ethtestData, goBinary, loadEthtestChain, startGeth, toolCacheDir, type GethNode } from './geth-harness.js';
 import { check, record } from './report.js';
 import { failureReason, startServe, stopChild } from './serve-process.js';
 
@@ -118,6 +119,34 @@ describe.skipIf(!go)(`our SnapPeer against geth ${GETH} serving the ethtest chai
   }
 });
 
+/**
+ * The states geth's snap-test asks for besides the head's: the head's parent (GetTrieNodes) and
+ * the state 127 blocks back (AccountRange), as a node keeping geth's 128 recent states has them.
+ * Dumped once with geth's own `debug_dumpBlock` from an archive node that kept preimages (a dump
+ * keys storage by slot, so it needs them), then cached beside the Go builds.
+ */
+async function olderStateDumps(testdata: string): Promise<string[]> {
+  const dir = join(toolCacheDir(), 'snap-states');
+  mkdirSync(dir, { recursive: true });
+  const head = 600;
+  const blocks = [head - 1, head - 127];
+  const files = blocks.map((n) => join(dir, `ethtest-${GETH}-${n}.json`));
+  if (files.every((f) => existsSync(f))) return files;
+  const geth = await startGeth(await buildTool('geth', GETH), testdata, { extraArgs: ['--state.scheme', 'hash', '--gcmode', 'archive', '--cache.preimages'] });
+  try {
+    expect(Number(await geth.rpc<string>('eth_blockNumber'))).toBe(head);
+    for (const [i, n] of blocks.entries()) {
+      const dump = await geth.rpc<{ accounts: Record<string, unknown> }>('debug_dumpBlock', ['0x' + n.toString(16)]);
+      // Checked as serve will read it: every storage root and the state root must add up.
+      await DumpStateReader.fromJson(JSON.stringify(dump));
+      writeFileSync(files[i]!, JSON.stringify(dump));
+    }
+  } finally {
+    await geth.stop();
+  }
+  return files;
+}
+
 const SNAP_SUITES = [
   { command: 'snap-test', tests: ['Status', 'AccountRange', 'GetByteCodes', 'GetTrieNodes', 'GetStorageRanges'] },
   { command: 'snap2-test', tests: ['Status', 'GetBlockAccessLists', 'TrieNodesRemoved'] },
@@ -131,7 +160,8 @@ describe.skipIf(!go)(`geth's snap suites (devp2p ${GETH} rlpx snap-test, snap2-t
   beforeAll(async () => {
     devp2p = await buildTool('devp2p', GETH);
     testdata = await ethtestData(go!, GETH);
-    serve = await startServe(['--chain', join(testdata, 'chain.rlp'), '--genesis', join(testdata, 'genesis.json'), '--state', join(testdata, 'headstate.json')]);
+    const states = [join(testdata, 'headstate.json'), ...(await olderStateDumps(testdata))];
+    serve = await startServe(['--chain', join(testdata, 'chain.rlp'), '--genesis', join(testdata, 'genesis.json'), '--state', states.join(',')]);
   }, 900_000);
   afterAll(async () => {
     if (serve) await stopChild(serve.child);
