@@ -12,6 +12,7 @@
 import { createMerkleProof, MerklePatriciaTrie, verifyMerkleRangeProof } from '@ethereumjs/mpt';
 import { bytesToHex } from '../common/bytes.js';
 import { rlpDecode, type RlpItem } from '../common/rlp.js';
+import { keccak256 } from '../crypto/keccak.js';
 import { compareBytes } from './bytes-order.js';
 
 /** Why a range proof was refused (the message of @ethereumjs/mpt's verifier). */
@@ -28,7 +29,8 @@ export class HashedTrie {
 
   /** Builds the trie holding `entries` (keys distinct, values non-empty). */
   static async build(entries: Iterable<readonly [Uint8Array, Uint8Array]>): Promise<HashedTrie> {
-    const trie = new MerklePatriciaTrie();
+    // Node hashes through our crypto backend (WASM keccak on the fast one): hashing is most of the work.
+    const trie = new MerklePatriciaTrie({ useKeyHashingFunction: keccak256 });
     for (const [k, v] of entries) await trie.put(k, v);
     return new HashedTrie(trie);
   }
@@ -132,11 +134,11 @@ export async function verifyRangeProof(root: Uint8Array, origin: Uint8Array, key
   try {
     if (proof.length === 0) {
       if (origin.some((b) => b !== 0)) throw new RangeProofError('no proof for a range not starting at zero');
-      return await verifyMerkleRangeProof(root, null, null, [...keys], [...values], null);
+      return await verifyMerkleRangeProof(root, null, null, [...keys], [...values], null, keccak256);
     }
     if (keys.length > 0 && compareBytes(origin, keys[0]!) > 0) throw new RangeProofError('first key before the origin');
     const last = keys.length === 0 ? null : keys[keys.length - 1]!;
-    return await verifyMerkleRangeProof(root, origin, last, [...keys], [...values], [...proof]);
+    return await verifyMerkleRangeProof(root, origin, last, [...keys], [...values], [...proof], keccak256);
   } catch (e) {
     if (e instanceof RangeProofError) throw e;
     throw new RangeProofError(e instanceof Error ? e.message : String(e));
