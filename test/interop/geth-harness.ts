@@ -87,7 +87,7 @@ export function freePort(): Promise<number> {
 /** The geth versions the suite runs against, with the eth versions each speaks. */
 export const GETH_VERSIONS = [
   { version: 'v1.17.0', eth: [68, 69] as const }, // the last geth with eth/68
-  { version: 'v1.17.10', eth: [69, 70] as const }, // the newest v1.17 release (eth/69 and up)
+  { version: 'v1.17.10', eth: [69, 70, 71, 72] as const }, // the newest v1.17 release (eth/69 to eth/72)
 ] as const;
 
 export interface GethNode {
