@@ -18,6 +18,7 @@ import { gethRlpxBench } from './geth.js';
 import { storeFigures } from './store-figures.js';
 import { dnsdiscBench } from './dnsdisc.js';
 import { discv5Bench } from './discv5.js';
+import { snapBench } from './snap.js';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
@@ -196,6 +197,16 @@ result.geth_cli_dns_sync_rate_limited_s = dns.geth_cli_rate_limited_s;
 if (dns.geth_dnsdisc_tree_sync_ms !== undefined) {
   result.geth_dnsdisc_tree_sync_ms = dns.geth_dnsdisc_tree_sync_ms;
   result.dnsdisc_tree_sync_of_geth = dns.dnsdisc_tree_sync_of_geth!;
+}
+
+process.stderr.write('snap account ranges (500 KiB requests, proofs verified)...\n');
+const snap = await snapBench({ quick, log: (s) => process.stderr.write(`${s}\n`) });
+row(`snap accounts verified, ${snap.snap_accounts} accounts, our server`, snap.snap_accounts_verified_per_s, undefined, '/s');
+result.snap_accounts_verified_per_s = r1(snap.snap_accounts_verified_per_s);
+if (snap.snap_headstate_accounts_verified_per_s !== undefined) {
+  row('snap accounts verified, ethtest head state (48)', snap.snap_headstate_accounts_verified_per_s, undefined, '/s', snap.geth_snap_headstate_accounts_verified_per_s);
+  result.snap_headstate_accounts_verified_per_s = r1(snap.snap_headstate_accounts_verified_per_s);
+  result.geth_snap_headstate_accounts_verified_per_s = r1(snap.geth_snap_headstate_accounts_verified_per_s!);
 }
 
 // A ceiling is a best case: measure the primitives again now and keep the faster reading, so

@@ -28,6 +28,11 @@ export interface ChainReader {
   bodyByHash(hash: Uint8Array): BlockBody | undefined;
   /** The receipts of a block by its hash (an empty list for a block without transactions). */
   receiptsByHash(hash: Uint8Array): Receipt69[] | undefined;
+  /**
+   * The RLP-encoded block access list (EIP-7928) of a block by its hash, for eth/71 and snap/2;
+   * undefined when not held (a chain without it need not implement this).
+   */
+  accessListByHash?(hash: Uint8Array): Uint8Array | undefined;
 }
 
 /** Transactions the node can hand out for GetPooledTransactions (a transaction pool). */

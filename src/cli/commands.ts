@@ -12,6 +12,7 @@ import { NODE_COMMAND } from './node.js';
 import { REPORT_COMMAND } from './report.js';
 import { RLPX_GROUP } from './rlpx.js';
 import { SERVE_COMMAND } from './serve.js';
+import { SNAP_GROUP } from './snap.js';
 import { SYNC_HEADERS_COMMAND } from './sync-headers.js';
 import { TEST_GROUP } from './test.js';
 
@@ -24,6 +25,7 @@ export const ROOT: Group = {
     enrdump: ENRDUMP_COMMAND,
     rlpx: RLPX_GROUP,
     eth: ETH_GROUP,
+    snap: SNAP_GROUP,
     discv4: DISCV4_GROUP,
     discv5: DISCV5_GROUP,
     dns: DNS_GROUP,

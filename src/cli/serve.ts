@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { roleClientId } from '../common/client-id.js';
-import { bytesToHex } from '../common/bytes.js';
+import { bytesToHex, equalBytes } from '../common/bytes.js';
 import type { ChainReader } from '../chain/chain.js';
 import type { EthNetwork } from '../chain/chain-config.js';
 import { generateDevnetChain } from '../chain/devnet-chain.js';
@@ -14,6 +14,9 @@ import { ETH_VERSIONS } from '../eth/protocol.js';
 import { Server } from '../server/server.js';
 import { Discv4 } from '../discv4/discv4.js';
 import { EthService } from '../sync/node/eth-service.js';
+import { SnapService } from '../sync/node/snap-service.js';
+import { DumpStateReader } from '../snap/state-dump.js';
+import { stateSet } from '../snap/state-set.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { commandLogger, DEVNET_SEED, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEthVersions, resolveNetworkAndGenesis, resolveNodeKey, untilStopped } from './common-options.js';
@@ -36,6 +39,7 @@ const SERVE = defineCommand({
     'devnet-blocks': { type: 'string', value: 'N', help: `serve the devnet chain of N blocks (0-${MAX_SERVE_DEVNET_BLOCKS})`, defaultText: String(SERVE_DEVNET_BLOCKS) },
     chain: { type: 'string', value: 'FILE', help: 'serve this geth chain file instead of the devnet' },
     receipts: { type: 'string', value: 'FILE', help: 'receipts file of --chain (docs/chain-files.md)' },
+    state: { type: 'string', value: 'FILES', help: 'also serve snap/1 and snap/2 from these state dumps (geth dump JSON, e.g. the ethtest headstate.json; comma-separated for several roots)' },
     ...NETWORK_FLAGS,
     addr: { type: 'string', value: 'IP:PORT', help: 'TCP address to listen on', default: '127.0.0.1:30303' },
     ...NODEKEY_FLAG,
@@ -94,7 +98,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   try {
     const eth = new EthService({ network: served.network, chain: served.chain, versions, ...(served.td === undefined ? {} : { td: served.td }) });
     const privateKey = await resolveNodeKey(values.nodekey);
-    const server = new Server({ privateKey, protocols: eth.protocols(), listen, clientId: roleClientId('serve') });
+    const dumps = values.state === undefined ? [] : await Promise.all(values.state.split(',').map((f) => DumpStateReader.fromFile(f)));
+    const snap = dumps.length === 0 ? [] : new SnapService({ state: stateSet(dumps) }).protocols();
+    const server = new Server({ privateKey, protocols: [...eth.protocols(), ...snap], listen, clientId: roleClientId('serve') });
     logServerPeers(server, log, eth);
     let discv4: Discv4 | undefined;
     try {
@@ -110,6 +116,9 @@ export async function serveCommand(args: string[]): Promise<void> {
     }
     process.stdout.write(`${discv4?.enode ?? server.enode}\n`);
     const head = served.chain.head();
+    for (const state of dumps) {
+      log.info('serving snap', { root: `0x${bytesToHex(state.root)}`, accounts: state.accountCount, headRoot: equalBytes(state.root, served.chain.headerByHash(head.hash)?.stateRoot ?? new Uint8Array(0)) });
+    }
     log.info('serving', { ...served.what, head: head.number, hash: `0x${bytesToHex(head.hash)}`, network: served.network.networkId, genesis: `0x${bytesToHex(served.network.genesisHash)}`, discv4: discv4 !== undefined });
     await untilStopped();
     await server.stop();

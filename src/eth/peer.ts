@@ -42,15 +42,32 @@ import type { BlockAnnouncement } from './messages/new-block-hashes.js';
 import type { NewBlock } from './messages/new-block.js';
 import type { NewPooledTransactionHashes } from './messages/pooled-transactions.js';
 import { inboundViolation } from './inbound-rules.js';
-import { ETH_PROTOCOL_NAME, EthMessageCode, type EthVersion } from './protocol.js';
+import { ETH_PROTOCOL_NAME, EthMessageCode, hasPaginatedReceipts, type EthVersion } from './protocol.js';
 import { InvalidResponse, RequestTracker, type RequestOptions, type RequestStats, type TrackedRequest } from './request-tracker.js';
-import { answerRequest } from './serve.js';
+import { answerRequest, type BlobSource } from './serve.js';
+import type { BlockAccessLists } from './messages/access-lists.js';
+import type { Cells } from './messages/cells.js';
+import { CUSTODY_BITMAP_LENGTH } from './messages/pooled-transactions.js';
 import { ServeQueue } from './serve-queue.js';
 
 /** Message codes of responses (matched to a request by ID). */
-const RESPONSE_CODES: ReadonlySet<number> = new Set([EthMessageCode.BlockHeaders, EthMessageCode.BlockBodies, EthMessageCode.Receipts, EthMessageCode.PooledTransactions]);
+const RESPONSE_CODES: ReadonlySet<number> = new Set([
+  EthMessageCode.BlockHeaders,
+  EthMessageCode.BlockBodies,
+  EthMessageCode.Receipts,
+  EthMessageCode.PooledTransactions,
+  EthMessageCode.BlockAccessLists,
+  EthMessageCode.Cells,
+]);
 /** Message codes of requests we serve. */
-const REQUEST_CODES: ReadonlySet<number> = new Set([EthMessageCode.GetBlockHeaders, EthMessageCode.GetBlockBodies, EthMessageCode.GetReceipts, EthMessageCode.GetPooledTransactions]);
+const REQUEST_CODES: ReadonlySet<number> = new Set([
+  EthMessageCode.GetBlockHeaders,
+  EthMessageCode.GetBlockBodies,
+  EthMessageCode.GetReceipts,
+  EthMessageCode.GetPooledTransactions,
+  EthMessageCode.GetBlockAccessLists,
+  EthMessageCode.GetCells,
+]);
 
 export interface EthPeerOptions {
   network: EthHandshakeOptions['network'];
@@ -58,6 +75,8 @@ export interface EthPeerOptions {
   chain: ChainReader;
   /** Transactions to serve for GetPooledTransactions (none if absent: empty responses). */
   txSource?: TxSource;
+  /** eth/72: blob cells to serve for GetCells (none if absent: empty responses, as geth with none). */
+  blobSource?: BlobSource;
   /** eth/68 Status total difficulty (default 0, as post-merge geth). */
   td?: bigint;
   forkFilter?: EthHandshakeOptions['forkFilter'];
@@ -88,7 +107,7 @@ export interface HeadersRequest {
 /** Receipts in the form of the peer's version. */
 export type ReceiptsResponse =
   | { version: 68; receipts: Receipt68[][] }
-  | { version: 69 | 70; receipts: Receipt69[][]; /** eth/70: the last block's list was cut short (always false on eth/69). */ lastBlockIncomplete: boolean };
+  | { version: 69 | 70 | 71 | 72; receipts: Receipt69[][]; /** eth/70+: the last block's list was cut short (always false on eth/69). */ lastBlockIncomplete: boolean };
 
 export interface EthPeerEvents {
   /** eth/68 only. */
@@ -248,13 +267,13 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
    */
   getReceipts(hashes: readonly Uint8Array[], opts: RequestOptions & { firstBlockReceiptIndex?: bigint } = {}): Promise<ReceiptsResponse> {
     const first = opts.firstBlockReceiptIndex ?? 0n;
-    if (first !== 0n && this.version < 70) return Promise.reject(new EthUnsupportedMessageError('GetReceipts with firstBlockReceiptIndex', this.version));
+    if (first !== 0n && !hasPaginatedReceipts(this.version)) return Promise.reject(new EthUnsupportedMessageError('GetReceipts with firstBlockReceiptIndex', this.version));
     return this.request<ReceiptsResponse>(
       {
         name: 'GetReceipts',
         want: EthMessageCode.Receipts,
         maxItems: hashes.length,
-        build: (requestId) => (this.version === 70 ? { name: 'GetReceipts', value: { requestId, firstBlockReceiptIndex: first, hashes: [...hashes] } } : { name: 'GetReceipts', value: { requestId, hashes: [...hashes] } }) as AnyEthMessage,
+        build: (requestId) => (hasPaginatedReceipts(this.version) ? { name: 'GetReceipts', value: { requestId, firstBlockReceiptIndex: first, hashes: [...hashes] } } : { name: 'GetReceipts', value: { requestId, hashes: [...hashes] } }) as AnyEthMessage,
         accept: (m) => {
           if (m.name !== 'Receipts') return undefined;
           const v = m.value as { receipts: unknown[][]; lastBlockIncomplete?: boolean };
@@ -264,6 +283,40 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
           if (v.lastBlockIncomplete === true && v.receipts.every((l) => l.length === 0)) return new InvalidResponse('lastBlockIncomplete without any receipt');
           return { version: this.version, receipts: v.receipts as Receipt69[][], lastBlockIncomplete: v.lastBlockIncomplete ?? false };
         },
+      },
+      opts,
+    );
+  }
+
+  /**
+   * eth/71 GetBlockAccessLists: one entry per hash answered, in request order (the peer may cut
+   * the tail), `undefined` where the peer does not have the list. Entries are the raw RLP the
+   * header's block-access-list hash commits to.
+   */
+  getBlockAccessLists(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<(Uint8Array | undefined)[]> {
+    if (this.version < 71) return Promise.reject(new EthUnsupportedMessageError('GetBlockAccessLists', this.version));
+    return this.request<(Uint8Array | undefined)[]>(
+      {
+        name: 'GetBlockAccessLists',
+        want: EthMessageCode.BlockAccessLists,
+        maxItems: hashes.length,
+        build: (requestId) => ({ name: 'GetBlockAccessLists', value: { requestId, hashes: [...hashes] } }) as AnyEthMessage,
+        accept: (m) => (m.name === 'BlockAccessLists' ? (m.value as BlockAccessLists).accessLists.map((a) => (a.length === 1 && a[0] === 0x80 ? undefined : a)) : undefined),
+      },
+      opts,
+    );
+  }
+
+  /** eth/72 GetCells: the cells of the blob transactions the peer has, for the columns in `mask` (16 bytes). */
+  getCells(hashes: readonly Uint8Array[], mask: Uint8Array, opts: RequestOptions = {}): Promise<Cells> {
+    if (this.version < 72) return Promise.reject(new EthUnsupportedMessageError('GetCells', this.version));
+    return this.request<Cells>(
+      {
+        name: 'GetCells',
+        want: EthMessageCode.Cells,
+        maxItems: hashes.length,
+        build: (requestId) => ({ name: 'GetCells', value: { requestId, hashes: [...hashes], mask } }) as AnyEthMessage,
+        accept: (m) => (m.name === 'Cells' ? (m.value as Cells) : undefined),
       },
       opts,
     );
@@ -301,8 +354,10 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   }
 
   /** Announces transactions by type, size and hash (NewPooledTransactionHashes). */
-  announceTransactions(announcement: NewPooledTransactionHashes): void {
-    this.sendMessage({ name: 'NewPooledTransactionHashes', value: announcement });
+  announceTransactions(announcement: NewPooledTransactionHashes & { mask?: Uint8Array }): void {
+    // eth/72 announcements carry a custody bitmap; without one we claim no blob cells.
+    const value = this.version === 72 ? { ...announcement, mask: announcement.mask ?? new Uint8Array(CUSTODY_BITMAP_LENGTH) } : announcement;
+    this.sendMessage({ name: 'NewPooledTransactionHashes', value } as AnyEthMessage);
   }
 
   /** eth/68 only; throws {@link EthUnsupportedMessageError} on eth/69+ (announcements ended at the merge). */
@@ -363,6 +418,8 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
       case 'BlockBodies':
       case 'Receipts':
       case 'PooledTransactions':
+      case 'BlockAccessLists':
+      case 'Cells':
         this.tracker.deliver(msg.code, (m.value as { requestId: bigint }).requestId, m);
         return;
       case 'BlockRangeUpdate': {
@@ -423,7 +480,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     const m = this.decode(msg);
     if (m === undefined) return;
     const limits = this.opts.softResponseLimit === undefined ? {} : { softResponseLimit: this.opts.softResponseLimit };
-    const reply = answerRequest(this.version, m, { chain: this.opts.chain, txSource: this.opts.txSource }, limits);
+    const reply = answerRequest(this.version, m, { chain: this.opts.chain, txSource: this.opts.txSource, blobSource: this.opts.blobSource }, limits);
     if (reply === undefined) return;
     try {
       this.sendMessage(reply);

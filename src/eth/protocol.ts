@@ -4,7 +4,7 @@
  */
 
 /** eth protocol versions this stack speaks. */
-export const ETH_VERSIONS = [68, 69, 70] as const;
+export const ETH_VERSIONS = [68, 69, 70, 71, 72] as const;
 /** One of {@link ETH_VERSIONS}. */
 export type EthVersion = (typeof ETH_VERSIONS)[number];
 
@@ -33,6 +33,10 @@ export const EthMessageCode = {
   GetReceipts: 0x0f,
   Receipts: 0x10,
   BlockRangeUpdate: 0x11,
+  GetBlockAccessLists: 0x12,
+  BlockAccessLists: 0x13,
+  GetCells: 0x14,
+  Cells: 0x15,
 } as const;
 /** Name of an eth message. */
 export type EthMessageName = keyof typeof EthMessageCode;
@@ -41,9 +45,10 @@ export type EthMessageName = keyof typeof EthMessageCode;
  * Number of message codes each version reserves (geth `protocolLengths`): the size of the
  * capability's slice of the message-ID space, which fixes the offset of the next capability.
  * eth/68 reserves 17 (0x00-0x10); eth/69 adds BlockRangeUpdate (0x11), so 18; eth/70 changes
- * only the receipt messages and keeps 18.
+ * only the receipt messages and keeps 18; eth/71 (EIP-8159) adds GetBlockAccessLists and
+ * BlockAccessLists (0x12-0x13), so 20; eth/72 adds GetCells and Cells (0x14-0x15), so 22.
  */
-export const ETH_PROTOCOL_LENGTHS: Readonly<Record<EthVersion, number>> = { 68: 17, 69: 18, 70: 18 };
+export const ETH_PROTOCOL_LENGTHS: Readonly<Record<EthVersion, number>> = { 68: 17, 69: 18, 70: 18, 71: 20, 72: 22 };
 
 const COMMON_MESSAGES: readonly EthMessageName[] = [
   'Status',
@@ -61,13 +66,21 @@ const COMMON_MESSAGES: readonly EthMessageName[] = [
 
 /**
  * The messages each version defines. eth/69 (EIP-7642) dropped the pre-merge block
- * announcements (NewBlockHashes, NewBlock) and added BlockRangeUpdate.
+ * announcements (NewBlockHashes, NewBlock) and added BlockRangeUpdate; eth/71 adds block
+ * access lists, eth/72 blob cells (geth's `eth71` and `eth72` handler tables).
  */
 export const ETH_MESSAGES: Readonly<Record<EthVersion, readonly EthMessageName[]>> = {
   68: [...COMMON_MESSAGES, 'NewBlockHashes', 'NewBlock'],
   69: [...COMMON_MESSAGES, 'BlockRangeUpdate'],
   70: [...COMMON_MESSAGES, 'BlockRangeUpdate'],
+  71: [...COMMON_MESSAGES, 'BlockRangeUpdate', 'GetBlockAccessLists', 'BlockAccessLists'],
+  72: [...COMMON_MESSAGES, 'BlockRangeUpdate', 'GetBlockAccessLists', 'BlockAccessLists', 'GetCells', 'Cells'],
 };
+
+/** Whether `version` has eth/70's paginated receipts (EIP-7975): eth/70 and every later version. */
+export function hasPaginatedReceipts(version: EthVersion): boolean {
+  return version >= 70;
+}
 
 const CODE_TO_NAME = new Map<number, EthMessageName>(
   Object.entries(EthMessageCode).map(([name, code]) => [code, name as EthMessageName]),

@@ -11,7 +11,9 @@ import type { GetBlockHeaders } from './messages/headers.js';
 import type { AnyEthMessage } from './messages/index.js';
 import { encodeReceipt69Item, toReceipt68, type Receipt69 } from '../chain/receipt.js';
 import type { Transaction } from '../chain/transaction.js';
-import type { EthVersion } from './protocol.js';
+import { hasPaginatedReceipts, type EthVersion } from './protocol.js';
+import { UNAVAILABLE_BLOCK_ACCESS_LIST, type GetBlockAccessLists } from './messages/access-lists.js';
+import { CELL_LENGTH, type GetCells } from './messages/cells.js';
 
 /** geth `softResponseLimit`: a response stops growing once it passes this many bytes. */
 export const SOFT_RESPONSE_LIMIT = 2 * 1024 * 1024;
@@ -161,11 +163,70 @@ export function servePooledTransactions(pool: TxSource | undefined, hashes: read
   return out;
 }
 
+/** geth `maxBALsServe`: block access lists served per GetBlockAccessLists. */
+export const MAX_BALS_SERVE = 1024;
+/** geth `maxCellsServe`: transactions looked up per GetCells. */
+export const MAX_CELLS_SERVE = 4096;
+
+/** Blob cells a node holds (its blob pool), for eth/72 GetCells. */
+export interface BlobSource {
+  /**
+   * The cells of blob transaction `txHash` in the columns of `mask` (flattened per column, as
+   * geth sends them), or undefined if it is not held whole.
+   */
+  cells(txHash: Uint8Array, mask: Uint8Array): Uint8Array[] | undefined;
+}
+
 /** Where requests are answered from. */
 export interface ServeSource {
   chain: ChainReader;
   /** Transactions for GetPooledTransactions (none if absent: empty responses). */
   txSource?: TxSource | undefined;
+  /** Cells for GetCells (none if absent: empty responses, as geth answers without them). */
+  blobSource?: BlobSource | undefined;
+}
+
+/**
+ * The entries for an eth/71 GetBlockAccessLists (geth `serviceGetBlockAccessListsQuery`): one
+ * per hash in request order, the RLP empty string where the chain has no access list, until
+ * {@link MAX_BALS_SERVE} entries or the soft limit.
+ */
+export function serveBlockAccessLists(chain: ChainReader, hashes: readonly Uint8Array[], limits: ServeLimits = {}): Uint8Array[] {
+  const soft = limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT;
+  const out: Uint8Array[] = [];
+  let bytes = 0;
+  for (const hash of hashes) {
+    if (bytes >= soft || out.length >= MAX_BALS_SERVE) break;
+    const bal = chain.accessListByHash?.(hash);
+    if (bal === undefined || bal.length === 0) {
+      out.push(UNAVAILABLE_BLOCK_ACCESS_LIST);
+      continue;
+    }
+    out.push(bal);
+    bytes += bal.length;
+  }
+  return out;
+}
+
+/**
+ * The answer to an eth/72 GetCells (geth `answerGetCells`): the transactions whose cells the
+ * source holds whole, until {@link MAX_CELLS_SERVE} lookups or the soft limit's worth of cells;
+ * the request's mask echoed.
+ */
+export function serveCells(source: BlobSource | undefined, hashes: readonly Uint8Array[], mask: Uint8Array, limits: ServeLimits = {}): { hashes: Uint8Array[]; cells: Uint8Array[][] } {
+  const maxCells = Math.floor((limits.softResponseLimit ?? SOFT_RESPONSE_LIMIT) / CELL_LENGTH);
+  const out = { hashes: [] as Uint8Array[], cells: [] as Uint8Array[][] };
+  if (source === undefined) return out;
+  let count = 0;
+  for (let i = 0; i < hashes.length; i++) {
+    if (count >= maxCells || i >= MAX_CELLS_SERVE) break;
+    const cells = source.cells(hashes[i]!, mask);
+    if (cells === undefined || cells.length === 0) continue;
+    out.hashes.push(hashes[i]!);
+    out.cells.push(cells);
+    count += cells.length;
+  }
+  return out;
 }
 
 /**
@@ -183,12 +244,20 @@ export function answerRequest(version: EthVersion, m: AnyEthMessage, source: Ser
       return { name: 'BlockBodies', value: { requestId: m.value.requestId, bodies: serveBlockBodies(chain, m.value.hashes, limits) } };
     case 'GetReceipts': {
       const q = m.value as { requestId: bigint; hashes: Uint8Array[]; firstBlockReceiptIndex?: bigint };
-      if (version === 70) {
+      if (hasPaginatedReceipts(version)) {
         const r = serveReceipts70(chain, q.hashes, q.firstBlockReceiptIndex ?? 0n, limits);
         return { name: 'Receipts', value: { requestId: q.requestId, receipts: r.receipts, lastBlockIncomplete: r.lastBlockIncomplete } } as AnyEthMessage;
       }
       const r = serveReceipts(chain, q.hashes, limits);
       return { name: 'Receipts', value: { requestId: q.requestId, receipts: version === 68 ? r.map((b) => b.map(toReceipt68)) : r } } as AnyEthMessage;
+    }
+    case 'GetBlockAccessLists': {
+      const q = m.value as GetBlockAccessLists;
+      return { name: 'BlockAccessLists', value: { requestId: q.requestId, accessLists: serveBlockAccessLists(chain, q.hashes, limits) } } as AnyEthMessage;
+    }
+    case 'GetCells': {
+      const q = m.value as GetCells;
+      return { name: 'Cells', value: { requestId: q.requestId, ...serveCells(source.blobSource, q.hashes, q.mask, limits), mask: q.mask } } as AnyEthMessage;
     }
     case 'GetPooledTransactions':
       return { name: 'PooledTransactions', value: { requestId: m.value.requestId, transactions: servePooledTransactions(source.txSource, m.value.hashes, limits) } };

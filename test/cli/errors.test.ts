@@ -128,6 +128,10 @@ describe('usage errors: one line naming the flag, exit 2', () => {
 const DURATION_FLAGS: [command: string, flag: string, args: string[]][] = [
   ['rlpx ping', 'timeout', [EXAMPLE_ENODE]],
   ['eth status', 'timeout', [EXAMPLE_ENODE]],
+  ['snap account-range', 'timeout', [EXAMPLE_ENODE]],
+  ['snap storage-ranges', 'timeout', [EXAMPLE_ENODE]],
+  ['snap bytecodes', 'timeout', [EXAMPLE_ENODE]],
+  ['snap trie-nodes', 'timeout', [EXAMPLE_ENODE]],
   ['discv4 ping', 'timeout', [EXAMPLE_ENODE]],
   ['discv4 requestenr', 'timeout', [EXAMPLE_ENODE]],
   ['discv4 resolve', 'timeout', [EXAMPLE_ENODE]],

@@ -20,10 +20,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   rlpx: ['common', 'crypto'],
   chain: ['common', 'crypto'],
   eth: ['common', 'rlpx', 'chain'],
+  snap: ['common', 'crypto', 'rlpx'],
   server: ['common', 'crypto', 'enode', 'rlpx'],
   'sync/headers': ['common', 'crypto', 'chain', 'eth'],
   'sync/crawl': ['common', 'crypto', 'enode', 'discv4', 'rlpx', 'chain', 'eth'],
-  'sync/node': ['common', 'enode', 'discv4', 'discv5', 'dnsdisc', 'rlpx', 'chain', 'eth', 'server', 'sync/headers'],
+  'sync/node': ['common', 'enode', 'discv4', 'discv5', 'dnsdisc', 'rlpx', 'chain', 'eth', 'snap', 'server', 'sync/headers'],
   report: ['common', 'chain', 'sync/crawl', 'sync/node'],
   conformance: ['common', 'crypto', 'enode', 'discv4', 'rlpx', 'chain', 'eth'],
 };

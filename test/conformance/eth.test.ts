@@ -1,6 +1,6 @@
 /**
  * The eth suite (with the RLPx handshake checks) against our own node: a Server with
- * EthService serving a devnet chain on 127.0.0.1, at eth/68, eth/69 and eth/70.
+ * EthService serving a devnet chain on 127.0.0.1, at every eth version (68-72).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ethChecks, ethVersionChecks } from '../../src/conformance/eth/suite.js';

@@ -128,6 +128,20 @@ const status69 = (version: number) =>
   });
 const blockRangeUpdate = fc.record({ earliestBlock: u64, latestBlock: u64, latestBlockHash: hash });
 
+/** eth/71's generators (eth/70 and block access lists), also the base of eth/72's. */
+function eth71Arbs(version: 71 | 72) {
+  return {
+    ...common,
+    Status: status69(version),
+    GetReceipts: fc.record({ requestId, firstBlockReceiptIndex: u64, hashes }),
+    Receipts: fc.record({ requestId, lastBlockIncomplete: fc.boolean(), receipts: small(small(receipt69Arb)) }),
+    BlockRangeUpdate: blockRangeUpdate,
+    GetBlockAccessLists: fc.record({ requestId, hashes }),
+    // Entries as received: the empty string (unavailable) or an encoded list.
+    BlockAccessLists: fc.record({ requestId, accessLists: small(fc.oneof(fc.constant(Uint8Array.of(0x80)), rlpValue.filter(Array.isArray).map((v) => rlpEncode(v)))) }),
+  };
+}
+
 /** A generator for the value of every message of every version. */
 export const MESSAGE_ARBS: { [V in EthVersion]: { [K in keyof EthMessagesByVersion[V]]: fc.Arbitrary<EthMessagesByVersion[V][K]> } } = {
   68: {
@@ -151,6 +165,15 @@ export const MESSAGE_ARBS: { [V in EthVersion]: { [K in keyof EthMessagesByVersi
     GetReceipts: fc.record({ requestId, firstBlockReceiptIndex: u64, hashes }),
     Receipts: fc.record({ requestId, lastBlockIncomplete: fc.boolean(), receipts: small(small(receipt69Arb)) }),
     BlockRangeUpdate: blockRangeUpdate,
+  },
+  71: eth71Arbs(71),
+  72: {
+    ...eth71Arbs(72),
+    NewPooledTransactionHashes: common.NewPooledTransactionHashes.chain((a) => bytes(16).map((mask) => ({ ...a, mask }))),
+    GetCells: fc.record({ requestId, hashes, mask: bytes(16) }),
+    Cells: small(fc.tuple(hash, small(bytes(2048), 2)), 2).chain((entries) =>
+      fc.record({ requestId, hashes: fc.constant(entries.map((e) => e[0])), cells: fc.constant(entries.map((e) => e[1])), mask: bytes(16) }),
+    ),
   },
 };
 

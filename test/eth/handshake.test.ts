@@ -21,11 +21,13 @@ const headOf = (c = dev.chain) => ({ number: c.head().number, hash: c.head().has
 const local = (network: EthNetwork = dev.network): LocalChainStatus => ({ network, head: headOf() });
 
 describe('eth capabilities', () => {
-  it('define eth/68, eth/69, eth/70 with geth message counts', () => {
+  it('define eth/68 to eth/72 with geth message counts', () => {
     expect(ethCapabilities()).toEqual([
       { name: 'eth', version: 68, length: 17 },
       { name: 'eth', version: 69, length: 18 },
       { name: 'eth', version: 70, length: 18 },
+      { name: 'eth', version: 71, length: 20 },
+      { name: 'eth', version: 72, length: 22 },
     ]);
     expect(ethCapabilities([69])).toEqual([ETH69_CAPABILITY]);
   });
@@ -35,7 +37,9 @@ describe('Status handshake over loopback', () => {
   for (const [caps, version] of [
     [[ETH68_CAPABILITY], 68],
     [[ETH68_CAPABILITY, ETH69_CAPABILITY], 69],
-    [ethCapabilities(), 70],
+    [ethCapabilities([68, 69, 70]), 70],
+    [ethCapabilities([69, 70, 71]), 71],
+    [ethCapabilities(), 72],
   ] as const) {
     it(`completes on eth/${version} with the Status form of that version`, async () => {
       const [a, b] = await sessionPair([...caps], ethCapabilities(), cleanups);
@@ -58,7 +62,7 @@ describe('Status handshake over loopback', () => {
   it('EthPeer.connect records both Statuses and the remote range', async () => {
     const [a, b] = await sessionPair(ethCapabilities(), ethCapabilities(), cleanups);
     const [pa, pb] = await Promise.all([EthPeer.connect(a, { network: dev.network, chain: dev.chain }), EthPeer.connect(b, { network: dev.network, chain: dev.chain })]);
-    expect(pa.version).toBe(70);
+    expect(pa.version).toBe(72);
     expect(pa.remoteStatus).toEqual(pb.localStatus);
     expect(pa.remoteRange).toEqual({ earliestBlock: 0n, latestBlock: 24n, latestBlockHash: dev.chain.head().hash });
   });

@@ -110,18 +110,41 @@ const EXAMPLES: { [V in EthVersion]: EthMessage<V>[] } = (() => {
       { name: 'Receipts', value: { requestId: 9n, lastBlockIncomplete: true, receipts: [[r69]] } },
       { name: 'BlockRangeUpdate', value: range },
     ] as EthMessage<70>[],
+    71: [
+      ...common,
+      { name: 'Status', value: status69(71) },
+      { name: 'GetReceipts', value: { requestId: 8n, firstBlockReceiptIndex: 3n, hashes: [header.hash] } },
+      { name: 'Receipts', value: { requestId: 9n, lastBlockIncomplete: false, receipts: [[r69]] } },
+      { name: 'BlockRangeUpdate', value: range },
+      { name: 'GetBlockAccessLists', value: { requestId: 10n, hashes: [header.hash, h32(1)] } },
+      { name: 'BlockAccessLists', value: { requestId: 11n, accessLists: [Uint8Array.of(0xc0), Uint8Array.of(0x80)] } },
+    ] as EthMessage<71>[],
+    72: [
+      ...common.filter((m) => m.name !== 'NewPooledTransactionHashes'),
+      { name: 'NewPooledTransactionHashes', value: { types: Uint8Array.of(3), sizes: [typedTx.raw.length], hashes: [typedTx.hash], mask: new Uint8Array(16).fill(0xf0) } },
+      { name: 'Status', value: status69(72) },
+      { name: 'GetReceipts', value: { requestId: 8n, firstBlockReceiptIndex: 0n, hashes: [header.hash] } },
+      { name: 'Receipts', value: { requestId: 9n, lastBlockIncomplete: false, receipts: [[r69]] } },
+      { name: 'BlockRangeUpdate', value: range },
+      { name: 'GetBlockAccessLists', value: { requestId: 10n, hashes: [] } },
+      { name: 'BlockAccessLists', value: { requestId: 11n, accessLists: [] } },
+      { name: 'GetCells', value: { requestId: 12n, hashes: [typedTx.hash], mask: new Uint8Array(16).fill(1) } },
+      { name: 'Cells', value: { requestId: 13n, hashes: [typedTx.hash], cells: [[new Uint8Array(2048).fill(7)]], mask: new Uint8Array(16).fill(1) } },
+    ] as EthMessage<72>[],
   };
 })();
 
 describe('message codes and protocol lengths', () => {
-  it('reserve 17 codes in eth/68 and 18 in eth/69 and eth/70 (geth protocolLengths)', () => {
-    expect(ETH_PROTOCOL_LENGTHS).toEqual({ 68: 17, 69: 18, 70: 18 });
+  it('reserve 17 codes in eth/68, 18 in eth/69 and eth/70, 20 in eth/71, 22 in eth/72 (geth protocolLengths)', () => {
+    expect(ETH_PROTOCOL_LENGTHS).toEqual({ 68: 17, 69: 18, 70: 18, 71: 20, 72: 22 });
   });
 
   it('list the codes each version defines', () => {
     expect(validMessageCodes(68)).toEqual([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0f, 0x10]);
     expect(validMessageCodes(69)).toEqual([0x00, 0x02, 0x03, 0x04, 0x05, 0x06, 0x08, 0x09, 0x0a, 0x0f, 0x10, 0x11]);
     expect(validMessageCodes(70)).toEqual(validMessageCodes(69));
+    expect(validMessageCodes(71)).toEqual([...validMessageCodes(70), 0x12, 0x13]);
+    expect(validMessageCodes(72)).toEqual([...validMessageCodes(71), 0x14, 0x15]);
   });
 
   it('keep every valid code inside the reserved length', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import type { CapabilityDef } from '../../src/rlpx/capabilities.js';
-import { ETH68_CAPABILITY, ETH69_CAPABILITY, ETH70_CAPABILITY } from '../../src/eth/capabilities.js';
+import { ETH68_CAPABILITY, ETH69_CAPABILITY, ETH70_CAPABILITY, ethCapability } from '../../src/eth/capabilities.js';
 import { MemoryChain, MemoryTxPool } from '../../src/chain/chain.js';
 import { generateDevnetChain } from '../../src/chain/devnet-chain.js';
 import { EthProtocolError, EthRequestError, EthUnsupportedMessageError } from '../../src/eth/errors.js';
@@ -28,7 +28,7 @@ afterEach(async () => {
 
 const dev = generateDevnetChain({ length: 64 });
 const { chain, blocks, network } = dev;
-const CAPS: Record<EthVersion, CapabilityDef[]> = { 68: [ETH68_CAPABILITY], 69: [ETH69_CAPABILITY], 70: [ETH70_CAPABILITY] };
+const CAPS: Record<EthVersion, CapabilityDef[]> = { 68: [ETH68_CAPABILITY], 69: [ETH69_CAPABILITY], 70: [ETH70_CAPABILITY], 71: [ethCapability(71)], 72: [ethCapability(72)] };
 const MAX_U64 = (1n << 64n) - 1n;
 const nums = (hs: { number: bigint }[]) => hs.map((h) => Number(h.number));
 const hashOf = (n: number) => blocks[n]!.header.hash;
@@ -80,7 +80,7 @@ describe('EthPeer requests served by EthPeer', () => {
 
   it('bodies (with transactions and withdrawals) and receipts, per version', async () => {
     const wanted = [4, 54, 8];
-    for (const version of [68, 69, 70] as const) {
+    for (const version of [68, 69, 70, 71, 72] as const) {
       const [a, b] = await peerPair(version);
       const bodies = await a.getBlockBodies(wanted.map(hashOf));
       expect(bodies).toEqual(wanted.map((n) => blocks[n]!.body));
@@ -583,5 +583,34 @@ describe('EthPeer BlockRangeUpdate and announcements', () => {
     a.announceTransactions(ann);
     expect(await gotTxs).toEqual(txs);
     expect(await gotAnn).toEqual(ann);
+  });
+
+  it('eth/71: GetBlockAccessLists answers each hash in order, the empty string where the chain has none', async () => {
+    const bal = Uint8Array.of(0xc3, 0x01, 0x02, 0x03);
+    const withBals = Object.assign(Object.create(chain) as typeof chain, { accessListByHash: (h: Uint8Array) => (h.every((b, i) => b === hashOf(5)[i]) ? bal : undefined) });
+    const [a] = await peerPair(71, {}, { chain: withBals });
+    expect(await a.getBlockAccessLists([hashOf(5), hashOf(6), new Uint8Array(32), hashOf(5)])).toEqual([bal, undefined, undefined, bal]);
+    expect(await a.getBlockAccessLists([])).toEqual([]);
+  });
+
+  it('eth/72: GetCells without a blob source answers no cells and echoes the mask, as geth with none', async () => {
+    const [a] = await peerPair(72);
+    const mask = new Uint8Array(16).fill(0x0f);
+    expect(await a.getCells([hashOf(3)], mask)).toMatchObject({ hashes: [], cells: [], mask });
+  });
+
+  it('eth/72: announcements carry a custody bitmap (zero when none is given)', async () => {
+    const [a, b] = await peerPair(72);
+    const got = new Promise((r) => b.once('newPooledTransactionHashes', r));
+    const tx = blocks[4]!.body.transactions[0]!;
+    a.announceTransactions({ types: Uint8Array.of(tx.type), sizes: [tx.raw.length], hashes: [tx.hash] });
+    expect(await got).toMatchObject({ mask: new Uint8Array(16) });
+  });
+
+  it('refuses GetBlockAccessLists below eth/71 and GetCells below eth/72 before sending', async () => {
+    const [a] = await peerPair(70);
+    await expect(a.getBlockAccessLists([hashOf(1)])).rejects.toBeInstanceOf(EthUnsupportedMessageError);
+    const [c] = await peerPair(71);
+    await expect(c.getCells([hashOf(1)], new Uint8Array(16))).rejects.toBeInstanceOf(EthUnsupportedMessageError);
   });
 });

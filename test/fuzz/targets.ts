@@ -36,6 +36,9 @@ import { parseEntry, parseLink, parseRoot } from '../../src/dnsdisc/entries.js';
 import { DnsBranchTooWideError, DnsEntryError } from '../../src/dnsdisc/errors.js';
 import { entryTextArb, linkTextArb, rootTextArb } from '../dnsdisc/arbitraries.js';
 import { discv5Targets } from './discv5-targets.js';
+import { SNAP_CODECS } from '../../src/snap/messages/index.js';
+import { SNAP_MAX_MESSAGE_SIZE, type SnapMessageName } from '../../src/snap/protocol.js';
+import { SNAP_MESSAGE_ARBS } from '../snap/arbitraries.js';
 
 /** A class of error a target may throw (matched with instanceof). */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -362,8 +365,22 @@ ethTargets.push(
   },
 );
 
-/** Every target, by name order of layers: RLPx, discovery, DNS discovery, eth. */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [...rlpxTargets, ...discoveryTargets, ...discv5Targets, ...dnsTargets, ...ethTargets];
+// ---- snap ------------------------------------------------------------------------------------
+
+const snapTargets: FuzzTarget[] = (Object.keys(SNAP_CODECS) as SnapMessageName[]).map((name) => {
+  const codec = SNAP_CODECS[name] as unknown as AnyCodec;
+  return {
+    name: `snap-${kebab(name)}`,
+    decode: codec.decode,
+    errors: [DecodeError],
+    valid: (SNAP_MESSAGE_ARBS[name] as fc.Arbitrary<unknown>).map((v) => codec.encode(v)),
+    reencode: codec.encode,
+    maxInput: SNAP_MAX_MESSAGE_SIZE,
+  };
+});
+
+/** Every target, by name order of layers: RLPx, discovery, DNS discovery, eth, snap. */
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [...rlpxTargets, ...discoveryTargets, ...discv5Targets, ...dnsTargets, ...ethTargets, ...snapTargets];
 
 /** The target called `name`; throws for an unknown name (a corpus directory without a target). */
 export function fuzzTarget(name: string): FuzzTarget {

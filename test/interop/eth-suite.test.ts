@@ -8,15 +8,14 @@
  * are out of scope and recorded as skipped. Every test lands in interop-report.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildTool, ethtestData, exportReceipts, goBinary, toolCacheDir } from './geth-harness.js';
 import { record, skipped } from './report.js';
+import { failureReason, startServe, stopChild } from './serve-process.js';
 
 const go = goBinary();
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 interface Suite {
   devp2p: string;
@@ -37,15 +36,14 @@ const SUITES: Suite[] = [
     tests: [
       'Status', 'MaliciousHandshake', 'BlockRangeUpdateExpired', 'BlockRangeUpdateFuture', 'BlockRangeUpdateInvalid',
       'GetBlockHeaders', 'GetNonexistentBlockHeaders', 'SimultaneousRequests', 'SameRequestID', 'ZeroRequestID',
-      'GetBlockBodies', 'GetReceipts', 'GetLargeReceipts',
+      'GetBlockAccessLists', 'GetBlockBodies', 'GetReceipts', 'GetLargeReceipts',
     ],
     skip: {
-      GetBlockAccessLists: 'eth/71 (block access lists): we speak eth/68-70',
       LargeTxRequest: TX_POOL, Transaction: TX_POOL, InvalidTxs: TX_POOL, NewPooledTxs: TX_POOL, BlobViolations: TX_POOL,
       TestBlobTxWithoutSidecar: TX_POOL, TestBlobTxWithMismatchedSidecar: TX_POOL, BlobTxAvailabilityFailure: TX_POOL,
-      GetCells: 'eth/72 (blob cells): we speak eth/68-70', BlobTxWithInvalidCells: 'eth/72 (blob cells): we speak eth/68-70',
+      GetCells: `eth/72 cells of blob transactions sent to our pool: ${TX_POOL}`, BlobTxWithInvalidCells: TX_POOL,
     },
-    eth: '68,69,70',
+    eth: '68,69,70,71,72',
     receiptsFrom: 'v1.17.10',
   },
   {
@@ -58,41 +56,6 @@ const SUITES: Suite[] = [
     eth: '68,69,70',
   },
 ];
-
-/** Starts `devp2p-ts serve --chain` on a free loopback port and resolves with its enode. */
-function startServe(args: string[]): Promise<{ enode: string; child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-100_000)));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve did not print its enode in 60 s:\n${err.slice(-3000)}`));
-    }, 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /enode:\/\/\S+/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ enode: m[0], child, log: () => err });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`serve exited with ${code}:\n${err.slice(-3000)}`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
 
 for (const suite of SUITES) {
   const node = `devp2p ${suite.devp2p} eth-test`;
@@ -142,13 +105,4 @@ for (const suite of SUITES) {
       expect(failed, `${out.slice(-6000)}\n--- serve log ---\n${serve!.log().slice(-3000)}`).toEqual([]);
     }, 660_000);
   });
-}
-
-/** The output lines of a failed test (between its `-- RUN` and `-- FAIL` lines), last few. */
-function failureReason(out: string, test: string): string {
-  const lines = out.split('\n');
-  const start = lines.findIndex((l) => l.startsWith(`-- RUN ${test}`));
-  const end = lines.findIndex((l, i) => i > start && l.startsWith(`-- FAIL ${test}`));
-  if (start < 0 || end < 0) return 'failed';
-  return lines.slice(start + 1, end).map((l) => l.trim()).filter((l) => /fail|error|expected|got|want/i.test(l)).slice(-3).join(' ').slice(0, 400) || 'failed';
 }

@@ -87,7 +87,7 @@ export function freePort(): Promise<number> {
 /** The geth versions the suite runs against, with the eth versions each speaks. */
 export const GETH_VERSIONS = [
   { version: 'v1.17.0', eth: [68, 69] as const }, // the last geth with eth/68
-  { version: 'v1.17.10', eth: [69, 70] as const }, // the newest v1.17 release (eth/69 and up)
+  { version: 'v1.17.10', eth: [69, 70, 71, 72] as const }, // the newest v1.17 release (eth/69 to eth/72)
 ] as const;
 
 export interface GethNode {
@@ -109,6 +109,8 @@ export interface StartGethOptions {
   importChain?: boolean;
   /** Run discv4 (on the p2p port) instead of --nodiscover; `bootnodes` are given to it. */
   discovery?: { bootnodes?: string[] };
+  /** Flags for init, import and the node alike (e.g. an archive node's `--gcmode archive`). */
+  extraArgs?: string[];
 }
 
 /** An HS256 JWT for geth's engine API (claims: iat only, as the Engine API spec asks). */
@@ -120,8 +122,9 @@ function engineToken(secret: Uint8Array): string {
 
 export async function startGeth(geth: string, testdata: string, opts: StartGethOptions = {}): Promise<GethNode> {
   const datadir = mkdtempSync(join(tmpdir(), 'devp2p-ts-geth-'));
-  await run(geth, ['--datadir', datadir, 'init', join(testdata, 'genesis.json')], { stderr: 'ignore', timeoutMs: 120_000 });
-  if (opts.importChain ?? true) await run(geth, ['--datadir', datadir, 'import', join(testdata, 'chain.rlp')], { stderr: 'ignore', timeoutMs: 300_000 });
+  const extra = opts.extraArgs ?? [];
+  await run(geth, ['--datadir', datadir, ...extra, 'init', join(testdata, 'genesis.json')], { stderr: 'ignore', timeoutMs: 120_000 });
+  if (opts.importChain ?? true) await run(geth, ['--datadir', datadir, ...extra, 'import', join(testdata, 'chain.rlp')], { stderr: 'ignore', timeoutMs: 300_000 });
   const [p2p, http, auth] = [await freePort(), await freePort(), await freePort()];
   const networkId = String(JSON.parse(readFileSync(join(testdata, 'genesis.json'), 'utf8')).config.chainId);
   const secret = randomBytes(32);
@@ -133,10 +136,10 @@ export async function startGeth(geth: string, testdata: string, opts: StartGethO
   const child: ChildProcess = spawn(
     geth,
     [
-      '--datadir', datadir, '--port', String(p2p), ...discovery, '--maxpeers', '10', '--netrestrict', '127.0.0.0/8',
+      '--datadir', datadir, ...extra, '--port', String(p2p), ...discovery, '--maxpeers', '10', '--netrestrict', '127.0.0.0/8',
       '--nat', 'extip:127.0.0.1', '--syncmode', 'full', '--networkid', networkId, '--ipcdisable',
       '--authrpc.addr', '127.0.0.1', '--authrpc.port', String(auth), '--authrpc.jwtsecret', jwtPath,
-      '--http', '--http.addr', '127.0.0.1', '--http.port', String(http), '--http.api', 'admin,eth,net,debug', '--verbosity', '3',
+      '--http', '--http.addr', '127.0.0.1', '--http.port', String(http), '--http.api', 'admin,eth,net,debug', '--verbosity', process.env.SNAP_DEBUG ? '5' : '3',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

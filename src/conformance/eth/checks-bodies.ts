@@ -69,7 +69,7 @@ function bodiesKnown(v: EthVersion): Check<EthTarget> {
 function receiptsKnown(v: EthVersion): Check<EthTarget> {
   return {
     name: `eth/${v}/GetReceipts/Known`,
-    rule: `caps/eth.md GetReceipts/Receipts: the receipts of each requested block, which hash to its receipts root${v === 68 ? ' (eth/68: consensus encoding with bloom)' : v === 69 ? ' (eth/69: no bloom, EIP-7642)' : ' (eth/70: paginated, EIP-7975)'}`,
+    rule: `caps/eth.md GetReceipts/Receipts: the receipts of each requested block, which hash to its receipts root${v === 68 ? ' (eth/68: consensus encoding with bloom)' : v === 69 ? ' (eth/69: no bloom, EIP-7642)' : ` (eth/${v}: paginated, EIP-7975)`}`,
     async run(target, t) {
       const { conn, headers } = await pick(target, t, v);
       const r = await getReceipts(conn, headers.map((h) => h.hash));

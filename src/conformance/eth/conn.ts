@@ -13,7 +13,7 @@ import type { Enode } from '../../enode/enode-url.js';
 import { ethCapability, negotiatedEthVersion } from '../../eth/capabilities.js';
 import { decodeStatus, encodeStatus, type AnyStatus } from '../../eth/handshake.js';
 import { decodeRequestIdEnvelope, encRequestId } from '../../eth/messages/request-id.js';
-import { EthMessageCode, type EthVersion } from '../../eth/protocol.js';
+import { EthMessageCode, hasPaginatedReceipts, type EthVersion } from '../../eth/protocol.js';
 import { encList, encUint } from '../../common/rlp-encode.js';
 import { dial } from '../../rlpx/connect.js';
 import { disconnectReasonName } from '../../rlpx/disconnect-reason.js';
@@ -56,6 +56,8 @@ const EMPTY_ANSWER: Readonly<Record<number, number>> = {
   [EthMessageCode.GetBlockBodies]: EthMessageCode.BlockBodies,
   [EthMessageCode.GetPooledTransactions]: EthMessageCode.PooledTransactions,
   [EthMessageCode.GetReceipts]: EthMessageCode.Receipts,
+  // eth/71: an empty list is a valid answer (the tail may be cut, EIP-8159).
+  [EthMessageCode.GetBlockAccessLists]: EthMessageCode.BlockAccessLists,
 };
 
 /** Dials `node` offering `versions` of eth, from a fresh node key; TCP connect and handshake + Hello each within `timeoutMs`. */
@@ -133,8 +135,8 @@ export class EthConn {
     } catch {
       return;
     }
-    // eth/70 Receipts carry a lastBlockIncomplete flag before the list.
-    const body = code === EthMessageCode.GetReceipts && this.version === 70 ? encList([encRequestId(id), encUint(0), encList([])]) : encList([encRequestId(id), encList([])]);
+    // eth/70+ Receipts carry a lastBlockIncomplete flag before the list.
+    const body = code === EthMessageCode.GetReceipts && hasPaginatedReceipts(this.version) ? encList([encRequestId(id), encUint(0), encList([])]) : encList([encRequestId(id), encList([])]);
     try {
       this.session.send('eth', answer, body);
     } catch {

@@ -12,7 +12,7 @@ import type { BlockHeader } from '../../chain/header.js';
 import { decodeBlockBodies, encodeGetBlockBodies } from '../../eth/messages/bodies.js';
 import { decodeBlockHeaders, encodeGetBlockHeaders, type BlockOrigin } from '../../eth/messages/headers.js';
 import { decodeReceipts68, decodeReceipts69, decodeReceipts70, encodeGetReceipts, encodeGetReceipts70 } from '../../eth/messages/receipts.js';
-import { EthMessageCode } from '../../eth/protocol.js';
+import { EthMessageCode, hasPaginatedReceipts } from '../../eth/protocol.js';
 import { encodeReceipt68Item, type Receipt68, type Receipt69 } from '../../chain/receipt.js';
 import { orderedTrieRoot } from '../../chain/trie.js';
 import { CheckFailure } from '../check.js';
@@ -108,7 +108,7 @@ export type ReceiptLists = { form: 68; lists: Receipt68[][]; lastBlockIncomplete
 /** Sends a GetReceipts in the negotiated form and reads its response (request ID and count checked). */
 export async function getReceipts(conn: EthConn, hashes: readonly Uint8Array[], requestId = randomRequestId()): Promise<ReceiptLists> {
   const v = conn.version;
-  conn.send(EthMessageCode.GetReceipts, v === 70 ? encodeGetReceipts70({ requestId, firstBlockReceiptIndex: 0n, hashes: [...hashes] }) : encodeGetReceipts({ requestId, hashes: [...hashes] }));
+  conn.send(EthMessageCode.GetReceipts, hasPaginatedReceipts(v) ? encodeGetReceipts70({ requestId, firstBlockReceiptIndex: 0n, hashes: [...hashes] }) : encodeGetReceipts({ requestId, hashes: [...hashes] }));
   const m = await conn.next([EthMessageCode.Receipts], 'Receipts');
   let out: ReceiptLists;
   let id: bigint;

@@ -5,6 +5,7 @@
 import { ETH_VERSIONS, type EthVersion } from '../../eth/protocol.js';
 import type { Check } from '../check.js';
 import { rlpxHandshakeChecks } from '../rlpx/checks.js';
+import { accessListChecks } from './checks-access-lists.js';
 import { bodyChecks } from './checks-bodies.js';
 import { headerChecks } from './checks-headers.js';
 import { requestIdChecks } from './checks-request-id.js';
@@ -14,7 +15,7 @@ import type { EthTarget } from './target.js';
 
 /** The checks of one eth version. */
 export function ethVersionChecks(v: EthVersion): Check<EthTarget>[] {
-  return [...statusChecks(v), ...headerChecks(v), ...requestIdChecks(v), ...bodyChecks(v), ...blockRangeChecks(v), ...sizeChecks(v)];
+  return [...statusChecks(v), ...headerChecks(v), ...requestIdChecks(v), ...bodyChecks(v), ...accessListChecks(v), ...blockRangeChecks(v), ...sizeChecks(v)];
 }
 
 /** The whole eth suite (`devp2p-ts test eth`), in run order. */

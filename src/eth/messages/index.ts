@@ -1,11 +1,12 @@
 /**
- * Per-version message tables: which codec serves each message code of eth/68, eth/69 and
- * eth/70, and a decoder/encoder pair that dispatches on (version, code). The session layer
+ * Per-version message tables: which codec serves each message code of eth/68 to eth/72, and a decoder/encoder pair that dispatches on (version, code). The session layer
  * hands it the capability-relative code and message body; it gets back a tagged value.
  */
 import { DecodeError } from '../../common/errors.js';
 import type { Transaction } from '../../chain/transaction.js';
 import { EthMessageCode, messageNameForCode, type EthVersion } from '../protocol.js';
+import { decodeBlockAccessLists, decodeGetBlockAccessLists, encodeBlockAccessLists, encodeGetBlockAccessLists, type BlockAccessLists, type GetBlockAccessLists } from './access-lists.js';
+import { decodeCells, decodeGetCells, encodeCells, encodeGetCells, type Cells, type GetCells } from './cells.js';
 import { decodeBlockRangeUpdate, encodeBlockRangeUpdate, type BlockRangeUpdate } from './block-range-update.js';
 import { decodeBlockBodies, decodeGetBlockBodies, encodeBlockBodies, encodeGetBlockBodies, type BlockBodies, type GetBlockBodies } from './bodies.js';
 import { decodeBlockHeaders, decodeGetBlockHeaders, encodeBlockHeaders, encodeGetBlockHeaders, type BlockHeaders, type GetBlockHeaders } from './headers.js';
@@ -14,12 +15,15 @@ import { decodeNewBlock, encodeNewBlock, type NewBlock } from './new-block.js';
 import {
   decodeGetPooledTransactions,
   decodeNewPooledTransactionHashes,
+  decodeNewPooledTransactionHashes72,
   decodePooledTransactions,
   encodeGetPooledTransactions,
   encodeNewPooledTransactionHashes,
+  encodeNewPooledTransactionHashes72,
   encodePooledTransactions,
   type GetPooledTransactions,
   type NewPooledTransactionHashes,
+  type NewPooledTransactionHashes72,
   type PooledTransactions,
 } from './pooled-transactions.js';
 import {
@@ -84,11 +88,26 @@ export interface Eth70Messages extends CommonMessages {
   BlockRangeUpdate: BlockRangeUpdate;
 }
 
+/** Message values of eth/71 (EIP-8159): eth/70 and block access lists. */
+export interface Eth71Messages extends Eth70Messages {
+  GetBlockAccessLists: GetBlockAccessLists;
+  BlockAccessLists: BlockAccessLists;
+}
+
+/** Message values of eth/72: eth/71, blob cells, and announcements with a custody bitmap. */
+export interface Eth72Messages extends Omit<Eth71Messages, 'NewPooledTransactionHashes'> {
+  NewPooledTransactionHashes: NewPooledTransactionHashes72;
+  GetCells: GetCells;
+  Cells: Cells;
+}
+
 /** Message values by version. */
 export interface EthMessagesByVersion {
   68: Eth68Messages;
   69: Eth69Messages;
   70: Eth70Messages;
+  71: Eth71Messages;
+  72: Eth72Messages;
 }
 
 /** A decoded message of version `V`, tagged with its name. */
@@ -97,7 +116,7 @@ export type EthMessage<V extends EthVersion = EthVersion> = {
 }[keyof EthMessagesByVersion[V]];
 
 /** A decoded message of any supported version. */
-export type AnyEthMessage = EthMessage<68> | EthMessage<69> | EthMessage<70>;
+export type AnyEthMessage = EthMessage<68> | EthMessage<69> | EthMessage<70> | EthMessage<71> | EthMessage<72>;
 
 /** An encode/decode pair for one message. */
 export interface MessageCodec<T> {
@@ -116,6 +135,16 @@ const common: CodecTable<CommonMessages> = {
   NewPooledTransactionHashes: { encode: encodeNewPooledTransactionHashes, decode: decodeNewPooledTransactionHashes },
   GetPooledTransactions: { encode: encodeGetPooledTransactions, decode: decodeGetPooledTransactions },
   PooledTransactions: { encode: encodePooledTransactions, decode: decodePooledTransactions },
+};
+
+const eth71: CodecTable<Eth71Messages> = {
+  ...common,
+  Status: { encode: encodeStatus69, decode: decodeStatus69 },
+  GetReceipts: { encode: encodeGetReceipts70, decode: decodeGetReceipts70 },
+  Receipts: { encode: encodeReceipts70, decode: decodeReceipts70 },
+  BlockRangeUpdate: { encode: encodeBlockRangeUpdate, decode: decodeBlockRangeUpdate },
+  GetBlockAccessLists: { encode: encodeGetBlockAccessLists, decode: decodeGetBlockAccessLists },
+  BlockAccessLists: { encode: encodeBlockAccessLists, decode: decodeBlockAccessLists },
 };
 
 /** The codec of every message, per version. */
@@ -141,6 +170,13 @@ export const ETH_CODECS: { [V in EthVersion]: CodecTable<EthMessagesByVersion[V]
     GetReceipts: { encode: encodeGetReceipts70, decode: decodeGetReceipts70 },
     Receipts: { encode: encodeReceipts70, decode: decodeReceipts70 },
     BlockRangeUpdate: { encode: encodeBlockRangeUpdate, decode: decodeBlockRangeUpdate },
+  },
+  71: eth71,
+  72: {
+    ...eth71,
+    NewPooledTransactionHashes: { encode: encodeNewPooledTransactionHashes72, decode: decodeNewPooledTransactionHashes72 },
+    GetCells: { encode: encodeGetCells, decode: decodeGetCells },
+    Cells: { encode: encodeCells, decode: decodeCells },
   },
 };
 

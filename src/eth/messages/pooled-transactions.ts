@@ -1,6 +1,6 @@
 /**
  * Transaction-pool exchange: NewPooledTransactionHashes (0x08, eth/68 form with types and
- * sizes), GetPooledTransactions (0x09) and PooledTransactions (0x0a).
+ * sizes; eth/72 adds a custody bitmap), GetPooledTransactions (0x09) and PooledTransactions (0x0a).
  */
 import { DecodeError } from '../../common/errors.js';
 import { checkLength, checkUint, readHashList } from '../../chain/fields.js';
@@ -21,6 +21,14 @@ export interface NewPooledTransactionHashes {
   hashes: Uint8Array[];
 }
 
+/** Bytes of an eth/72 custody bitmap (geth `types.CustodyBitmap`, one bit per cell column of 128). */
+export const CUSTODY_BITMAP_LENGTH = 16;
+
+/** eth/72 `[types, [size, ...], [hash, ...], mask]`: the mask says which blob cells the sender holds. */
+export interface NewPooledTransactionHashes72 extends NewPooledTransactionHashes {
+  mask: Uint8Array;
+}
+
 /** `[request-id, [hash, ...]]`. */
 export interface GetPooledTransactions {
   requestId: bigint;
@@ -39,19 +47,43 @@ const WHAT_TXS = 'PooledTransactions';
 
 /** Encodes a NewPooledTransactionHashes; the three lists must have equal length. */
 export function encodeNewPooledTransactionHashes(m: NewPooledTransactionHashes): Uint8Array {
+  return encList(announcementFields(m));
+}
+
+function announcementFields(m: NewPooledTransactionHashes): Uint8Array[] {
   if (m.types.length !== m.sizes.length || m.types.length !== m.hashes.length) {
     throw new RangeError('NewPooledTransactionHashes: types, sizes and hashes differ in length');
   }
-  return encList([
+  return [
     encBytes(m.types),
     encList(m.sizes.map((s) => encUint(checkUint(BigInt(s), 32, 'size')))),
     encList(m.hashes.map((h) => encBytes(checkLength(h, 32, 'hash')))),
-  ]);
+  ];
 }
 
 /** Decodes a NewPooledTransactionHashes, rejecting lists of unequal length (as geth does). */
 export function decodeNewPooledTransactionHashes(data: Uint8Array): NewPooledTransactionHashes {
   const r = RlpReader.message(data, WHAT_ANN, MAX_MESSAGE_SIZE);
+  const m = readAnnouncement(r);
+  r.done();
+  return m;
+}
+
+/** Encodes an eth/72 NewPooledTransactionHashes. */
+export function encodeNewPooledTransactionHashes72(m: NewPooledTransactionHashes72): Uint8Array {
+  return encList([...announcementFields(m), encBytes(checkLength(m.mask, CUSTODY_BITMAP_LENGTH, 'mask'))]);
+}
+
+/** Decodes an eth/72 NewPooledTransactionHashes. */
+export function decodeNewPooledTransactionHashes72(data: Uint8Array): NewPooledTransactionHashes72 {
+  const r = RlpReader.message(data, `eth/72 ${WHAT_ANN}`, MAX_MESSAGE_SIZE);
+  const m = readAnnouncement(r);
+  const mask = r.bytes('mask', CUSTODY_BITMAP_LENGTH);
+  r.done();
+  return { ...m, mask };
+}
+
+function readAnnouncement(r: RlpReader): NewPooledTransactionHashes {
   const types = r.bytes('types');
   const n = types.length;
   // Each entry needs at least a 1-byte size and a 33-byte hash item: reject impossible counts
@@ -64,7 +96,6 @@ export function decodeNewPooledTransactionHashes(data: Uint8Array): NewPooledTra
     sizes.push(sl.uint32(`[${sizes.length}]`));
   }
   const hashes = readHashList(r, 'hashes');
-  r.done();
   if (sizes.length !== n || hashes.length !== n) {
     throw new DecodeError(WHAT_ANN, 'message', `lengths differ: ${n} types, ${sizes.length} sizes, ${hashes.length} hashes`);
   }

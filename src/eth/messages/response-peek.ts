@@ -6,7 +6,7 @@
  * walk over the item list, a few nanoseconds per item.
  */
 import { DecodeError } from '../../common/errors.js';
-import { EthMessageCode, type EthVersion, MAX_MESSAGE_SIZE, messageNameForCode } from '../protocol.js';
+import { EthMessageCode, hasPaginatedReceipts, type EthVersion, MAX_MESSAGE_SIZE, messageNameForCode } from '../protocol.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { topLevelValue } from './top-level.js';
 
@@ -23,6 +23,8 @@ const RESPONSE_LISTS: Readonly<Record<number, string>> = {
   [EthMessageCode.BlockBodies]: 'bodies',
   [EthMessageCode.Receipts]: 'receipts',
   [EthMessageCode.PooledTransactions]: 'transactions',
+  [EthMessageCode.BlockAccessLists]: 'accessLists',
+  [EthMessageCode.Cells]: 'hashes',
 };
 
 /**
@@ -39,9 +41,14 @@ export function peekResponse(version: EthVersion, code: number, data: Uint8Array
   const what = code === EthMessageCode.Receipts ? `eth/${version} Receipts` : name;
   const r = RlpReader.message(topLevelValue(data), what, MAX_MESSAGE_SIZE);
   const requestId = r.uint64('requestId');
-  if (version === 70 && code === EthMessageCode.Receipts) r.bool('lastBlockIncomplete');
+  if (hasPaginatedReceipts(version) && code === EthMessageCode.Receipts) r.bool('lastBlockIncomplete');
   if (!r.nextIsList(list)) throw new DecodeError(what, list, 'expected a list');
   const items = r.list(list).count();
+  // Cells carries its cell lists and mask after the hashes.
+  if (code === EthMessageCode.Cells) {
+    r.skip('cells');
+    r.skip('mask');
+  }
   r.done();
   return { requestId, items };
 }
