@@ -78,7 +78,7 @@ describe('devp2p-ts crawl', () => {
     expect(j).toMatchObject({ network: 'devnet', found: 4, reachable: 4, eth: 4, ethMatching: 4, errors: [] });
     expect(j.clients).toEqual([{ key: 'geth', count: 4 }]);
     expect(j.clientVersions.map((r: { key: string }) => r.key).sort()).toEqual(['geth v1.17.0', 'geth v1.17.1', 'geth v1.17.2', 'geth v1.17.3']);
-    expect(j.ethVersions).toEqual([{ key: '70', count: 4 }]);
+    expect(j.ethVersions).toEqual([{ key: '72', count: 4 }]);
   });
 
   it('prints a table, and --nodes writes a geth-style nodes file that the next run resumes from', async () => {
@@ -90,7 +90,7 @@ describe('devp2p-ts crawl', () => {
     expect(io.text()).toContain(`nodes file: ${file} (4 nodes)`);
     const first = JSON.parse(await readFile(file, 'utf8')) as Record<string, { score: number; firstSeen: string; eth: { version: number } }>;
     expect(Object.keys(first).sort()).toEqual(nodes.map((n) => n.discv4.self.idHex).sort());
-    for (const v of Object.values(first)) expect(v).toMatchObject({ score: 1, eth: { version: 70 } });
+    for (const v of Object.values(first)) expect(v).toMatchObject({ score: 1, eth: { version: 72 } });
 
     // The resumed run needs no bootnode: the file's nodes are rechecked. (It also finds the first
     // run's discovery node, closed now, through the devnet's tables.)

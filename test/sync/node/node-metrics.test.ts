@@ -73,7 +73,7 @@ describe('node metrics', () => {
     // Every observation falls under the largest finite bucket on loopback.
     const top = REQUEST_LATENCY_BUCKETS[REQUEST_LATENCY_BUCKETS.length - 1]!;
     expect(sample(text, 'devp2p_eth_request_duration_seconds_bucket', `le="${top}",message="GetBlockHeaders",outcome="ok"`)).toBe(3);
-    expect(sample(text, 'devp2p_eth_peers', 'version="70"')).toBe(1);
+    expect(sample(text, 'devp2p_eth_peers', 'version="72"')).toBe(1);
     // Message names, not codes, in the traffic labels (both directions).
     expect(sample(text, 'devp2p_protocol_messages_total', 'protocol="eth",message="GetBlockHeaders",direction="out"')).toBe(4);
     expect(sample(text, 'devp2p_protocol_messages_total', 'protocol="eth",message="BlockHeaders",direction="in"')).toBeGreaterThanOrEqual(3);

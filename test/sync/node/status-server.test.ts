@@ -92,7 +92,7 @@ describe('node status', () => {
     const lib = await fetch(url('/assets/chart.umd.min.js'));
     expect(lib.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await lib.text()).toMatch(/Chart\.js v4/);
-    expect(await (await fetch(url('/metrics'))).text()).toMatch(/^devp2p_eth_peers\{version="70"\} 1$/m);
+    expect(await (await fetch(url('/metrics'))).text()).toMatch(/^devp2p_eth_peers\{version="72"\} 1$/m);
     const head = await fetch(url('/api/status'), { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
