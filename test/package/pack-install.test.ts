@@ -117,7 +117,7 @@ describe.skipIf(npmMissing)('the packed tarball in a fresh TypeScript app (skipp
   it('every subpath entry loads in Node, and test helpers are only in devp2p-ts/testing', { timeout: 120_000 }, async () => {
     const script = `
       const root = await import('devp2p-ts');
-      const subs = ['enode','rlpx','discv4','eth','chain','server','sync','conformance','dnsdisc','report','crypto','testing'];
+      const subs = ['enode','rlpx','discv4','discv5','eth','snap','chain','server','sync','conformance','dnsdisc','report','crypto','testing'];
       const counts = {};
       for (const s of subs) counts[s] = Object.keys(await import('devp2p-ts/' + s)).length;
       const testing = await import('devp2p-ts/testing');
