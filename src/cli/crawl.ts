@@ -12,7 +12,8 @@ import { writeCrawlReport } from '../report/report-file.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
 import { NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, resolveNetwork, resolveNodeKey } from './common-options.js';
-import { parseBootnodes, signalOnProcessStop } from './discv4.js';
+import { parseBootnodes } from './discv4.js';
+import { signalOnProcessStop } from './process-stop.js';
 import { formatDuration, MIN_TIMEOUT_MS, parseDurationFlag } from './duration.js';
 import { jsonLine, ListenError, parseIntInRange, parseIntOption, UsageError } from './output.js';
 

@@ -2,7 +2,6 @@
  * `devp2p-ts discv4 ...` and `enrdump`: geth `devp2p`'s discovery commands
  * (cmd/devp2p/discv4cmd.go, enrcmd.go) on top of src/discv4.
  */
-import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { bytesToHex } from '../common/bytes.js';
@@ -16,8 +15,7 @@ import { commandLogger, echoInput, EXAMPLE_ENODE, logFlags, NODEKEY_FLAG, parseA
 import { type DiscNode, makeNode, nodeFromEnode, nodeFromEnr, nodeToEnode } from '../discv4/node.js';
 import { FileNodeDb } from '../discv4/nodedb.js';
 import { NETWORKS } from '../chain/networks.js';
-import { crawlEnrs } from '../sync/crawl/enr-crawl.js';
-import { loadNodesFile, saveNodesFile } from '../sync/crawl/nodes-file.js';
+import { crawlIntoNodesFile } from './enr-crawl-command.js';
 import { defineCommand, defineFlags, parseCommand, type FlagValues } from './command.js';
 import type { Group } from './command-tree.js';
 import { formatDuration, MIN_TIMEOUT_MS, parseDurationFlag } from './duration.js';
@@ -202,7 +200,6 @@ export const ENRDUMP_COMMAND = { spec: ENRDUMP, run: (a: string[]) => enrdumpCom
 /** How often `listen` logs a status line. */
 const LISTEN_STATUS_INTERVAL_MS = 30_000;
 /** How often `crawl` reports progress on stderr. */
-const CRAWL_PROGRESS_INTERVAL_MS = 5_000;
 
 /** The flags startNode reads (each command declares the ones it takes). */
 interface NodeValues {
@@ -241,23 +238,7 @@ async function crawl(values: FlagValues<typeof CRAWL.flags>, file: string | unde
   const outPath = values.out ?? file ?? 'nodes.json';
   const timeoutMs = parseDurationFlag('timeout', values.timeout, MIN_TIMEOUT_MS);
   const parallel = parseIntInRange('parallel', values.parallel, DISCV4_CRAWL_PARALLEL, 1, MAX_DISCV4_CRAWL_PARALLEL);
-  const nodes = await loadNodesFile(file ?? outPath);
-  const node = await startNode(values, '0.0.0.0:0', NETWORKS.mainnet.bootnodes);
-  const onStop = signalOnProcessStop();
-  const stop = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(io.signal ? [io.signal] : []), onStop.signal]);
-  // One abort listener per request in flight (up to --parallel plus lookups).
-  setMaxListeners(0, stop);
-  const counts = { seen: 0 };
-  const progress = setInterval(() => io.err(`crawl: ${counts.seen} nodes seen, ${nodes.size} with ENR\n`), CRAWL_PROGRESS_INTERVAL_MS);
-  try {
-    await crawlEnrs(node, nodes, { signal: stop, parallel }, counts);
-  } finally {
-    clearInterval(progress);
-    onStop.abort();
-    await node.close();
-  }
-  await saveNodesFile(outPath, nodes.values());
-  io.out(`wrote ${nodes.size} nodes to ${outPath} (${counts.seen} seen)\n`);
+  await crawlIntoNodesFile(() => startNode(values, '0.0.0.0:0', NETWORKS.mainnet.bootnodes), { inPath: file ?? outPath, outPath, timeoutMs, parallel, signal: io.signal }, io);
 }
 
 /** `devp2p-ts enrdump <enr|FILE>`: decodes, verifies and prints a record. */
@@ -329,19 +310,6 @@ async function startNode(values: NodeValues, defaultAddr: string, defaultBootnod
     await db?.close();
     throw new ListenError(`${addr.ip}:${addr.port}`, err);
   }
-}
-
-/** Aborts at SIGINT/SIGTERM; abort it yourself to remove the handlers. */
-export function signalOnProcessStop(): AbortController {
-  const ac = new AbortController();
-  const stop = (): void => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  ac.signal.addEventListener('abort', () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  });
-  return ac;
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;

@@ -2,7 +2,6 @@
  * `devp2p-ts discv5 ...`: geth `devp2p`'s discovery v5 commands (cmd/devp2p/discv5cmd.go:
  * ping, resolve, requestenr, listen, crawl) on top of src/discv5.
  */
-import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { parseCidrList } from '../common/netutil.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
@@ -10,12 +9,11 @@ import { enrToText } from '../enode/enr.js';
 import { loadNodeKey } from '../enode/key.js';
 import { nodeToEnode } from '../discv4/node.js';
 import { Discv5 } from '../discv5/discv5.js';
-import { crawlEnrs } from '../sync/crawl/enr-crawl.js';
-import { loadNodesFile, saveNodesFile } from '../sync/crawl/nodes-file.js';
+import { crawlIntoNodesFile } from './enr-crawl-command.js';
 import { commandLogger, EXAMPLE_ENODE, logFlags, NODEKEY_FLAG, parseAddr, untilStopped } from './common-options.js';
 import { defineCommand, defineFlags, parseCommand, type FlagValues } from './command.js';
 import type { Group } from './command-tree.js';
-import { dumpEnr, enrJson, parseBootnodes, parseNodeArg, signalOnProcessStop } from './discv4.js';
+import { dumpEnr, enrJson, parseBootnodes, parseNodeArg } from './discv4.js';
 import { formatDuration, MIN_TIMEOUT_MS, parseDurationFlag } from './duration.js';
 import { jsonLine, ListenError, parseIntInRange, UsageError } from './output.js';
 
@@ -37,7 +35,6 @@ export const DISCV5_CRAWL_TIMEOUT_MS = 30 * 60_000;
 export const DISCV5_CRAWL_PARALLEL = 16;
 export const MAX_DISCV5_CRAWL_PARALLEL = 1024;
 /** How often `crawl` reports progress on stderr, and `listen` logs a status line. */
-const CRAWL_PROGRESS_INTERVAL_MS = 5_000;
 const LISTEN_STATUS_INTERVAL_MS = 30_000;
 
 const NODE_FLAGS = defineFlags({
@@ -207,22 +204,7 @@ async function crawl(values: FlagValues<typeof CRAWL.flags>, file: string | unde
   const outPath = values.out ?? file ?? 'nodes.json';
   const timeoutMs = parseDurationFlag('timeout', values.timeout, MIN_TIMEOUT_MS);
   const parallel = parseIntInRange('parallel', values.parallel, DISCV5_CRAWL_PARALLEL, 1, MAX_DISCV5_CRAWL_PARALLEL);
-  const nodes = await loadNodesFile(file ?? outPath);
-  const node = await startNode(values, '0.0.0.0:0');
-  const onStop = signalOnProcessStop();
-  const stop = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(io.signal ? [io.signal] : []), onStop.signal]);
-  setMaxListeners(0, stop);
-  const counts = { seen: 0 };
-  const progress = setInterval(() => io.err(`crawl: ${counts.seen} nodes seen, ${nodes.size} with ENR\n`), CRAWL_PROGRESS_INTERVAL_MS);
-  try {
-    await crawlEnrs(node, nodes, { signal: stop, parallel }, counts);
-  } finally {
-    clearInterval(progress);
-    onStop.abort();
-    await node.close();
-  }
-  await saveNodesFile(outPath, nodes.values());
-  io.out(`wrote ${nodes.size} nodes to ${outPath} (${counts.seen} seen)\n`);
+  await crawlIntoNodesFile(() => startNode(values, '0.0.0.0:0'), { inPath: file ?? outPath, outPath, timeoutMs, parallel, signal: io.signal }, io);
 }
 
 export async function discv5Ping(args: string[], io: Discv5CliIo = stdio): Promise<void> {
