@@ -512,7 +512,9 @@ export class Server extends TypedEmitter<ServerEvents> {
 
   private track(p: Promise<unknown>): void {
     this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    // then(f, f), not finally(): a derived promise from finally() would re-reject unhandled.
+    const forget = (): void => void this.inflight.delete(p);
+    p.then(forget, forget);
   }
 
   // ---- peers -------------------------------------------------------------------------------
