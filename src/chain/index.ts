@@ -22,3 +22,4 @@ export * from './receipts-file.js';
 export * from './receipts-json.js';
 export * from './genesis.js';
 export * from './file-chain.js';
+export * from './engine-payload.js';

@@ -5,7 +5,9 @@
  * withdrawals), then syncs the headers through discovery against them with the progress
  * display, checks that the synced head hash equals the served head, and ends with a short crawl
  * of the same devnet (every serving node must be found, reached and give its eth Status).
- * `demo rlpx` runs the RLPx-only demo instead.
+ * With --with-geth the chain is executed (real state roots) and a geth process joins: it finds
+ * the serving nodes through the bootnode, syncs and executes the chain, and must reach the same
+ * head. `demo rlpx` runs the RLPx-only demo instead.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,10 @@ import { bytesToHex, equalBytes } from '../common/bytes.js';
 import { generatePrivateKey } from '../crypto/secp256k1.js';
 import { Discv4 } from '../discv4/discv4.js';
 import { parseEnode } from '../enode/enode-url.js';
-import { generateDevnetChain } from '../chain/devnet-chain.js';
+import { generateDevnetChain, DEFAULT_SLOT_SECONDS } from '../chain/devnet-chain.js';
+import { executedDevnetChain } from '../chain/devnet-execution.js';
+import { MemoryChain, type ChainBlock } from '../chain/chain.js';
+import type { GethNode } from '../testing/geth-node.js';
 import type { SyncProgress } from '../sync/headers/header-sync.js';
 import { HeaderStore } from '../sync/headers/header-store.js';
 import { P2PNode } from '../sync/node/p2p-node.js';
@@ -29,12 +34,19 @@ import { DEVNET_SEED } from './common-options.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Group } from './command-tree.js';
 import { RLPX_DEMO_COMMAND } from './demo-rlpx.js';
+import { demoGethBinary, gethVersion, startDemoGeth, waitForGethHead, type DemoGethResult } from './demo-geth.js';
 import { parseIntInRange, printJson, ReportedFailure } from './output.js';
 
 /** Most serving nodes the demo starts. */
 export const MAX_DEMO_NODES = 16;
 /** Longest devnet chain the demo generates (in memory). */
 export const MAX_DEMO_BLOCKS = 200_000;
+/** Default chain length. */
+export const DEMO_BLOCKS = 5_000;
+/** Longest chain with --with-geth: it is executed first (~17 blocks/s here), then by geth. */
+export const MAX_DEMO_EXECUTED_BLOCKS = 5_000;
+/** Default chain length with --with-geth (executing it takes seconds, not minutes). */
+export const DEMO_GETH_BLOCKS = 128;
 
 /** The demo's crawl report, in the working directory unless --report says otherwise. */
 export const DEMO_REPORT_FILE = 'demo-crawl.html';
@@ -45,11 +57,13 @@ const DEMO = defineCommand({
   description: 'Checks that the synced head equals the served head and that the crawl reaches every serving node; exit code 1 otherwise.',
   flags: {
     nodes: { type: 'string', value: 'N', help: `serving nodes (1-${MAX_DEMO_NODES})`, default: '3' },
-    blocks: { type: 'string', value: 'N', help: `length of the devnet chain in blocks (1-${MAX_DEMO_BLOCKS})`, default: '5000' },
+    blocks: { type: 'string', value: 'N', help: `length of the devnet chain in blocks (1-${MAX_DEMO_BLOCKS}, default ${DEMO_BLOCKS}; with --with-geth 1-${MAX_DEMO_EXECUTED_BLOCKS}, default ${DEMO_GETH_BLOCKS})` },
+    'with-geth': { type: 'boolean', help: 'add a geth node (from the interop build cache, else PATH) that finds the serving nodes by discovery, syncs and executes the chain (then executed here first), and must reach the served head' },
+    geth: { type: 'string', value: 'FILE', help: 'the geth binary for --with-geth (implies it)' },
     report: { type: 'string', value: 'FILE', help: 'where to write the HTML report of the crawl', default: DEMO_REPORT_FILE },
     json: { type: 'boolean', help: 'print one JSON summary instead of the report (errors too)' },
   },
-  examples: ['devp2p-ts demo --nodes 4 --blocks 20000'],
+  examples: ['devp2p-ts demo --nodes 4 --blocks 20000', 'devp2p-ts demo --with-geth'],
 });
 
 /** Bounds of the demo's crawl: a few seconds on a devnet this small. */
@@ -85,19 +99,36 @@ async function crawlDevnet(network: EthNetwork, boot: Discv4, servers: readonly 
   }
 }
 
+/**
+ * The devnet executed, in memory, dated so that its head is now (geth takes a chain whose head
+ * lies in the future from nobody), with its genesis.json for geth.
+ */
+async function executedDevnet(blocks: number): Promise<{ network: EthNetwork; blocks: ChainBlock[]; chain: MemoryChain; genesisJson: Record<string, unknown> }> {
+  const genesisTime = BigInt(Math.floor(Date.now() / 1000)) - DEFAULT_SLOT_SECONDS * BigInt(blocks);
+  const executed = executedDevnetChain({ length: blocks, seed: DEVNET_SEED, genesisTime });
+  const all: ChainBlock[] = [];
+  for await (const b of executed.blocks()) all.push(b);
+  return { network: executed.network, blocks: all, chain: new MemoryChain(all), genesisJson: executed.genesisJson };
+}
+
 export async function demoCommand(args: string[]): Promise<void> {
   const { values } = parseCommand(DEMO, args);
   const nodeCount = parseIntInRange('nodes', values.nodes, 3, 1, MAX_DEMO_NODES);
-  const blocks = parseIntInRange('blocks', values.blocks, 5000, 1, MAX_DEMO_BLOCKS);
+  const withGeth = values['with-geth'] === true || values.geth !== undefined;
+  const blocks = withGeth
+    ? parseIntInRange('blocks', values.blocks, DEMO_GETH_BLOCKS, 1, MAX_DEMO_EXECUTED_BLOCKS)
+    : parseIntInRange('blocks', values.blocks, DEMO_BLOCKS, 1, MAX_DEMO_BLOCKS);
+  const gethBin = withGeth ? demoGethBinary(values.geth) : undefined;
   const say = (s: string) => {
     if (!values.json) process.stdout.write(s + '\n');
   };
   const t0 = Date.now();
-  const devnet = generateDevnetChain({ length: blocks, seed: DEVNET_SEED });
+  const devnet = withGeth ? await executedDevnet(blocks) : { ...generateDevnetChain({ length: blocks, seed: DEVNET_SEED }), genesisJson: undefined };
   const head = devnet.chain.head();
+  const headBlock = devnet.blocks[devnet.blocks.length - 1]!;
   const txs = devnet.blocks.reduce((n, b) => n + b.body.transactions.length, 0);
   const withdrawals = devnet.blocks.reduce((n, b) => n + (b.body.withdrawals?.length ?? 0), 0);
-  say(`devnet chain: ${blocks} blocks (${txs} transactions, ${withdrawals} withdrawals), head ${head.number} ${bytesToHex(head.hash)}, generated in ${Date.now() - t0} ms`);
+  say(`devnet chain: ${blocks} blocks (${txs} transactions, ${withdrawals} withdrawals), head ${head.number} ${bytesToHex(head.hash)}, ${withGeth ? 'executed' : 'generated'} in ${Date.now() - t0} ms`);
 
   const boot = await Discv4.listen({ ip: '127.0.0.1', port: 0 }, { privateKey: generatePrivateKey(), revalidateIntervalMs: BOOTNODE_REVALIDATE_MS });
   boot.start();
@@ -105,6 +136,7 @@ export async function demoCommand(args: string[]): Promise<void> {
   const servers: P2PNode[] = [];
   const datadir = mkdtempSync(join(tmpdir(), 'devp2p-ts-demo-'));
   let store: HeaderStore | undefined;
+  let geth: GethNode | undefined;
   try {
     for (let i = 0; i < nodeCount; i++) {
       const n = await P2PNode.start({
@@ -118,6 +150,13 @@ export async function demoCommand(args: string[]): Promise<void> {
       });
       servers.push(n);
       say(`serving node ${i} (eth/${n.eth.protocols().map((p) => p.version).join(',')}): ${n.enode}`);
+    }
+    let gethStartedAt = 0;
+    if (gethBin !== undefined) {
+      say(`starting geth ${await gethVersion(gethBin)} (${gethBin}) with the devnet genesis and the bootnode; telling it the head through the engine API`);
+      gethStartedAt = Date.now();
+      geth = await startDemoGeth(gethBin, datadir, devnet.genesisJson!, boot.enode, headBlock);
+      say(`geth node: ${geth.enode} (pid ${geth.pid})`);
     }
     const tty = process.stderr.isTTY && !values.json;
     let lastLine = 0;
@@ -160,23 +199,42 @@ export async function demoCommand(args: string[]): Promise<void> {
         ? `check passed: the crawl found all ${servers.length} serving nodes, reached them over RLPx and got their eth Status`
         : `CHECK FAILED: the crawl found ${crawled.devnet.found}, reached ${crawled.devnet.reachable} and got eth Status from ${crawled.devnet.eth} of ${servers.length} serving nodes`,
     );
+    let gethResult: DemoGethResult | undefined;
+    if (geth !== undefined) {
+      say(`waiting for geth to sync and execute the devnet from the serving nodes...`);
+      gethResult = await waitForGethHead(
+        geth,
+        headBlock,
+        servers.map((s) => s.enode),
+        gethStartedAt,
+      );
+      if (gethResult.addedPeers) say(`  geth found no peer through discovery in time: the serving nodes were given to it with admin_addPeer`);
+      say(
+        gethResult.ok
+          ? `check passed: geth synced and executed the devnet to ${bytesToHex(head.hash)} in ${(gethResult.ms / 1000).toFixed(1)} s (${gethResult.peers} peers)`
+          : `CHECK FAILED: geth is at block ${gethResult.number} ${gethResult.hash}, not the served head, after ${(gethResult.ms / 1000).toFixed(1)} s (${gethResult.peers} peers)`,
+      );
+    }
     const reportFile = resolve(values.report);
     await writeCrawlReport(reportFile, crawled.nodes.values(), { network: devnet.network, title: 'devp2p-ts demo: crawl of the loopback devnet' });
     say(`crawl report: ${reportFile} (open it in a browser; it loads nothing from the network)`);
     if (values.json) {
       printJson({
-        ok: ok && crawlOk,
+        ok: ok && crawlOk && (gethResult?.ok ?? true),
         blocks,
         head: bytesToHex(head.hash),
         synced: synced ? bytesToHex(synced.hash) : null,
         ...summary,
         crawl: { ok: crawlOk, endedBy: crawled.endedBy, ms: Math.round(crawled.ms), devnet: crawled.devnet, reportFile, ...crawled.summary },
+        ...(gethResult === undefined ? {} : { geth: { ...gethResult, number: gethResult.number.toString() } }),
       });
     }
     if (!ok) throw new ReportedFailure('demo failed: synced head differs from the served head');
     if (!crawlOk) throw new ReportedFailure('demo failed: the crawl did not reach every serving node');
+    if (gethResult !== undefined && !gethResult.ok) throw new ReportedFailure('demo failed: geth did not reach the served head');
   } finally {
     store?.close();
+    await geth?.stop();
     await Promise.all(servers.map((s) => s.stop()));
     await boot.close();
     rmSync(datadir, { recursive: true, force: true });

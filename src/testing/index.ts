@@ -6,3 +6,5 @@
  */
 export { MemoryNetwork, MemoryTransport } from '../discv4/udp.js';
 export * from '../discv4/simulation.js';
+/** A local geth process (init, optional import, JSON-RPC and the engine API on loopback) for interop tests. */
+export { findGethBinary, startGeth, isExecutableFile, freePort, toolCacheDir, CACHED_GETH_VERSIONS, type GethNode, type StartGethOptions } from './geth-node.js';

@@ -45,6 +45,20 @@ describe('the error cases of issue 13', () => {
     expectErrorLine(await cli(['demo', '--blocks', '-5']), 2, 'error: --blocks must be a non-negative integer, got "-5"');
     expectErrorLine(await cli(['demo', '--blocks=-5']), 2, 'error: --blocks must be a non-negative integer, got "-5"');
     expectErrorLine(await cli(['demo', '--blocks', '0']), 2, 'error: --blocks must be between 1 and 200000, got "0"');
+    // With geth the chain is executed first, so it is shorter.
+    expectErrorLine(await cli(['demo', '--with-geth', '--geth', process.execPath, '--blocks', '5001']), 2, 'error: --blocks must be between 1 and 5000, got "5001"');
+  });
+
+  it('demo --with-geth without a geth binary says where it looked and how to get one; --geth names a file that is not one', async () => {
+    const env = { PATH: dir, DEVP2P_TS_CACHE: join(dir, 'no-cache') };
+    const res = await cli(['demo', '--with-geth'], { env });
+    expectErrorLine(
+      res,
+      2,
+      'error: demo --with-geth: no geth binary found (looked in the interop build cache and on PATH); build one with `scripts/build-go-tool.sh geth v1.17.10` from a clone of the repository, install geth, or give --geth FILE',
+    );
+    expectErrorLine(await cli(['demo', '--geth', join(dir, 'missing-geth')]), 2, `error: --geth ${join(dir, 'missing-geth')}: not an executable file`);
+    expectErrorLine(await cli(['demo', '--geth', dir]), 2, `error: --geth ${dir}: not an executable file`);
   });
 
   it('an invalid enode is a usage error (exit 2) in every command (was 1 for discv4 ping)', async () => {

@@ -93,7 +93,8 @@ describe('--help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^usage: devp2p-ts demo \[flags\]$/m);
     expect(r.stdout).toMatch(/^ {2}demo rlpx +RLPx-only loopback demo/m);
-    expect(r.stdout).toMatch(/^ {2}--blocks N +length of the devnet chain in blocks \(1-200000; default 5000\)$/m);
+    expect(r.stdout).toMatch(/^ {2}--blocks N +length of the devnet chain in blocks \(1-200000, default 5000; with --with-geth$/m);
+    expect(r.stdout).toMatch(/^ {2}--geth FILE +the geth binary for --with-geth \(implies it\)$/m);
   });
 
   it('devp2p-ts --help and help list every command; no arguments prints the same and exits 2', async () => {

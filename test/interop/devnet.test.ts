@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '../../src/common/bytes.js';
 import type { Block } from '../../src/chain/block.js';
+import { engineHeadCalls } from '../../src/chain/engine-payload.js';
 import { readChainFile } from '../../src/chain/chain-file.js';
 import { readReceiptsFile } from '../../src/chain/receipts-file.js';
 import { receiptsFromRpc } from '../../src/chain/receipts-json.js';
@@ -42,44 +43,13 @@ interface RpcBlock {
   stateRoot: string;
 }
 
-/** The engine API's ExecutionPayload of a block (V3 fields: Cancun and later; V2 without blob gas). */
-function executionPayload(b: Block): Record<string, unknown> {
-  const h = b.header;
-  return {
-    parentHash: hex(h.parentHash),
-    feeRecipient: hex(h.coinbase),
-    stateRoot: hex(h.stateRoot),
-    receiptsRoot: hex(h.receiptRoot),
-    logsBloom: hex(h.bloom),
-    prevRandao: hex(h.mixDigest),
-    blockNumber: qty(h.number),
-    gasLimit: qty(h.gasLimit),
-    gasUsed: qty(h.gasUsed),
-    timestamp: qty(h.time),
-    extraData: hex(h.extra),
-    baseFeePerGas: qty(h.baseFee!),
-    blockHash: hex(h.hash),
-    transactions: b.transactions.map((t) => hex(t.raw)),
-    withdrawals: (b.withdrawals ?? []).map((w) => ({ index: qty(w.index), validatorIndex: qty(w.validatorIndex), address: hex(w.address), amount: qty(w.amount) })),
-    ...(h.blobGasUsed === undefined ? {} : { blobGasUsed: qty(h.blobGasUsed), excessBlobGas: qty(h.excessBlobGas!) }),
-  };
-}
-
 /** newPayload + forkchoiceUpdated of `head`, at the versions of its fork. */
 async function driveToHead(geth: GethNode, head: Block): Promise<void> {
-  const h = head.header;
-  const payload = executionPayload(head);
-  const status =
-    h.requestsHash !== undefined
-      ? await geth.engine<{ status: string }>('engine_newPayloadV4', [payload, [], hex(h.parentBeaconRoot!), []])
-      : h.parentBeaconRoot !== undefined
-        ? await geth.engine<{ status: string }>('engine_newPayloadV3', [payload, [], hex(h.parentBeaconRoot)])
-        : await geth.engine<{ status: string }>('engine_newPayloadV2', [payload]);
+  const [newPayload, forkchoice] = engineHeadCalls(head);
+  const status = await geth.engine<{ status: string }>(newPayload.method, newPayload.params);
   // A node without the parent answers SYNCING (and starts fetching it); ACCEPTED is fine too.
   expect(['SYNCING', 'ACCEPTED', 'VALID']).toContain(status.status);
-  const fcu = h.parentBeaconRoot !== undefined ? 'engine_forkchoiceUpdatedV3' : 'engine_forkchoiceUpdatedV2';
-  const hash = hex(h.hash);
-  await geth.engine(fcu, [{ headBlockHash: hash, safeBlockHash: hash, finalizedBlockHash: hash }, null]);
+  await geth.engine(forkchoice.method, forkchoice.params);
 }
 
 /** Starts `devp2p-ts serve` on the chain files; resolves with its enode and a stop function. */
