@@ -2,7 +2,8 @@
  * A deterministic, small, structurally valid post-merge chain for tests and the demo: every
  * header links to its parent by hash; difficulty 0, empty uncles and zero nonce (post-merge);
  * base fee follows EIP-1559 from 1 gwei; the fields of the chosen fork are present (Shanghai
- * withdrawals root; Cancun blob gas 0 and beacon root; Prague requests hash of no requests);
+ * withdrawals root; Cancun blob gas 0 and beacon root; Prague requests hash of no requests;
+ * Osaka adds no header field);
  * some blocks carry signed transfers (legacy EIP-155 and EIP-1559) and withdrawals, and their
  * transactions, receipts and withdrawals roots, bloom and gas used are computed from them.
  *
@@ -32,10 +33,19 @@ export { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH, INITIAL_BASE_FEE } from './const
 const TRANSFER_GAS = 21_000n;
 
 /** The fork sets a devnet can run, oldest first: every fork up to the named one is at genesis. */
-export const DEVNET_FORKS = ['shanghai', 'cancun', 'prague'] as const;
+export const DEVNET_FORKS = ['shanghai', 'cancun', 'prague', 'osaka'] as const;
 export type DevnetFork = (typeof DEVNET_FORKS)[number];
-/** The newest fork geth v1.17.x accepts that this generator supports. */
-export const DEFAULT_DEVNET_FORK: DevnetFork = 'prague';
+/**
+ * The newest fork every geth the interop suite runs (v1.17.0 and v1.17.10) accepts: Osaka (live on
+ * mainnet since December 2025). Amsterdam is newer but only in later gethes, with header fields
+ * this generator does not make.
+ */
+export const DEFAULT_DEVNET_FORK: DevnetFork = 'osaka';
+
+/** True when `fork` includes `since` (every fork up to the named one is active). */
+export function devnetForkIncludes(fork: DevnetFork, since: DevnetFork): boolean {
+  return DEVNET_FORKS.indexOf(fork) >= DEVNET_FORKS.indexOf(since);
+}
 /** Seconds between blocks (a beacon chain slot). */
 export const DEFAULT_SLOT_SECONDS = 12n;
 /** Genesis timestamp when none is given: fixed, so the library's devnet is the same every run. */
@@ -109,13 +119,14 @@ export function nextBaseFee(parent: Pick<BlockHeader, 'gasLimit' | 'gasUsed' | '
 const SENDER_BALANCE = 10n ** 24n;
 
 /**
- * geth's default blob parameters per fork (`params.DefaultCancunBlobConfig` and
- * `DefaultPragueBlobConfig`): geth v1.17 refuses a config that activates a blob fork without
+ * geth's default blob parameters per fork (`params.DefaultCancunBlobConfig`,
+ * `DefaultPragueBlobConfig` and `DefaultOsakaBlobConfig`): geth v1.17 refuses a config that activates a blob fork without
  * its `blobSchedule` entry.
  */
 const BLOB_SCHEDULE: Readonly<Record<string, { target: number; max: number; baseFeeUpdateFraction: number }>> = {
   cancun: { target: 3, max: 6, baseFeeUpdateFraction: 3_338_477 },
   prague: { target: 6, max: 9, baseFeeUpdateFraction: 5_007_716 },
+  osaka: { target: 6, max: 9, baseFeeUpdateFraction: 5_007_716 },
 };
 
 /** The devnet's time forks for `fork` (all at genesis), oldest first. */
@@ -191,8 +202,8 @@ export function devnetChainStream(options: DevnetChainOptions = {}): DevnetChain
   const genesisTime = options.genesisTime ?? DEFAULT_DEVNET_GENESIS_TIME;
   const slotSeconds = options.slotSeconds ?? DEFAULT_SLOT_SECONDS;
   const fork = options.fork ?? DEFAULT_DEVNET_FORK;
-  const cancun = fork !== 'shanghai';
-  const prague = fork === 'prague';
+  const cancun = devnetForkIncludes(fork, 'cancun');
+  const prague = devnetForkIncludes(fork, 'prague');
   const gasLimit = options.gasLimit ?? 30_000_000n;
   const seed = options.seed ?? 'devp2p-ts devnet';
   const senderKey = derive(seed, 'sender-key', 0);

@@ -15,7 +15,7 @@ async function collect(fork: DevnetFork, length: number): Promise<ChainBlock[]> 
 }
 
 describe('executed devnet chain', () => {
-  it.each(['shanghai', 'cancun', 'prague'] as const)('%s: the generator’s blocks, linked, with state and receipts roots from execution', async (fork) => {
+  it.each(['shanghai', 'cancun', 'prague', 'osaka'] as const)('%s: the generator’s blocks, linked, with state and receipts roots from execution', async (fork) => {
     const executed = await collect(fork, 12);
     const draft = [...devnetChainStream({ length: 12, fork }).blocks()];
     expect(executed).toHaveLength(13);

@@ -103,7 +103,7 @@ describe('devnet-chain', () => {
   });
 
   it('--fork chooses the forks at genesis: their header fields and system contracts', async () => {
-    for (const [fork, contracts] of [['shanghai', 0], ['cancun', 1], ['prague', 4]] as const) {
+    for (const [fork, contracts] of [['shanghai', 0], ['cancun', 1], ['prague', 4], ['osaka', 4]] as const) {
       const gout = join(dir, `${fork}.json`);
       const out = join(dir, `${fork}.rlp`);
       const r = await cli(['devnet-chain', '--blocks', '2', '--fork', fork, '--genesis-time', GENESIS_TIME, '--out', out, '--genesis-out', gout, '--json']);
@@ -114,14 +114,15 @@ describe('devnet-chain', () => {
       const head = (await headersOf(out))[2]!;
       expect(head.withdrawalsRoot).toBeDefined();
       expect(head.parentBeaconRoot !== undefined).toBe(fork !== 'shanghai');
-      expect(head.requestsHash !== undefined).toBe(fork === 'prague');
+      expect(head.requestsHash !== undefined).toBe(fork === 'prague' || fork === 'osaka');
+      expect(json.config.osakaTime !== undefined).toBe(fork === 'osaka');
       expect(JSON.parse(r.stdout).fork).toBe(fork);
     }
   }, 60_000);
 
   it('usage errors exit 2 with one line', async () => {
     const x = join(dir, 'x.rlp');
-    for (const args of [['--blocks', '3'], ['--out', x], ['--blocks', 'many', '--out', x], ['--blocks', '3', '--fork', 'osaka', '--out', x], ['--blocks', '3', '--slot-seconds', '0', '--out', x], ['--blocks', '3', '--slot-seconds', '86401', '--out', x], ['--blocks', '30000000', '--slot-seconds', '86400', '--out', x]]) {
+    for (const args of [['--blocks', '3'], ['--out', x], ['--blocks', 'many', '--out', x], ['--blocks', '3', '--fork', 'amsterdam', '--out', x], ['--blocks', '3', '--slot-seconds', '0', '--out', x], ['--blocks', '3', '--slot-seconds', '86401', '--out', x], ['--blocks', '30000000', '--slot-seconds', '86400', '--out', x]]) {
       const r = await cli(['devnet-chain', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');

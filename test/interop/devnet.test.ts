@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '../../src/common/bytes.js';
 import type { Block } from '../../src/chain/block.js';
 import { engineHeadCalls } from '../../src/chain/engine-payload.js';
+import { DEVNET_FORKS } from '../../src/chain/devnet-chain.js';
 import { readChainFile } from '../../src/chain/chain-file.js';
 import { readReceiptsFile } from '../../src/chain/receipts-file.js';
 import { receiptsFromRpc } from '../../src/chain/receipts-json.js';
@@ -30,6 +31,8 @@ if (!go) process.stderr.write('Go is not installed: geth devnet interop tests sk
 const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 /** Chain length: enough blocks of every kind the generator makes (transfers of both types, withdrawals, empty). */
 const DEVNET_BLOCKS = 96;
+/** Chain length of the per-fork import checks: blocks of every kind, quickly. */
+const FORK_BLOCKS = 16;
 /** How long a fresh geth may take to sync the devnet from us (polled every 500 ms). */
 const SYNC_WAIT_MS = 120_000;
 
@@ -116,6 +119,28 @@ describe.skipIf(!go)('devnet chain in geth', () => {
           expect(latest.hash).toBe(summary.headHash);
           expect(latest.stateRoot).toBe(hex(blocks[DEVNET_BLOCKS]!.header.stateRoot));
         }));
+
+      it('every --fork: init + import of a short chain reaches our head', async () => {
+        for (const fork of DEVNET_FORKS) {
+          await check(node, `devnet --fork ${fork}: geth init + import reach our head`, async () => {
+            const forkDir = mkdtempSync(join(tmpdir(), `devp2p-ts-devnet-${fork}-`));
+            try {
+              const { stdout } = await cli(['devnet-chain', '--blocks', String(FORK_BLOCKS), '--fork', fork, '--out', join(forkDir, 'chain.rlp'), '--genesis-out', join(forkDir, 'genesis.json'), '--json']);
+              const want = JSON.parse(stdout) as { headHash: string };
+              const g = await startGeth(bin, forkDir);
+              try {
+                const latest = await g.rpc<RpcBlock>('eth_getBlockByNumber', ['latest', false]);
+                expect(latest.number).toBe(qty(BigInt(FORK_BLOCKS)));
+                expect(latest.hash).toBe(want.headHash);
+              } finally {
+                await g.stop();
+              }
+            } finally {
+              rmSync(forkDir, { recursive: true, force: true });
+            }
+          });
+        }
+      }, 300_000);
 
       it('our receipts file equals its eth_getBlockReceipts, block by block', () =>
         check(node, 'devnet: --receipts-out equals eth_getBlockReceipts', async () => {
