@@ -1,13 +1,15 @@
 /** `devp2p-ts sync-headers`: header sync from peers into a data directory. */
+import { Registry } from 'prom-client';
 import { hexToBytes } from '../common/bytes.js';
+import { serveMetrics } from '../server/metrics.js';
 import type { SyncProgress } from '../sync/headers/header-sync.js';
 import { runSyncNode } from '../sync/node/sync-node.js';
 import { defineCommand, parseCommand } from './command.js';
 import type { Command } from './command-tree.js';
-import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey } from './common-options.js';
+import { commandLogger, EXAMPLE_ENODE, logFlags, NETWORK_FLAGS, NODEKEY_FLAG, parseAddr, parseEnodeList, resolveNetworkAndGenesis, resolveNodeKey } from './common-options.js';
 import { defaultDataDir } from './datadir.js';
 import { parseDurationFlag } from './duration.js';
-import { InterruptedError, parseIntOption, printJson, UsageError } from './output.js';
+import { InterruptedError, ListenError, parseIntOption, printJson, UsageError } from './output.js';
 
 /** How often progress goes to stderr when it is not a terminal. */
 const PROGRESS_LINE_INTERVAL_MS = 5_000;
@@ -28,6 +30,7 @@ const SYNC = defineCommand({
     to: { type: 'string', value: 'N', help: 'the number of the --checkpoint block (checked)' },
     timeout: { type: 'string', value: 'DURATION', help: 'give up after this long: 30s, 10m (a bare number is milliseconds; 0 for never)', default: '0' },
     ...NODEKEY_FLAG,
+    metrics: { type: 'string', value: 'IP:PORT', help: 'serve Prometheus metrics at http://IP:PORT/metrics while it runs (server, eth and header sync progress)' },
     json: { type: 'boolean', help: 'print one JSON summary (errors too)' },
     ...logFlags('2'),
   },
@@ -65,7 +68,11 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
   const tty = process.stderr.isTTY && !values.json;
   let lastLine = 0;
   const datadir = values.datadir ?? defaultDataDir(network.name);
+  const metricsAddr = values.metrics ? parseAddr('metrics', values.metrics) : undefined;
   log.info('data directory', { path: datadir, network: network.name });
+  const registry = metricsAddr ? new Registry() : undefined;
+  const metrics = metricsAddr ? await serveMetrics(registry!, metricsAddr.host, metricsAddr.port).catch((err: unknown) => Promise.reject(new ListenError(values.metrics!, err))) : undefined;
+  if (metrics) log.info('metrics', { url: `http://${metricsAddr!.host.includes(':') ? `[${metricsAddr!.host}]` : metricsAddr!.host}:${metrics.port}/metrics` });
   const ac = new AbortController();
   const timer = timeoutMs > 0 ? setTimeout(() => ac.abort(new SyncTimeoutError(values.timeout)), timeoutMs) : undefined;
   const onSignal = () => ac.abort(new InterruptedError());
@@ -82,6 +89,7 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
       ...(checkpoint ? { checkpoint } : {}),
       signal: ac.signal,
       logger: log,
+      ...(registry ? { metrics: registry } : {}),
       onProgress: (p) => {
         if (tty) process.stderr.write(`\r${bar(p)}`);
         else if (!values.json && Date.now() - lastLine > PROGRESS_LINE_INTERVAL_MS) {
@@ -104,6 +112,7 @@ export async function syncHeadersCommand(args: string[]): Promise<void> {
   } finally {
     clearTimeout(timer);
     process.off('SIGINT', onSignal);
+    await metrics?.close();
   }
 }
 
