@@ -69,9 +69,10 @@ describe('session write path', () => {
   });
 
   it('does not cut a peer that reads slowly when each write finishes within the deadline', async () => {
-    const { session, peer, closed } = await activePair({ writeTimeoutMs: 1_000 });
-    // At most one chunk (<= 64 KiB) per 25 ms: about 2.5 MB/s, so 12 MiB take ~5 s; queued all
-    // at once, the whole backlog could not be written within 1 s, but each 64 KiB batch can.
+    const { session, peer, closed } = await activePair({ writeTimeoutMs: 2_500 });
+    // At most one chunk (<= 64 KiB) per 25 ms: about 2.5 MB/s, so 12 MiB take ~5 s or more; queued
+    // all at once, the whole backlog could not be written within 2.5 s, but each 64 KiB batch can
+    // (2.5 s rather than 1 s: on a loaded machine with the pure backend, a batch once took > 1 s).
     peer.socket.on('data', () => {
       peer.socket.pause();
       setTimeout(() => peer.socket.resume(), 25);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const WORKER = fileURLToPath(new URL('../support/net-node-worker.mjs', import.meta.url));
 const MAX_PEERS = 8;
 
-interface NodeState { id: string; enode: string; eth: string[]; inbound: number; outbound: number }
+interface NodeState { id: string; enode: string; eth: string[]; table: number; inbound: number; outbound: number }
 
 function worker(boot: string, count: number, onState: (s: NodeState[]) => void): ChildProcess {
   const child = spawn(process.execPath, [WORKER, boot, String(count), String(MAX_PEERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -61,7 +61,7 @@ describe('a 100-node loopback network in four processes', () => {
       while (!connected() && Date.now() - t0 < 150_000) await new Promise((r) => setTimeout(r, 500));
       const nodes = all();
       expect(nodes.length).toBe(100);
-      expect(connected(), `eth degrees: ${nodes.map((n) => n.eth.length).join(',')}`).toBe(true);
+      expect(connected(), `eth degrees: ${nodes.map((n) => n.eth.length).join(',')}; in/out: ${nodes.map((n) => `${n.inbound}/${n.outbound}`).join(',')}; discv4 table sizes: ${nodes.map((n) => n.table).join(',')}`).toBe(true);
       for (const n of nodes) {
         expect(n.inbound + n.outbound).toBeLessThanOrEqual(MAX_PEERS);
         expect(n.outbound).toBeLessThanOrEqual(Math.floor(MAX_PEERS / 3));

@@ -17,7 +17,7 @@ for (let i = 0; i < Number(countStr); i++) {
     addr: { host: '127.0.0.1', port: 0 }, maxPeers: Number(maxPeersStr), bootnodes: bootnode ? [parseEnode(bootnode)] : [],
   }));
 }
-const report = () => process.stdout.write(JSON.stringify(nodes.map((n) => ({ id: n.server.id, enode: n.enode, eth: [...n.eth.peers.keys()], ...n.server.counts() }))) + '\n');
+const report = () => process.stdout.write(JSON.stringify(nodes.map((n) => ({ id: n.server.id, enode: n.enode, eth: [...n.eth.peers.keys()], table: n.discv4?.table.size ?? 0, ...n.server.counts() }))) + '\n');
 const timer = setInterval(report, 1000);
 report();
 process.once('SIGTERM', async () => {
