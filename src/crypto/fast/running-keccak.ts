@@ -6,8 +6,9 @@
  * update of fewer bytes than complete a block only appends to the tail; otherwise the sponge
  * is copied into the module's memory, the blocks absorbed and the sponge copied back. A digest
  * copies the sponge into a scratch area, absorbs the padded tail there and reads 32 bytes: the
- * state is never finalised and nothing is allocated. (hash-wasm, used before, offers only
- * save()/load() of a 404-byte snapshot, allocated afresh on every save.)
+ * state is never finalised and nothing is allocated (but a view per chunk of an update longer
+ * than the input area). hash-wasm, used before, offers only save()/load() of a 404-byte
+ * snapshot, allocated afresh on every save.
  */
 import type { RunningKeccak } from '../backend.js';
 import { KECCAK256_RATE, KECCAK_STATE_BYTES, keccakF1600Module, MEMORY_PAGES, ROUND_CONSTANTS_BYTES } from './keccak-f1600-wasm.js';
