@@ -1,7 +1,7 @@
 /**
- * Keccak-256 for the whole stack, on the active backend: an unrolled permutation in TypeScript
- * (pure) or hash-wasm (fast, ~4x faster). Keccak is the RLPx throughput bottleneck: the frame
- * MACs absorb every byte on the wire.
+ * Keccak-256 for the whole stack, on the active backend: @noble/hashes (pure) or WebAssembly
+ * (fast: hash-wasm for one-shot hashes, a keccak-f[1600] module of our own for the running
+ * states). Keccak is the RLPx throughput bottleneck: the frame MACs absorb every byte on the wire.
  */
 import { backend, claimBackend } from './select.js';
 import type { RunningKeccak } from './backend.js';

@@ -99,6 +99,17 @@ describe.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('pure and fast backends gi
     }), { numRuns: 150 });
   });
 
+  it('running keccak states over updates larger than the fast backend copies into WebAssembly at once (64,464 bytes)', () => {
+    // Sizes around that chunk and around the 136-byte block, so both the chunk loop and the tail carry-over run.
+    const size = fc.oneof(fc.integer({ min: 0, max: 140 }), fc.integer({ min: 64_300, max: 64_600 }), fc.integer({ min: 128_900, max: 200_000 }));
+    fc.assert(fc.property(fc.array(fc.tuple(size, fc.nat(255)), { minLength: 1, maxLength: 4 }), (updates) => {
+      same(() => {
+        const s = new KeccakState();
+        return updates.map(([n, seed]) => s.updateAndDigest(new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff)));
+      });
+    }), { numRuns: 30 });
+  });
+
   it('AES-CTR streams over chunks of any size and alignment', () => {
     const chunk = fc.tuple(bytes(0, 100), fc.nat(3));
     fc.assert(fc.property(fc.constantFrom(16, 24, 32), bytes(16), fc.array(chunk, { maxLength: 8 }), (keyLen, iv, chunks) => {

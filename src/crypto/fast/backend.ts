@@ -4,15 +4,14 @@
  * packages installed.
  */
 import type * as NodeCrypto from 'node:crypto';
-import type { CryptoBackend, RunningKeccak, Secp256k1Backend } from '../backend.js';
+import type { CryptoBackend, Secp256k1Backend } from '../backend.js';
+import { WasmRunningKeccak, type KeccakF1600 } from './running-keccak.js';
 
 /** The part of a hash-wasm hasher we use. */
 export interface IHasher {
   init(): IHasher;
   update(data: Uint8Array): IHasher;
   digest(outputType: 'binary'): Uint8Array;
-  save(): Uint8Array;
-  load(state: Uint8Array): IHasher;
 }
 
 /** The part of hash-wasm we use. */
@@ -41,39 +40,10 @@ export interface FastModules {
   nodeCrypto: typeof NodeCrypto;
   /** One keccak-256 hasher shared by every caller: nobody holds it across an await. */
   hasher: IHasher;
+  /** Our keccak-f[1600] module, shared by every running state (the RLPx MACs). */
+  keccakF1600: KeccakF1600;
   ecc: TinySecp256k1;
   snappy: SnappyWasm;
-}
-
-/**
- * A running keccak state as a saved snapshot of the shared WebAssembly hasher (404 bytes),
- * loaded for each operation; an update plus digest costs one load/save round.
- */
-class WasmRunningKeccak implements RunningKeccak {
-  private state: Uint8Array;
-
-  constructor(private readonly hasher: IHasher) {
-    hasher.init();
-    this.state = hasher.save();
-  }
-
-  update(data: Uint8Array): void {
-    this.hasher.load(this.state);
-    this.hasher.update(data);
-    this.state = this.hasher.save();
-  }
-
-  digestInto(out: Uint8Array): void {
-    this.hasher.load(this.state);
-    out.set(this.hasher.digest('binary'));
-  }
-
-  updateDigestInto(data: Uint8Array, out: Uint8Array): void {
-    this.hasher.load(this.state);
-    this.hasher.update(data);
-    this.state = this.hasher.save();
-    out.set(this.hasher.digest('binary'));
-  }
 }
 
 function libsecp256k1(ecc: TinySecp256k1): Secp256k1Backend {
@@ -113,11 +83,11 @@ function libsecp256k1(ecc: TinySecp256k1): Secp256k1Backend {
 const GCM_TAG = 16;
 
 export function makeFastBackend(m: FastModules): CryptoBackend {
-  const { nodeCrypto, hasher, ecc, snappy } = m;
+  const { nodeCrypto, hasher, keccakF1600, ecc, snappy } = m;
   return {
     name: 'fast',
     implementations: {
-      keccak: 'hash-wasm',
+      keccak: 'hash-wasm; running states (RLPx MACs): keccak-f1600 WebAssembly of our own',
       secp256k1: 'tiny-secp256k1',
       aes: 'node:crypto',
       aesGcm: 'node:crypto',
@@ -131,7 +101,7 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
       for (const p of parts) hasher.update(p);
       return hasher.digest('binary');
     },
-    keccakState: () => new WasmRunningKeccak(hasher),
+    keccakState: () => new WasmRunningKeccak(keccakF1600),
     sha256(parts) {
       const h = nodeCrypto.createHash('sha256');
       for (const p of parts) h.update(p);

@@ -1,7 +1,9 @@
 /**
  * The fast backend: keccak from hash-wasm and secp256k1 from tiny-secp256k1 (libsecp256k1),
- * both WebAssembly shipped in their npm packages; snappy from snappy-wasm (Rust `snap` in
- * WebAssembly); AES-CTR, SHA-256, HMAC and randomness from node:crypto (OpenSSL).
+ * both WebAssembly shipped in their npm packages; the running keccak states of the RLPx MACs on
+ * a keccak-f[1600] WebAssembly module of our own (./keccak-f1600-wasm.ts); snappy from
+ * snappy-wasm (Rust `snap` in WebAssembly); AES-CTR, SHA-256, HMAC and randomness from
+ * node:crypto (OpenSSL).
  *
  * Loaded only by a dynamic import from ../select.ts when `fast` or `auto` is chosen, so a
  * process on the pure backend never imports an accelerator. The accelerators are optional
@@ -9,6 +11,7 @@
  * {@link loadFastBackend} names the one that failed to load.
  */
 import type { CryptoBackend } from '../backend.js';
+import { KeccakF1600 } from './running-keccak.js';
 import { makeFastBackend, type FastModules, type HashWasm, type SnappyWasm, type TinySecp256k1 } from './backend.js';
 
 /** Raised when an accelerator cannot be loaded; `module` names it. */
@@ -45,5 +48,6 @@ export async function loadFastBackend(): Promise<CryptoBackend> {
     return createRequire(import.meta.url)(snappyName) as SnappyWasm;
   });
   const hasher = await load(hashWasmName, () => hashWasm.createKeccak(256));
-  return makeFastBackend({ nodeCrypto, hasher, ecc, snappy });
+  const keccakF1600 = await load('keccak-f1600 module', async () => new KeccakF1600());
+  return makeFastBackend({ nodeCrypto, hasher, keccakF1600, ecc, snappy });
 }
