@@ -5,11 +5,13 @@
  * stopped by its PID (SIGTERM, then SIGKILL after 10 s) and its datadir removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { bytesToHex } from '../common/bytes.js';
+import { hmacSha256 } from '../crypto/hash.js';
+import { randomBytes } from '../crypto/random.js';
 
 /** How long geth may take to open its JSON-RPC endpoint after it starts. */
 export const GETH_START_TIMEOUT_MS = 30_000;
@@ -119,9 +121,9 @@ export interface StartGethOptions {
 
 /** An HS256 JWT for geth's engine API (claims: iat only, as the Engine API spec asks). */
 function engineToken(secret: Uint8Array): string {
-  const b64 = (x: string | Buffer) => Buffer.from(x).toString('base64url');
+  const b64 = (x: string | Uint8Array) => Buffer.from(x).toString('base64url');
   const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' })) + '.' + b64(JSON.stringify({ iat: Math.floor(Date.now() / 1000) }));
-  return head + '.' + b64(createHmac('sha256', secret).update(head).digest());
+  return head + '.' + b64(hmacSha256(secret, new TextEncoder().encode(head)));
 }
 
 /** Inits a datadir with `opts.genesis` (and imports `opts.importChain`), starts geth on loopback and waits for its RPC. */
@@ -143,7 +145,7 @@ async function launch(geth: string, datadir: string, opts: StartGethOptions): Pr
   const networkId = String(JSON.parse(readFileSync(opts.genesis, 'utf8')).config.chainId);
   const secret = randomBytes(32);
   const jwtPath = join(datadir, 'jwtsecret');
-  writeFileSync(jwtPath, secret.toString('hex'));
+  writeFileSync(jwtPath, bytesToHex(secret));
   const discovery = opts.discovery
     ? ['--discovery.v4', '--discovery.v5=false', ...(opts.discovery.bootnodes?.length ? ['--bootnodes', opts.discovery.bootnodes.join(',')] : ['--bootnodes', ''])]
     : ['--nodiscover'];
