@@ -75,7 +75,7 @@ export interface DemoGethResult {
  * `signal`). If geth has found no peer by discovery after {@link DEMO_GETH_DISCOVERY_WAIT_MS}, the
  * serving nodes' enodes are given to it with admin_addPeer, and the result says so.
  */
-export async function waitForGethHead(geth: GethNode, head: ChainBlock, servers: readonly string[], startedAt: number, opts: { signal?: AbortSignal; onProgress?: (number: bigint) => void } = {}): Promise<DemoGethResult> {
+export async function waitForGethHead(geth: GethNode, head: ChainBlock, servers: readonly string[], startedAt: number, opts: { signal?: AbortSignal } = {}): Promise<DemoGethResult> {
   const want = bytesToHex(head.header.hash);
   let addedPeers = false;
   let number = 0n;
@@ -87,7 +87,6 @@ export async function waitForGethHead(geth: GethNode, head: ChainBlock, servers:
     number = BigInt(latest.number);
     hash = latest.hash.slice(2);
     peers = (await geth.rpc<unknown[]>('admin_peers')).length;
-    opts.onProgress?.(number);
     if (hash === want) return { ok: true, number, hash, ms: Date.now() - startedAt, peers, addedPeers };
     if (!addedPeers && peers === 0 && Date.now() - startedAt > DEMO_GETH_DISCOVERY_WAIT_MS) {
       for (const enode of servers) await geth.rpc('admin_addPeer', [enode]);

@@ -202,12 +202,7 @@ export async function demoCommand(args: string[]): Promise<void> {
     let gethResult: DemoGethResult | undefined;
     if (geth !== undefined) {
       say(`waiting for geth to sync and execute the devnet from the serving nodes...`);
-      gethResult = await waitForGethHead(
-        geth,
-        headBlock,
-        servers.map((s) => s.enode),
-        gethStartedAt,
-      );
+      gethResult = await waitForGethHead(geth, headBlock, servers.map((s) => s.enode), gethStartedAt);
       if (gethResult.addedPeers) say(`  geth found no peer through discovery in time: the serving nodes were given to it with admin_addPeer`);
       say(
         gethResult.ok
