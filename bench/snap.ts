@@ -24,6 +24,7 @@ import { RlpxListener } from '../src/rlpx/listener.js';
 import type { Session } from '../src/rlpx/session.js';
 import { EMPTY_CODE_HASH, EMPTY_ROOT_HASH, encodeFullAccount } from '../src/snap/account.js';
 import { SnapPeer } from '../src/snap/peer.js';
+import { stopProcess } from '../src/testing/geth-node.js';
 import { snapCapability } from '../src/snap/protocol.js';
 import { DumpStateReader } from '../src/snap/state-dump.js';
 import { HashedTrie } from '../src/snap/trie.js';
@@ -163,11 +164,7 @@ async function gethRate(geth: string, testdata: string, root: Uint8Array, ms: nu
     chain.close();
     return r;
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
+    await stopProcess(child);
     rmSync(datadir, { recursive: true, force: true });
   }
 }

@@ -40,6 +40,19 @@ export function runProcess(cmd: string, args: readonly string[], opts: { timeout
   });
 }
 
+/** How long a child asked to stop (SIGTERM) may take before it is killed (SIGKILL). */
+export const STOP_GRACE_MS = 10_000;
+
+/** Stops a child we started, by its PID: SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
+}
+
 /** A free TCP port on 127.0.0.1 (free when asked: another process may take it before use). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -170,13 +183,7 @@ async function launch(geth: string, datadir: string, opts: StartGethOptions): Pr
   const rpc = <T>(method: string, params: unknown[] = []) => call<T>(http, method, params);
   const engine = <T>(method: string, params: unknown[] = []) => call<T>(auth, method, params, { authorization: `Bearer ${engineToken(secret)}` });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopProcess(child);
     rmSync(datadir, { recursive: true, force: true });
   };
   let enode = '';

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '../../src/common/bytes.js';
 import type { Block } from '../../src/chain/block.js';
 import { engineHeadCalls } from '../../src/chain/engine-payload.js';
+import { stopProcess } from '../../src/testing/geth-node.js';
 import { DEVNET_FORKS } from '../../src/chain/devnet-chain.js';
 import { readChainFile } from '../../src/chain/chain-file.js';
 import { readReceiptsFile } from '../../src/chain/receipts-file.js';
@@ -64,14 +65,7 @@ async function startServe(dir: string): Promise<{ enode: string; stop: () => Pro
   );
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  };
+  const stop = () => stopProcess(child);
   const lines = createInterface({ input: child.stdout! });
   const enode = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`serve printed no enode in 60 s: ${err}`)), 60_000);

@@ -30,14 +30,7 @@ export function startServe(args: string[]): Promise<{ enode: string; child: Chil
   });
 }
 
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
+export { stopProcess as stopChild } from '../../src/testing/geth-node.js';
 
 /** The output lines of a failed test (between its `-- RUN` and `-- FAIL` lines), last few. */
 export function failureReason(out: string, test: string): string {

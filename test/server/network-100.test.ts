@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopProcess } from '../../src/testing/geth-node.js';
 
 const WORKER = fileURLToPath(new URL('../support/net-node-worker.mjs', import.meta.url));
 const MAX_PEERS = 8;
@@ -25,14 +26,6 @@ function worker(boot: string, count: number, onState: (s: NodeState[]) => void):
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
 
 describe('a 100-node loopback network in four processes', () => {
   it('forms one connected eth peer graph within the limits', async () => {
@@ -67,7 +60,7 @@ describe('a 100-node loopback network in four processes', () => {
         expect(n.outbound).toBeLessThanOrEqual(Math.floor(MAX_PEERS / 3));
       }
     } finally {
-      await Promise.all(children.map(stop));
+      await Promise.all(children.map((c) => stopProcess(c)));
     }
   }, 240_000);
 });
