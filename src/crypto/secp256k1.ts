@@ -42,6 +42,14 @@ export function generatePrivateKey(): Uint8Array {
   throw new InvalidKeyError('could not generate a valid private key');
 }
 
+/**
+ * `candidate` (32 random bytes the caller drew with others, in one call) as a private key, or a
+ * fresh key from {@link generatePrivateKey} in the ~2^-128 case that it is out of range.
+ */
+export function privateKeyFrom(candidate: Uint8Array): Uint8Array {
+  return isValidPrivateKey(candidate) ? candidate : generatePrivateKey();
+}
+
 const publicKeys = new WeakMap<Uint8Array, Uint8Array>();
 
 /** The 64-byte public key of a private key (cached per key array: static keys are asked often). */
@@ -55,10 +63,13 @@ export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   return pub;
 }
 
-/** A fresh key pair (used for RLPx ephemeral keys). */
-export function generateKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  const privateKey = generatePrivateKey();
-  return { privateKey, publicKey: publicKeyOf(privateKey) };
+/**
+ * A fresh key pair (RLPx ephemeral keys), from `candidate` when it is a valid key (see
+ * {@link privateKeyFrom}). Its public key is not cached: the key is used once.
+ */
+export function generateKeyPair(candidate?: Uint8Array): { privateKey: Uint8Array; publicKey: Uint8Array } {
+  const privateKey = candidate ? privateKeyFrom(candidate) : generatePrivateKey();
+  return { privateKey, publicKey: backend().secp256k1.publicKey(privateKey) };
 }
 
 /**

@@ -20,15 +20,28 @@ function deriveKeys(shared: Uint8Array): { encKey: Uint8Array; macKey: Uint8Arra
   return { encKey: k.subarray(0, 16), macKey: sha256(k.subarray(16, 32)) };
 }
 
-/** Encrypts `plaintext` to `remotePublicKey` (64 bytes). */
-export function eciesEncrypt(remotePublicKey: Uint8Array, plaintext: Uint8Array, sharedMacData: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const eph = generateKeyPair();
+/** Random bytes one encryption uses: 32 for the ephemeral key, then 16 for the IV. */
+export const ECIES_RANDOM_BYTES = 32 + 16;
+
+/**
+ * Encrypts `plaintext` to `remotePublicKey` (64 bytes). `random` is the randomness it uses
+ * ({@link ECIES_RANDOM_BYTES}: ephemeral key candidate, then IV), for a caller that draws it
+ * together with its own; a key candidate out of range is replaced by a fresh key.
+ */
+export function eciesEncrypt(
+  remotePublicKey: Uint8Array,
+  plaintext: Uint8Array,
+  sharedMacData: Uint8Array = new Uint8Array(0),
+  random: Uint8Array = randomBytes(ECIES_RANDOM_BYTES),
+): Uint8Array {
+  if (random.length !== ECIES_RANDOM_BYTES) throw new RangeError(`ECIES needs ${ECIES_RANDOM_BYTES} random bytes, got ${random.length}`);
+  const eph = generateKeyPair(random.subarray(0, 32));
   const { encKey, macKey } = deriveKeys(ecdh(eph.privateKey, remotePublicKey));
   const out = new Uint8Array(ECIES_OVERHEAD + plaintext.length);
   out[0] = 0x04;
   out.set(eph.publicKey, 1);
   const iv = out.subarray(65, 81);
-  iv.set(randomBytes(16));
+  iv.set(random.subarray(32));
   const c = out.subarray(81, 81 + plaintext.length);
   c.set(aesCtr(encKey, iv, plaintext));
   out.set(hmacSha256(macKey, iv, c, sharedMacData), 81 + c.length);

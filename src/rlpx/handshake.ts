@@ -8,12 +8,12 @@
  */
 import { keccak256 } from '../crypto/keccak.js';
 import { randomBytes, randomInt } from '../crypto/random.js';
-import { ecdh, generateKeyPair, publicKeyOf, recoverPublicKey, sign, validatePublicKey } from '../crypto/secp256k1.js';
+import { ecdh, generateKeyPair, privateKeyFrom, publicKeyOf, recoverPublicKey, sign, validatePublicKey } from '../crypto/secp256k1.js';
 import { rlpEncode } from '../common/rlp.js';
 import { RlpReader } from '../common/rlp-reader.js';
 import { DecodeError } from '../common/errors.js';
 import { concatBytes } from '../common/bytes.js';
-import { eciesDecrypt, eciesEncrypt, ECIES_OVERHEAD } from './ecies.js';
+import { eciesDecrypt, eciesEncrypt, ECIES_OVERHEAD, ECIES_RANDOM_BYTES } from './ecies.js';
 import { EciesError, HandshakeError } from './errors.js';
 
 /** Largest auth or ack packet we accept (size prefix included), as geth since #30029. */
@@ -56,16 +56,43 @@ function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Random padding of 100-199 bytes, as geth adds, so packet sizes do not fingerprint the client. */
-function padding(): Uint8Array {
-  return randomBytes(randomInt(100, 200));
+/** Padding added to auth and ack, as geth: 100-199 random bytes, so sizes do not fingerprint the client. */
+const MIN_PADDING = 100;
+const MAX_PADDING = 199;
+/**
+ * Random bytes one side of the handshake uses, drawn in one call (one call costs as much as
+ * drawing all of them): ephemeral key, nonce, padding length (4) and padding, ECIES key and IV.
+ */
+export const HANDSHAKE_RANDOM_BYTES = 32 + 32 + 4 + MAX_PADDING + ECIES_RANDOM_BYTES;
+
+/**
+ * One side's randomness, drawn at once and handed out in slices, each used once. Past the draw
+ * (a second `readAuth` on one recipient, as the fuzzer does) it draws afresh: never a slice twice.
+ */
+class HandshakeRandom {
+  private readonly bytes = randomBytes(HANDSHAKE_RANDOM_BYTES);
+  private offset = 0;
+
+  take(n: number): Uint8Array {
+    if (this.offset + n > this.bytes.length) return randomBytes(n);
+    return this.bytes.subarray(this.offset, (this.offset += n));
+  }
+
+  /** Padding of MIN_PADDING..MAX_PADDING bytes, its length drawn without bias as randomInt draws it. */
+  padding(): Uint8Array {
+    const range = MAX_PADDING + 1 - MIN_PADDING;
+    const b = this.take(4);
+    const v = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    const length = v < 2 ** 32 - (2 ** 32 % range) ? MIN_PADDING + (v % range) : randomInt(MIN_PADDING, MAX_PADDING + 1);
+    return this.take(length);
+  }
 }
 
 /** Encrypts a body as an EIP-8 packet: 2-byte size prefix authenticated as ECIES shared-mac-data. */
-function sealEip8(remotePublicKey: Uint8Array, body: Uint8Array): Uint8Array {
+function sealEip8(remotePublicKey: Uint8Array, body: Uint8Array, random: HandshakeRandom): Uint8Array {
   const size = body.length + ECIES_OVERHEAD;
   const prefix = new Uint8Array([size >> 8, size & 0xff]);
-  return concatBytes(prefix, eciesEncrypt(remotePublicKey, body, prefix));
+  return concatBytes(prefix, eciesEncrypt(remotePublicKey, body, prefix, random.take(ECIES_RANDOM_BYTES)));
 }
 
 /**
@@ -160,18 +187,25 @@ export function deriveSecrets(p: {
 /** The initiator's side: build auth, then read ack. */
 export class InitiatorHandshake {
   readonly authPacket: Uint8Array;
-  private readonly ephemeral = generateKeyPair();
-  private readonly nonce = randomBytes(32);
+  /**
+   * Only the private half: the recipient recovers our ephemeral public key from the signature,
+   * so computing it here would be a point multiplication for nothing.
+   */
+  private readonly ephemeralPrivateKey: Uint8Array;
+  private readonly nonce: Uint8Array;
 
   constructor(
     private readonly privateKey: Uint8Array,
     private readonly remotePublicKey: Uint8Array,
   ) {
     validatePublicKey(remotePublicKey);
+    const random = new HandshakeRandom();
+    this.ephemeralPrivateKey = privateKeyFrom(random.take(32));
+    this.nonce = random.take(32);
     const staticShared = ecdh(privateKey, remotePublicKey);
-    const signature = sign(xor(staticShared, this.nonce), this.ephemeral.privateKey);
+    const signature = sign(xor(staticShared, this.nonce), this.ephemeralPrivateKey);
     const body = rlpEncode([signature, publicKeyOf(privateKey), this.nonce, HANDSHAKE_VERSION]);
-    this.authPacket = sealEip8(remotePublicKey, concatBytes(body, padding()));
+    this.authPacket = sealEip8(remotePublicKey, concatBytes(body, random.padding()), random);
   }
 
   /** Reads the ack packet (prefix included) and derives the secrets. */
@@ -186,7 +220,7 @@ export class InitiatorHandshake {
     try {
       return deriveSecrets({
         initiator: true,
-        ephemeralPrivateKey: this.ephemeral.privateKey,
+        ephemeralPrivateKey: this.ephemeralPrivateKey,
         remoteEphemeralKey: ack.recipientEphemeralKey,
         initiatorNonce: this.nonce,
         recipientNonce: ack.recipientNonce,
@@ -202,8 +236,9 @@ export class InitiatorHandshake {
 
 /** The recipient's side: read auth, then build ack. */
 export class RecipientHandshake {
-  private readonly ephemeral = generateKeyPair();
-  private readonly nonce = randomBytes(32);
+  private readonly random = new HandshakeRandom();
+  private readonly ephemeral = generateKeyPair(this.random.take(32));
+  private readonly nonce = this.random.take(32);
 
   constructor(private readonly privateKey: Uint8Array) {}
 
@@ -223,7 +258,7 @@ export class RecipientHandshake {
     } catch (err) {
       throw new HandshakeError(`bad auth key or signature: ${(err as Error).message}`, err);
     }
-    const ackPacket = sealEip8(auth.initiatorPublicKey, concatBytes(rlpEncode([this.ephemeral.publicKey, this.nonce, HANDSHAKE_VERSION]), padding()));
+    const ackPacket = sealEip8(auth.initiatorPublicKey, concatBytes(rlpEncode([this.ephemeral.publicKey, this.nonce, HANDSHAKE_VERSION]), this.random.padding()), this.random);
     const secrets = deriveSecrets({
       initiator: false,
       ephemeralPrivateKey: this.ephemeral.privateKey,

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { backend } from '../../src/crypto/select.js';
+import { generatePrivateKey, isValidPrivateKey, privateKeyFrom, publicKeyOf } from '../../src/crypto/secp256k1.js';
+import { N } from '../../src/crypto/secp256k1-params.js';
+import { hexToBytes } from '../../src/common/bytes.js';
+import { eciesDecrypt, eciesEncrypt, ECIES_RANDOM_BYTES } from '../../src/rlpx/ecies.js';
+import { InitiatorHandshake, RecipientHandshake } from '../../src/rlpx/handshake.js';
+
+/** Counts the backend's secp256k1 operations and random draws while `fn` runs. */
+function countCalls(fn: () => void): Record<'publicKey' | 'ecdh' | 'sign' | 'recover' | 'randomFill', number> {
+  const b = backend();
+  const spies = {
+    publicKey: vi.spyOn(b.secp256k1, 'publicKey'),
+    ecdh: vi.spyOn(b.secp256k1, 'ecdh'),
+    sign: vi.spyOn(b.secp256k1, 'sign'),
+    recover: vi.spyOn(b.secp256k1, 'recover'),
+    randomFill: vi.spyOn(b, 'randomFill'),
+  };
+  fn();
+  const counts = Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length]));
+  for (const s of Object.values(spies)) s.mockRestore();
+  return counts as ReturnType<typeof countCalls>;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('what one handshake costs in primitives', () => {
+  const a = generatePrivateKey();
+  const b = generatePrivateKey();
+  const bPub = publicKeyOf(b);
+  publicKeyOf(a); // static keys' public halves are cached: not part of a handshake's cost
+
+  it('the initiator: one key generation (ECIES), two ECDH, one signature, one random draw; reading ack: two ECDH', () => {
+    let init!: InitiatorHandshake;
+    // The ephemeral public key is never computed: the recipient recovers it from the signature.
+    expect(countCalls(() => (init = new InitiatorHandshake(a, bPub)))).toEqual({ publicKey: 1, ecdh: 2, sign: 1, recover: 0, randomFill: 1 });
+    const { ackPacket } = new RecipientHandshake(b).readAuth(init.authPacket);
+    expect(countCalls(() => init.readAck(ackPacket))).toEqual({ publicKey: 0, ecdh: 2, sign: 0, recover: 0, randomFill: 0 });
+  });
+
+  it('the recipient: two key generations, four ECDH, one recovery, one random draw', () => {
+    const init = new InitiatorHandshake(a, bPub);
+    expect(countCalls(() => new RecipientHandshake(b).readAuth(init.authPacket))).toEqual({ publicKey: 2, ecdh: 4, sign: 0, recover: 1, randomFill: 1 });
+  });
+
+  it('a recipient asked to answer twice draws fresh randomness for the second ack', () => {
+    const init = new InitiatorHandshake(a, bPub);
+    const r = new RecipientHandshake(b);
+    const first = r.readAuth(init.authPacket).ackPacket;
+    const second = r.readAuth(init.authPacket).ackPacket;
+    // Another ECIES ephemeral key (bytes 3..67) and IV: no keystream is used twice.
+    expect(second.subarray(3, 83)).not.toEqual(first.subarray(3, 83));
+    expect(init.readAck(second).aesSecret).toEqual(init.readAck(first).aesSecret);
+  });
+});
+
+describe('randomness handed to ECIES and keys', () => {
+  it('privateKeyFrom keeps a valid candidate and replaces zero or n by a fresh key', () => {
+    const k = generatePrivateKey();
+    expect(privateKeyFrom(k)).toBe(k);
+    for (const bad of [new Uint8Array(32), hexToBytes(N.toString(16))]) {
+      const fresh = privateKeyFrom(bad);
+      expect(fresh).not.toBe(bad);
+      expect(isValidPrivateKey(fresh)).toBe(true);
+    }
+  });
+
+  it('eciesEncrypt uses the given randomness: same bytes in, same packet out, and it decrypts', () => {
+    const k = generatePrivateKey();
+    const random = new Uint8Array(ECIES_RANDOM_BYTES).fill(7);
+    const msg = Uint8Array.of(1, 2, 3);
+    const one = eciesEncrypt(publicKeyOf(k), msg, undefined, random);
+    expect(eciesEncrypt(publicKeyOf(k), msg, undefined, random)).toEqual(one);
+    expect(one.subarray(65, 81)).toEqual(random.subarray(32));
+    expect(eciesDecrypt(k, one)).toEqual(msg);
+  });
+
+  it('eciesEncrypt with an out-of-range key candidate still encrypts (fresh key); wrong sizes are refused', () => {
+    const k = generatePrivateKey();
+    const enc = eciesEncrypt(publicKeyOf(k), Uint8Array.of(9), undefined, new Uint8Array(ECIES_RANDOM_BYTES));
+    expect(eciesDecrypt(k, enc)).toEqual(Uint8Array.of(9));
+    expect(() => eciesEncrypt(publicKeyOf(k), Uint8Array.of(9), undefined, new Uint8Array(ECIES_RANDOM_BYTES - 1))).toThrow(RangeError);
+  });
+});
