@@ -124,10 +124,14 @@ export class RlpxConn {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => handler.onNetworkError(err));
-    socket.on('end', () => handler.onNetworkError(new Error('connection closed by peer')));
+    // Once closed (the session has ended) the peer's FIN and the socket's close report nothing:
+    // no error object is built for them (a stack capture each, at every ordinary teardown).
+    socket.on('end', () => {
+      if (!this.closed) handler.onNetworkError(new Error('connection closed by peer'));
+    });
     socket.on('close', () => {
       clearTimeout(this.lingerTimer);
-      handler.onNetworkError(new Error('socket closed'));
+      if (!this.closed) handler.onNetworkError(new Error('socket closed'));
     });
   }
 

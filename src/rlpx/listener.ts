@@ -25,6 +25,8 @@ export class RlpxListener extends TypedEmitter<ListenerEvents> {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Session>();
+  /** The bound port, read once at listen (server.address() is a getsockname call each time). */
+  private boundPort = 0;
 
   constructor(private readonly config: SessionConfig) {
     super();
@@ -40,11 +42,12 @@ export class RlpxListener extends TypedEmitter<ListenerEvents> {
         resolve();
       });
     });
-    return (this.server.address() as AddressInfo).port;
+    this.boundPort = (this.server.address() as AddressInfo).port;
+    return this.boundPort;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.boundPort;
   }
 
   /** Sessions currently open. */
@@ -56,7 +59,7 @@ export class RlpxListener extends TypedEmitter<ListenerEvents> {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    accept(socket, { ...this.config, listenPort: this.config.listenPort ?? this.port }).then(
+    accept(socket, { ...this.config, listenPort: this.config.listenPort ?? this.boundPort }).then(
       (session) => {
         // A session can close in the same tick it became active (Hello, messages and Disconnect
         // in one read): nobody could listen yet. It is still reported (not tracked as open),
