@@ -13,20 +13,16 @@
 import { backend } from './select.js';
 import { InvalidKeyError } from './errors.js';
 import { randomBytes } from './random.js';
-import { bytesToBig, isOnCurve, N } from './secp256k1-params.js';
+import { compare32, HALF_N_BYTES, isOnCurveBytes, isScalar } from './secp256k1-params.js';
 
 export { InvalidKeyError } from './errors.js';
 
-/** n/2: signatures with s above it are "high-S" (malleable), refused where geth refuses them. */
-const HALF_N = N >> 1n;
 /** Fresh 32-byte draws before {@link generatePrivateKey} gives up (each fails with p < 2^-127). */
 const KEYGEN_ATTEMPTS = 16;
 
 /** True if `key` is a valid 32-byte private key (1 <= key < n). */
 export function isValidPrivateKey(key: Uint8Array): boolean {
-  if (key.length !== 32) return false;
-  const k = bytesToBig(key, 0, 32);
-  return k > 0n && k < N;
+  return key.length === 32 && isScalar(key, 0);
 }
 
 function checkPrivateKey(key: Uint8Array): void {
@@ -78,7 +74,7 @@ export function generateKeyPair(candidate?: Uint8Array): { privateKey: Uint8Arra
  */
 export function validatePublicKey(pub: Uint8Array): Uint8Array {
   if (pub.length !== 64) throw new InvalidKeyError(`public key must be 64 bytes, got ${pub.length}`);
-  if (!isOnCurve(bytesToBig(pub, 0, 32), bytesToBig(pub, 32, 64))) throw new InvalidKeyError('public key is not a point on secp256k1');
+  if (!isOnCurveBytes(pub)) throw new InvalidKeyError('public key is not a point on secp256k1');
   const full = new Uint8Array(65);
   full[0] = 4;
   full.set(pub, 1);
@@ -116,11 +112,9 @@ export function sign(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
   return backend().secp256k1.sign(digest, privateKey);
 }
 
-/** r and s of a 64-byte r || s, or undefined if either is outside [1, n). */
-function signatureScalars(rs: Uint8Array): { r: bigint; s: bigint } | undefined {
-  const r = bytesToBig(rs, 0, 32);
-  const s = bytesToBig(rs, 32, 64);
-  return r === 0n || s === 0n || r >= N || s >= N ? undefined : { r, s };
+/** True if r and s of a 64-byte r || s are both in [1, n). */
+function signatureInRange(rs: Uint8Array): boolean {
+  return isScalar(rs, 0) && isScalar(rs, 32);
 }
 
 /** Recovers the 64-byte public key from a 65-byte r || s || v signature over `digest`. */
@@ -132,7 +126,7 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
   // tiny-secp256k1 checks r rather than r + n for them, so both backends refuse them.
   if (v > 1) throw new InvalidKeyError(`invalid recovery id ${v}`);
   const rs = signature.subarray(0, 64);
-  if (!signatureScalars(rs)) throw new InvalidKeyError('signature r or s out of range');
+  if (!signatureInRange(rs)) throw new InvalidKeyError('signature r or s out of range');
   const pub = backend().secp256k1.recover(digest, rs, v);
   if (!pub) throw new InvalidKeyError('signature recovery failed');
   return pub;
@@ -145,8 +139,8 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
  */
 export function verify(digest: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || digest.length !== 32) return false;
-  const scalars = signatureScalars(signature);
-  if (!scalars || scalars.s > HALF_N) return false;
+  // High-S (s > n/2) is refused where geth refuses it.
+  if (!signatureInRange(signature) || compare32(signature, 32, HALF_N_BYTES) > 0) return false;
   let point: Uint8Array;
   try {
     point = validatePublicKey(decompress(publicKey));
