@@ -23,16 +23,6 @@ export interface HeaderRecord {
   time: bigint;
 }
 
-/** Byte strings of fixed size after parentHash, in wire order up to the bloom. */
-const ROOTS = [
-  ['uncleHash', 32],
-  ['coinbase', 20],
-  ['stateRoot', 32],
-  ['txRoot', 32],
-  ['receiptRoot', 32],
-  ['bloom', 256],
-] as const;
-
 /**
  * Reads the next element of `r` as a header record. `raw` and `parentHash` are views into
  * `r`'s buffer, so the caller owns that buffer (copy the message once, not each header).
@@ -43,7 +33,12 @@ export function readHeaderRecord(r: RlpReader, name: string): HeaderRecord {
   const data = r.buffer;
   const raw = new Uint8Array(data.buffer, data.byteOffset + r.spanStart, r.spanEnd - r.spanStart);
   const parentHash = h.bytesShared('parentHash', 32);
-  for (const [field, size] of ROOTS) h.skipBytes(field, size);
+  h.skipBytes('uncleHash', 32);
+  h.skipBytes('coinbase', 20);
+  h.skipBytes('stateRoot', 32);
+  h.skipBytes('txRoot', 32);
+  h.skipBytes('receiptRoot', 32);
+  h.skipBytes('bloom', 256);
   h.skipUint('difficulty', 32);
   const number = h.uint64('number');
   h.skipUint('gasLimit', 8);
