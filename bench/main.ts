@@ -130,7 +130,6 @@ row('discv4 lookup in a 200-node simulation', disc.discv4_lookup_ms!, undefined,
 // Equal durations: the mean of the two rates is total pings over total time.
 pure.pure_discv4_pings_per_s = Math.round((purePingsBefore + (await pureWorker.discv4PingsPerSecond({ durationMs: PURE_PING_MS }))) / 2);
 row('pure: discv4 ping/pong round trips', pure.pure_discv4_pings_per_s, disc.ejs_discv4_pings_per_s, '/s');
-pureWorker.close();
 const pc = pureWorker.ceilings;
 row('pure: ceiling 1 MiB incl. snappy on the bench payload', pc.pipeline1MiBMBps, undefined, 'MB/s');
 row('pure: ceiling handshakes (8 ECDH + 4 keygen + sign + recover)', pc.handshakesPerS, undefined, '/s');
@@ -164,6 +163,9 @@ const SYNC_HEADERS = quick ? 5_000 : 50_000;
 const synced = await syncBench({ headers: SYNC_HEADERS });
 row('header decode + hash, per CPU s (ejs: @ethereumjs/block)', codec.decodePerS, codec.ejsDecodePerS, '/s');
 row(`header sync, ${SYNC_HEADERS} headers from 3 nodes, end to end`, synced.headersPerS, undefined, '/s');
+const pureSynced = await pureWorker.syncHeadersPerSecond({ headers: SYNC_HEADERS });
+pureWorker.close();
+row(`pure: header sync, ${SYNC_HEADERS} headers from 3 nodes (serving on the default backend)`, pureSynced, undefined, '/s');
 row('header encode (fields to RLP), per CPU s', codec.encodePerS, undefined, '/s');
 row(`headers served+decoded, 1024/request, ${HEADERS_IN_FLIGHT} in flight`, served.headersPerS, undefined, '/s');
 Object.assign(result, {
@@ -174,6 +176,7 @@ Object.assign(result, {
   headers_served_per_s: Math.round(served.headersPerS),
   sync_headers_per_s: Math.round(synced.headersPerS),
   sync_cpu_ms_per_1k_headers: r1(synced.cpuMsPer1kHeaders),
+  pure_sync_headers_per_s: Math.round(pureSynced),
 });
 Object.assign(result, disc);
 

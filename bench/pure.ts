@@ -13,13 +13,15 @@ import { activeCrypto } from '../src/crypto/select.js';
 import { measureCeilings, type Ceilings } from './ceiling.js';
 import { discv4PingsPerSecond } from './discv4.js';
 import { ourHandshakes, ourRoundTrip, ourThroughput } from './rlpx.js';
+import { syncBench } from './sync.js';
 
 /** A request to the worker: a scenario and its options. */
 type Request =
   | { id: number; run: 'handshakes'; opts: { count: number; concurrency: number } }
   | { id: number; run: 'throughput'; opts: { messageSize: number; messages: number } }
   | { id: number; run: 'rtt'; opts: { rounds: number } }
-  | { id: number; run: 'pings'; opts: { durationMs: number } };
+  | { id: number; run: 'pings'; opts: { durationMs: number } }
+  | { id: number; run: 'sync'; opts: { headers: number } };
 /** The pure backend's ceilings (its primitives are noble's own: no separate noble figures). */
 export type PureCeilings = Ceilings;
 type Reply = { id: number; value?: number; error?: string } | { ready: PureCeilings } | { failed: string };
@@ -96,6 +98,11 @@ export class PureBackendWorker {
     return this.ask({ run: 'pings', opts });
   }
 
+  /** Header sync (bench/sync.ts) with the syncing node on the pure backend: headers per second. */
+  syncHeadersPerSecond(opts: { headers: number }): Promise<number> {
+    return this.ask({ run: 'sync', opts });
+  }
+
   /** Ends the worker (it exits when the IPC channel closes). */
   close(): void {
     this.child.disconnect();
@@ -112,6 +119,8 @@ async function serve(req: Request): Promise<number> {
       return (await ourRoundTrip(req.opts)).ms;
     case 'pings':
       return discv4PingsPerSecond(req.opts);
+    case 'sync':
+      return (await syncBench(req.opts)).headersPerS;
   }
 }
 

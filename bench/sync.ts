@@ -5,7 +5,9 @@
  *
  * The serving nodes run in a child process (this file, run with `--serve-headers`), as they would
  * be on other machines: the figure is what the syncing node itself sustains, not that plus the
- * cost of serving on the same thread. On a 2-core machine the child has the other core.
+ * cost of serving on the same thread. On a 2-core machine the child has the other core. The
+ * child runs on the default backend (auto) whichever backend the syncing process measures, as the
+ * nodes a user syncs from are not running this process's choice.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,7 +53,10 @@ export interface SyncBenchResult {
  */
 export async function syncBench(opts: { headers: number; servers?: number; timeoutMs?: number }): Promise<SyncBenchResult> {
   const servers = opts.servers ?? 3;
-  const child = fork(fileURLToPath(import.meta.url), [SERVE_FLAG, String(opts.headers), String(servers)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [SERVE_FLAG, String(opts.headers), String(servers)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, DEVP2P_CRYPTO: 'auto' },
+  });
   const datadir = mkdtempSync(join(tmpdir(), 'devp2p-ts-bench-sync-'));
   try {
     const ready = await withDeadline('serving nodes', 300_000, childReady(child));

@@ -9,6 +9,7 @@ import { keccak256 } from '../crypto/keccak.js';
 import { checkLength, checkUint } from './fields.js';
 import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { RlpReader } from '../common/rlp-reader.js';
+import type { HeaderRecord } from './header-record.js';
 
 /** Header fields in wire order. Optional fields appear from the fork that added them on. */
 export interface HeaderFields {
@@ -55,7 +56,7 @@ export interface HeaderFields {
  * A block header with its encoding and hash. Treat as immutable: `raw` and `hash` are not
  * recomputed, and in a decoded header the byte fields are views into `raw`.
  */
-export interface BlockHeader extends HeaderFields {
+export interface BlockHeader extends HeaderFields, HeaderRecord {
   /** The header's RLP encoding (as received, or as built by {@link makeHeader}). */
   readonly raw: Uint8Array;
   /** keccak256(raw), the block hash. */

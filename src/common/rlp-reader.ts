@@ -251,14 +251,12 @@ export class RlpReader {
 
   /** A canonical unsigned integer of at most `maxBytes` bytes. */
   uint(name: string | number, maxBytes: number): bigint {
-    this.stringHeader(name);
+    this.skipUint(name, maxBytes);
     // Read in place: no view is allocated for the (many) integers of headers and receipts.
     const d = this.data;
     const start = this.payload;
     const end = this.itemEnd;
     const len = end - start;
-    if (len > maxBytes) this.fail(name, `integer longer than ${maxBytes} bytes`);
-    if (len > 0 && d[start] === 0) this.fail(name, 'integer has leading zero bytes');
     if (len <= 6) {
       let n = 0;
       for (let i = start; i < end; i++) n = n * 256 + d[i]!;
@@ -394,11 +392,17 @@ export class RlpReader {
     return this.isList;
   }
 
-  /** Moves past the next element, which must be a byte string (allocation-free). */
-  skipBytes(name: string | number): void {
-    this.header(name);
-    if (this.isList) this.fail(name, 'expected a byte string');
-    this.pos = this.itemEnd;
+  /** Moves past the next element, which must be a byte string (of exactly `length` bytes if given), allocation-free. */
+  skipBytes(name: string | number, length?: number): void {
+    this.stringHeader(name, length);
+  }
+
+  /** Moves past the next element after the checks of {@link uint} (canonical, at most `maxBytes`), without building the value. */
+  skipUint(name: string | number, maxBytes: number): void {
+    this.stringHeader(name);
+    const len = this.itemEnd - this.payload;
+    if (len > maxBytes) this.fail(name, `integer longer than ${maxBytes} bytes`);
+    if (len > 0 && this.data[this.payload] === 0) this.fail(name, 'integer has leading zero bytes');
   }
 
   /** Offset in {@link buffer} of the header of the element last passed by {@link skip} or {@link skipBytes}. */

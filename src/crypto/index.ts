@@ -4,7 +4,8 @@
  *
  * - `pure`: @noble/hashes, @noble/secp256k1, @noble/ciphers, snappyjs and
  *   `globalThis.crypto.getRandomValues`; no WebAssembly, no node:crypto.
- * - `fast`: node:crypto, hash-wasm, tiny-secp256k1 and snappy-wasm (optional dependencies).
+ * - `fast`: node:crypto, tiny-secp256k1 and snappy-wasm (optional dependencies), and a keccak
+ *   WebAssembly module of our own.
  *
  * `auto` (the default) runs fast when every accelerator loads, else pure. Choose with
  * `DEVP2P_CRYPTO=pure|fast|auto` or {@link useCrypto}; see {@link activeCrypto}.

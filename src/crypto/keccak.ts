@@ -1,6 +1,6 @@
 /**
  * Keccak-256 for the whole stack, on the active backend: @noble/hashes (pure) or WebAssembly
- * (fast: hash-wasm for one-shot hashes, a keccak-f[1600] module of our own for the running
+ * (fast: a keccak-f[1600] module of our own for one-shot hashes and the running
  * states). Keccak is the RLPx throughput bottleneck: the frame MACs absorb every byte on the wire.
  */
 import { backend, claimBackend } from './select.js';

@@ -36,7 +36,9 @@ import { checkBlockAnnouncement, checkBlockRangeUpdate, nextBlockRange, transact
 import { EthProtocolError, EthUnsupportedMessageError, type EthRequestFailure } from './errors.js';
 import { ethHandshake, isStatus68, type AnyStatus, type EthHandshakeOptions } from './handshake.js';
 import { isValidBlockRange, type BlockRangeUpdate } from './messages/block-range-update.js';
-import type { BlockOrigin } from './messages/headers.js';
+import { decodeBlockHeaderRecords, type BlockHeaderRecords, type BlockOrigin } from './messages/headers.js';
+import type { HeaderRecord } from '../chain/header-record.js';
+import { topLevelValue } from './messages/top-level.js';
 import { decodeEthMessage, encodeEthMessage, peekResponse, type AnyEthMessage, type EthMessage } from './messages/index.js';
 import type { BlockAnnouncement } from './messages/new-block-hashes.js';
 import type { NewBlock } from './messages/new-block.js';
@@ -247,6 +249,27 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
     );
   }
 
+  /**
+   * {@link getBlockHeaders} answered as header records (bytes, hash, number, parent hash):
+   * every header is checked as fully, but its other fields are not built. For bulk header
+   * download (header sync), where that building was most of the cost.
+   */
+  getBlockHeaderRecords(req: HeadersRequest, opts: RequestOptions = {}): Promise<HeaderRecord[]> {
+    const q = { origin: req.origin, amount: req.amount, skip: req.skip ?? 0n, reverse: req.reverse ?? false };
+    const maxItems = q.amount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(q.amount);
+    return this.request<HeaderRecord[], BlockHeaderRecords>(
+      {
+        name: 'GetBlockHeaders',
+        want: EthMessageCode.BlockHeaders,
+        maxItems,
+        build: (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }),
+        decode: decodeBlockHeaderRecords,
+        accept: (m) => m.headers,
+      },
+      opts,
+    );
+  }
+
   /** GetBlockBodies; bodies come in request order, unknown blocks left out. */
   getBlockBodies(hashes: readonly Uint8Array[], opts: RequestOptions = {}): Promise<BlockBody[]> {
     return this.request<BlockBody[]>(
@@ -337,7 +360,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   }
 
   /** Sends a request through the tracker (a response with more than `maxItems` items is refused before decoding). */
-  private request<T>(req: TrackedRequest<T>, opts: RequestOptions): Promise<T> {
+  private request<T, M = AnyEthMessage>(req: TrackedRequest<T, M>, opts: RequestOptions): Promise<T> {
     return this.tracker.request(req, opts);
   }
 
@@ -410,7 +433,16 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
       this.serveQueue.push(msg);
       return;
     }
-    if (RESPONSE_CODES.has(msg.code) && !this.admitResponse(msg)) return;
+    if (RESPONSE_CODES.has(msg.code)) {
+      const requestId = this.admitResponse(msg);
+      if (requestId === undefined) return;
+      const read = this.tracker.decoderFor(msg.code, requestId);
+      if (read !== undefined) {
+        const value = this.decodeWith(() => read(topLevelValue(msg.data)));
+        if (value !== undefined) this.tracker.deliver(msg.code, requestId, value);
+        return;
+      }
+    }
     const m = this.decode(msg);
     if (m === undefined) return;
     switch (m.name) {
@@ -449,8 +481,13 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   /** Decodes a message; one that does not decode ends the session (ProtocolBreach, as geth's errInvalidMsg). */
   private decode(msg: SessionMessage): AnyEthMessage | undefined {
+    return this.decodeWith(() => decodeEthMessage(this.version, msg.code, msg.data) as AnyEthMessage);
+  }
+
+  /** Runs a decoder; a malformed message is a breach (ProtocolBreach, as geth) and gives undefined. */
+  private decodeWith<T>(decode: () => T): T | undefined {
     try {
-      return decodeEthMessage(this.version, msg.code, msg.data) as AnyEthMessage;
+      return decode();
     } catch (err) {
       this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }), DisconnectReason.ProtocolBreach);
       return undefined;
@@ -460,17 +497,17 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
   /**
    * Checks a response against our requests from its request ID and item count alone, before
    * decoding its items (a peer must not make us build 10 MiB worth of objects for an answer
-   * nobody asked for). True if it answers a request in flight and should be decoded.
+   * nobody asked for). Its request ID if it answers a request in flight and should be decoded.
    */
-  private admitResponse(msg: SessionMessage): boolean {
+  private admitResponse(msg: SessionMessage): bigint | undefined {
     let summary: { requestId: bigint; items: number };
     try {
       summary = peekResponse(this.version, msg.code, msg.data);
     } catch (err) {
       this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }), DisconnectReason.ProtocolBreach);
-      return false;
+      return undefined;
     }
-    return this.tracker.admit(msg.code, summary);
+    return this.tracker.admit(msg.code, summary) ? summary.requestId : undefined;
   }
 
   // ---- serving ----------------------------------------------------------------------------

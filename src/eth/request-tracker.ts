@@ -74,10 +74,15 @@ interface Pending {
   deliver(value: unknown): void;
   /** Fails the request with an invalid response, without decoding it. */
   refuse(message: string): void;
+  /** The request's own reader of its response, if it has one. */
+  decode: ((data: Uint8Array) => unknown) | undefined;
 }
 
-/** One request: what to send, the response code it wants, and how to read the answer. */
-export interface TrackedRequest<T> {
+/**
+ * One request: what to send, the response code it wants, and how to read the answer. `M` is
+ * what `accept` receives: the decoded message, or what the request's own `decode` returns.
+ */
+export interface TrackedRequest<T, M = AnyEthMessage> {
   name: string;
   /** The response's message code. */
   want: number;
@@ -89,7 +94,13 @@ export interface TrackedRequest<T> {
    * breaks another of the request's rules, undefined for a message of the wrong type (which
    * leaves the request pending).
    */
-  accept(m: AnyEthMessage): T | InvalidResponse | undefined;
+  accept(m: M): T | InvalidResponse | undefined;
+  /**
+   * Reads the response's bytes (its top-level value) instead of the message decoder, for a
+   * caller that wants less than the full decode (header sync's header records). Throws a
+   * DecodeError for a malformed response, as the decoder does.
+   */
+  decode?(data: Uint8Array): M;
 }
 
 /** Tracks the requests of one peer. */
@@ -113,7 +124,7 @@ export class RequestTracker {
   }
 
   /** Sends a request (once a slot is free) and waits for its response. */
-  request<T>(req: TrackedRequest<T>, opts: RequestOptions): Promise<T> {
+  request<T, M = AnyEthMessage>(req: TrackedRequest<T, M>, opts: RequestOptions): Promise<T> {
     const { name, want, maxItems } = req;
     const host = this.host;
     return new Promise<T>((resolve, reject) => {
@@ -153,11 +164,12 @@ export class RequestTracker {
           sentAt: Date.now(),
           maxItems,
           deliver: (m) => {
-            const r = req.accept(m as AnyEthMessage);
+            const r = req.accept(m as M);
             if (r instanceof InvalidResponse) fail('invalid-response', r.message);
             else settle(undefined, r as T);
           },
           refuse: (message) => fail('invalid-response', message),
+          decode: req.decode === undefined ? undefined : (data) => req.decode!(data),
         };
         this.pending.set(id, entry);
         let encoded: { code: number; data: Uint8Array };
@@ -212,8 +224,14 @@ export class RequestTracker {
     return true;
   }
 
+  /** The own response reader of request `requestId` (see {@link TrackedRequest.decode}), if it wants response `code` and has one. */
+  decoderFor(code: number, requestId: bigint): ((data: Uint8Array) => unknown) | undefined {
+    const p = this.pending.get(requestId);
+    return p !== undefined && p.want === code ? p.decode : undefined;
+  }
+
   /** Hands a decoded (admitted) response to its request. */
-  deliver(code: number, requestId: bigint, m: AnyEthMessage): void {
+  deliver(code: number, requestId: bigint, m: unknown): void {
     const p = this.pending.get(requestId);
     if (p !== undefined && p.want === code) {
       this.host.stats.responses++;

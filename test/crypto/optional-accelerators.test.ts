@@ -35,15 +35,15 @@ describe.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('without the optional acce
     const r = run({ NODE_DEBUG: 'devp2p-crypto' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.out).toMatchObject({ backend: 'pure', ...echo });
-    expect(r.out!.line).toMatch(/^crypto: pure \(auto \(default\): hash-wasm could not be loaded: .*; using pure\)$/);
+    expect(r.out!.line).toMatch(/^crypto: pure \(auto \(default\): tiny-secp256k1 could not be loaded: .*; using pure\)$/);
     const debugLines = r.stderr.split('\n').filter((l) => l.includes('DEVP2P-CRYPTO'));
     expect(debugLines).toHaveLength(1);
-    expect(debugLines[0]).toMatch(/auto: using the pure backend because hash-wasm could not be loaded/);
+    expect(debugLines[0]).toMatch(/auto: using the pure backend because tiny-secp256k1 could not be loaded/);
   });
 
   it('the accelerators are optional dependencies, and the tree without them is complete (npm ls --omit=optional)', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Record<string, Record<string, string>>;
-    expect(Object.keys(pkg.optionalDependencies!).sort()).toEqual(['hash-wasm', 'snappy-wasm', 'tiny-secp256k1']);
+    expect(Object.keys(pkg.optionalDependencies!).sort()).toEqual(['snappy-wasm', 'tiny-secp256k1']);
     for (const named of ['@ethereumjs/rlp', '@ethereumjs/util', '@noble/ciphers', '@noble/hashes', '@noble/secp256k1', 'snappyjs']) expect(pkg.dependencies![named], named).toBeDefined();
     const ls = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ls', '--omit=optional', '--json'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
     expect(ls.status, ls.stdout.slice(0, 2000)).toBe(0);
@@ -53,6 +53,6 @@ describe.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('without the optional acce
   it('fast fails at import with CryptoSelectionError naming the package', () => {
     const r = run({ DEVP2P_CRYPTO: 'fast' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/CryptoSelectionError: fast crypto requested \(DEVP2P_CRYPTO=fast\) but hash-wasm could not be loaded/);
+    expect(r.stderr).toMatch(/CryptoSelectionError: fast crypto requested \(DEVP2P_CRYPTO=fast\) but tiny-secp256k1 could not be loaded/);
   });
 });

@@ -8,7 +8,7 @@ describe('the WebAssembly guard of the test setup', () => {
   it('is installed before src/ is imported, and on the pure backend has seen no module', () => {
     expect(guard()).toBeDefined();
     if (activeCrypto().backend === 'pure') expect(guard()).toEqual([]);
-    else expect(guard().length).toBeGreaterThan(0); // hash-wasm, tiny-secp256k1, snappy-wasm loaded at import
+    else expect(guard().length).toBeGreaterThan(0); // our keccak module, tiny-secp256k1, snappy-wasm loaded at import
   });
 
   it.skipIf(process.env.DEVP2P_CRYPTO === 'pure')('counts a module compiled after import (so an empty count means none was)', async () => {

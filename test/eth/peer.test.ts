@@ -17,7 +17,7 @@ import { EXPIRED_ID_LIFETIME_MS, EXPIRED_ID_MEMORY } from '../../src/eth/request
 import { SERVE_QUEUE_HIGH_WATER, SERVE_QUEUE_HIGH_WATER_BYTES } from '../../src/eth/serve-queue.js';
 import type { EthVersion } from '../../src/eth/protocol.js';
 import { toReceipt68 } from '../../src/chain/receipt.js';
-import { encList, encUint } from '../../src/common/rlp-encode.js';
+import { encBytes, encList, encUint } from '../../src/common/rlp-encode.js';
 import { EthMessageCode } from '../../src/eth/protocol.js';
 import { Inbox, nextClose, sessionPair, sleep, until, type Cleanup } from './loopback.js';
 
@@ -70,6 +70,29 @@ describe('EthPeer requests served by EthPeer', () => {
     expect(nums(hs)).toEqual([60, 61, 62, 63, 64]);
     expect(hs[0]!.hash).toEqual(hashOf(60));
     expect(hs[0]!.raw).toEqual(blocks[60]!.header.raw);
+  });
+
+  it('header records carry the bytes, hash, number, parent hash and time of the full headers', async () => {
+    const [a] = await peerPair(69);
+    const full = await a.getBlockHeaders({ origin: { number: 3n }, amount: 20n });
+    const recs = await a.getBlockHeaderRecords({ origin: { number: 3n }, amount: 20n });
+    expect(recs.map((r) => ({ raw: r.raw, hash: r.hash, number: r.number, parentHash: r.parentHash, time: r.time }))).toEqual(
+      full.map((h) => ({ raw: h.raw, hash: h.hash, number: h.number, parentHash: h.parentHash, time: h.time })),
+    );
+    expect(nums(await a.getBlockHeaderRecords({ origin: { hash: hashOf(20) }, amount: 3n, skip: 1n, reverse: true }))).toEqual([20, 18, 16]);
+  });
+
+  it('a header record that does not decode breaks the peer, as a full header does', async () => {
+    const [a, inbox] = await rawPair(69);
+    const p = a.getBlockHeaderRecords({ origin: { number: 1n }, amount: 2n }, { timeoutMs: 2000 });
+    const req = await reply(inbox, 'GetBlockHeaders');
+    // A header whose coinbase is 19 bytes: well-formed RLP, a wrong field.
+    const fields = [...Array(15)].map((_, i) => new Uint8Array(i === 2 ? 19 : i === 6 ? 256 : i >= 7 && i <= 11 ? 1 : 32));
+    inbox.session.send('eth', EthMessageCode.BlockHeaders, encList([encUint(req.value.requestId), encList([encList(fields.map((f) => encBytes(f)))])]));
+    await expect(p).rejects.toBeInstanceOf(Error);
+    expect(await nextClose(inbox.session)).toMatchObject({ reason: DisconnectReason.ProtocolBreach, remote: true });
+    expect((a.closeInfo!.error as EthProtocolError).reason).toBe('decode');
+    expect((a.closeInfo!.error as EthProtocolError).message).toContain('coinbase');
   });
 
   it('a nonexistent origin (2^64-1) returns no headers and keeps the peer', async () => {

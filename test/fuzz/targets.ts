@@ -18,6 +18,7 @@ import { decodeEnr, encodeEnr, ENR_MAX_SIZE, enrFromText, enrToText } from '../.
 import { EnodeUrlError, formatEnode, parseEnode } from '../../src/enode/enode-url.js';
 import { decodeForkId, encodeForkId } from '../../src/chain/forkid.js';
 import { decodeHeader } from '../../src/chain/header.js';
+import { decodeBlockHeaderRecords, encodeBlockHeaders } from '../../src/eth/messages/headers.js';
 import { ETH_CODECS } from '../../src/eth/messages/index.js';
 import { decodeRequestIdEnvelope } from '../../src/eth/messages/request-id.js';
 import { ETH_VERSIONS, MAX_MESSAGE_SIZE } from '../../src/eth/protocol.js';
@@ -332,6 +333,14 @@ for (const version of ETH_VERSIONS) {
 }
 ethTargets.push(
   { name: 'eth-block-header', decode: decodeHeader, errors: [DecodeError], valid: headerArb.map((h) => h.raw), reencode: (h) => (h as { raw: Uint8Array }).raw, maxInput: MAX_MESSAGE_SIZE },
+  {
+    name: 'eth-block-header-records',
+    decode: decodeBlockHeaderRecords,
+    errors: [DecodeError],
+    valid: MESSAGE_ARBS[69].BlockHeaders.map(encodeBlockHeaders),
+    reencode: (m) => encodeBlockHeaders(m as Parameters<typeof encodeBlockHeaders>[0]),
+    maxInput: MAX_MESSAGE_SIZE,
+  },
   { name: 'eth-fork-id', decode: decodeForkId, errors: [DecodeError], valid: forkIdArb.map(encodeForkId), reencode: (v) => encodeForkId(v as Parameters<typeof encodeForkId>[0]), maxInput: 64 },
   { name: 'eth-transaction', decode: transactionFromRaw, errors: [DecodeError], valid: txArb.map((t) => t.raw), reencode: (t) => (t as { raw: Uint8Array }).raw, maxInput: MAX_MESSAGE_SIZE },
   {

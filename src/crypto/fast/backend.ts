@@ -5,19 +5,7 @@
  */
 import type * as NodeCrypto from 'node:crypto';
 import type { CryptoBackend, Secp256k1Backend } from '../backend.js';
-import { WasmRunningKeccak, type KeccakF1600 } from './running-keccak.js';
-
-/** The part of a hash-wasm hasher we use. */
-export interface IHasher {
-  init(): IHasher;
-  update(data: Uint8Array): IHasher;
-  digest(outputType: 'binary'): Uint8Array;
-}
-
-/** The part of hash-wasm we use. */
-export interface HashWasm {
-  createKeccak(bits: 256): Promise<IHasher>;
-}
+import { keccak256Once, WasmRunningKeccak, type KeccakF1600 } from './running-keccak.js';
 
 /** The part of tiny-secp256k1 we use. */
 export interface TinySecp256k1 {
@@ -38,9 +26,7 @@ export interface SnappyWasm {
 
 export interface FastModules {
   nodeCrypto: typeof NodeCrypto;
-  /** One keccak-256 hasher shared by every caller: nobody holds it across an await. */
-  hasher: IHasher;
-  /** Our keccak-f[1600] module, shared by every running state (the RLPx MACs). */
+  /** Our keccak-f[1600] module, shared by every keccak-256 call and running state (the RLPx MACs). */
   keccakF1600: KeccakF1600;
   ecc: TinySecp256k1;
   snappy: SnappyWasm;
@@ -83,11 +69,11 @@ function libsecp256k1(ecc: TinySecp256k1): Secp256k1Backend {
 const GCM_TAG = 16;
 
 export function makeFastBackend(m: FastModules): CryptoBackend {
-  const { nodeCrypto, hasher, keccakF1600, ecc, snappy } = m;
+  const { nodeCrypto, keccakF1600, ecc, snappy } = m;
   return {
     name: 'fast',
     implementations: {
-      keccak: 'hash-wasm; running states (RLPx MACs): keccak-f1600 WebAssembly of our own',
+      keccak: 'keccak-f1600 WebAssembly of our own',
       secp256k1: 'tiny-secp256k1',
       aes: 'node:crypto',
       aesGcm: 'node:crypto',
@@ -96,11 +82,7 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
       snappy: 'snappy-wasm',
       random: 'node:crypto',
     },
-    keccak256(parts) {
-      hasher.init();
-      for (const p of parts) hasher.update(p);
-      return hasher.digest('binary');
-    },
+    keccak256: (parts) => keccak256Once(keccakF1600, parts),
     keccakState: () => new WasmRunningKeccak(keccakF1600),
     sha256(parts) {
       const h = nodeCrypto.createHash('sha256');

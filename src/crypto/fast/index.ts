@@ -1,7 +1,7 @@
 /**
- * The fast backend: keccak from hash-wasm and secp256k1 from tiny-secp256k1 (libsecp256k1),
- * both WebAssembly shipped in their npm packages; the running keccak states of the RLPx MACs on
- * a keccak-f[1600] WebAssembly module of our own (./keccak-f1600-wasm.ts); snappy from
+ * The fast backend: secp256k1 from tiny-secp256k1 (libsecp256k1 in WebAssembly, shipped in its
+ * npm package); keccak-256, one-shot and the running states of the RLPx MACs, on a keccak-f[1600]
+ * WebAssembly module of our own (./keccak-f1600-wasm.ts); snappy from
  * snappy-wasm (Rust `snap` in WebAssembly); AES-CTR, SHA-256, HMAC and randomness from
  * node:crypto (OpenSSL).
  *
@@ -12,7 +12,7 @@
  */
 import type { CryptoBackend } from '../backend.js';
 import { KeccakF1600 } from './running-keccak.js';
-import { makeFastBackend, type FastModules, type HashWasm, type SnappyWasm, type TinySecp256k1 } from './backend.js';
+import { makeFastBackend, type FastModules, type SnappyWasm, type TinySecp256k1 } from './backend.js';
 
 /** Raised when an accelerator cannot be loaded; `module` names it. */
 export class AcceleratorLoadError extends Error {
@@ -26,7 +26,7 @@ export class AcceleratorLoadError extends Error {
 }
 
 /** The optional packages, by the names npm installs them under. */
-export const ACCELERATORS = ['hash-wasm', 'tiny-secp256k1', 'snappy-wasm'] as const;
+export const ACCELERATORS = ['tiny-secp256k1', 'snappy-wasm'] as const;
 
 async function load<T>(name: string, loader: () => Promise<T>): Promise<T> {
   try {
@@ -38,16 +38,14 @@ async function load<T>(name: string, loader: () => Promise<T>): Promise<T> {
 
 /** Loads every accelerator and builds the backend; rejects with {@link AcceleratorLoadError}. */
 export async function loadFastBackend(): Promise<CryptoBackend> {
-  const [hashWasmName, tinySecpName, snappyName] = ACCELERATORS;
+  const [tinySecpName, snappyName] = ACCELERATORS;
   const nodeCrypto: FastModules['nodeCrypto'] = await load('node:crypto', () => import('node:crypto'));
-  const hashWasm = (await load(hashWasmName, () => import(hashWasmName))) as HashWasm;
   const ecc = (await load(tinySecpName, () => import(tinySecpName))) as TinySecp256k1;
   const snappy = await load(snappyName, async () => {
     // snappy-wasm's Node build is CommonJS and instantiates its module synchronously.
     const { createRequire } = await import('node:module');
     return createRequire(import.meta.url)(snappyName) as SnappyWasm;
   });
-  const hasher = await load(hashWasmName, () => hashWasm.createKeccak(256));
   const keccakF1600 = await load('keccak-f1600 module', async () => new KeccakF1600());
-  return makeFastBackend({ nodeCrypto, hasher, keccakF1600, ecc, snappy });
+  return makeFastBackend({ nodeCrypto, keccakF1600, ecc, snappy });
 }

@@ -4,6 +4,7 @@ import { readHeaders } from '../../chain/block.js';
 import { checkLength, checkUint } from '../../chain/fields.js';
 import { readRequestId } from './request-id.js';
 import type { BlockHeader } from '../../chain/header.js';
+import { readHeaderRecord, type HeaderRecord } from '../../chain/header-record.js';
 import { encBytes, encList, encUint } from '../../common/rlp-encode.js';
 import { RlpReader } from '../../common/rlp-reader.js';
 import { MAX_MESSAGE_SIZE } from '../protocol.js';
@@ -68,6 +69,25 @@ export function encodeBlockHeaders(m: BlockHeaders): Uint8Array {
 export function decodeBlockHeaders(data: Uint8Array): BlockHeaders {
   const r = RlpReader.message(data, WHAT_HDRS, MAX_MESSAGE_SIZE);
   const m = { requestId: readRequestId(r), headers: readHeaders(r, 'headers') };
+  r.done();
+  return m;
+}
+
+/** A BlockHeaders read as header records (see {@link readHeaderRecord}). */
+export interface BlockHeaderRecords {
+  requestId: bigint;
+  headers: HeaderRecord[];
+}
+
+/**
+ * Decodes a BlockHeaders into header records: every check {@link decodeBlockHeaders} makes,
+ * without building each header's fields. The message is copied once and every record's bytes
+ * are views into that copy, so the records of one message share one buffer (they are stored or
+ * dropped together on the sync path this serves).
+ */
+export function decodeBlockHeaderRecords(data: Uint8Array): BlockHeaderRecords {
+  const r = RlpReader.message(data.slice(), WHAT_HDRS, MAX_MESSAGE_SIZE);
+  const m = { requestId: readRequestId(r), headers: r.listItems('headers', (h, i) => readHeaderRecord(h, `[${i}]`)) };
   r.done();
   return m;
 }

@@ -7,7 +7,7 @@ import type { SyncPeer } from './header-sync.js';
 export function ethSyncPeer(peer: EthPeer, id: string, penalize: (kind: 'invalid-message' | 'timeout', detail: string) => void = () => {}): SyncPeer {
   return {
     id,
-    getHeaders: (from, amount, opts) => peer.getBlockHeaders({ origin: { number: from }, amount: BigInt(amount) }, opts),
+    getHeaders: (from, amount, opts) => peer.getBlockHeaderRecords({ origin: { number: from }, amount: BigInt(amount) }, opts),
     async getHeaderByHash(hash, opts): Promise<BlockHeader | undefined> {
       const hs = await peer.getBlockHeaders({ origin: { hash }, amount: 1n }, opts);
       return hs[0];

@@ -32,6 +32,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { bytesToHex, equalBytes } from '../../common/bytes.js';
 import { decodeHeader, type BlockHeader } from '../../chain/header.js';
+import type { HeaderRecord } from '../../chain/header-record.js';
 import { datasync, datasyncSync, fsyncDir, HeaderStoreError, writeFileAtomic } from './files.js';
 import { HashIndex, type IndexStep } from './hash-index.js';
 import { HeaderTable, TABLE_WRITE_MAX_ITEMS, type TableItem } from './header-table.js';
@@ -93,7 +94,7 @@ export class HeaderStore {
   private targetValue?: SyncTarget;
   /** The view from the target down, highest piece first. */
   private pieces: Piece[] = [];
-  private lowestHeader?: BlockHeader;
+  private lowestHeader?: HeaderRecord;
   private readonly cache = new Map<number, BlockHeader>();
   /** An {@link appendAsync} is writing (the view must not move under it). */
   private writing = false;
@@ -164,6 +165,11 @@ export class HeaderStore {
     return this.lowestHeader?.number;
   }
 
+  /** The lowest header of the verified chain ending at the target, as stored (undefined if none yet). */
+  get lowestRecord(): HeaderRecord | undefined {
+    return this.lowestHeader;
+  }
+
   /** Headers stored (in the view or not). */
   get size(): number {
     return this.table.count;
@@ -182,7 +188,6 @@ export class HeaderStore {
     this.checkOpen();
     if (number < 0n || number > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
     const n = Number(number);
-    if (this.lowestHeader !== undefined && this.lowestHeader.number === number) return this.lowestHeader;
     const cached = this.cache.get(n);
     if (cached !== undefined) {
       this.cache.delete(n);
@@ -270,7 +275,7 @@ export class HeaderStore {
    * Appends a verified chunk (ascending): it must link to the current lowest header (or end at
    * the target when nothing is stored yet). Written and fsynced before the view moves.
    */
-  append(headers: readonly BlockHeader[]): void {
+  append(headers: readonly HeaderRecord[]): void {
     for (const step of this.appendSteps(headers)) {
       if (step === undefined) continue;
       if ('write' in step) this.table.append(step.write);
@@ -284,7 +289,7 @@ export class HeaderStore {
    * checked against the chain as it is when the call starts, and the view moves only once the
    * data is on disk.
    */
-  async appendAsync(headers: readonly BlockHeader[]): Promise<void> {
+  async appendAsync(headers: readonly HeaderRecord[]): Promise<void> {
     const steps = this.appendSteps(headers);
     // The checks run before the first step, synchronously: a refused chunk throws here.
     let next = steps.next();
@@ -304,7 +309,7 @@ export class HeaderStore {
   }
 
   /** Checks a chunk, then yields its writes and moves the view after each one. */
-  private *appendSteps(headers: readonly BlockHeader[]): Generator<AppendStep, void, void> {
+  private *appendSteps(headers: readonly HeaderRecord[]): Generator<AppendStep, void, void> {
     this.checkOpen();
     if (headers.length === 0) return;
     if (this.writing) throw new HeaderStoreError('an append is already in progress', 'state', this.dir);
@@ -365,7 +370,7 @@ export class HeaderStore {
    * `down.length`. A stored header's ancestors are stored below it in the same run, so in each
    * run overlapping the chunk the stored headers are a bottom range: binary search finds its top.
    */
-  private firstStored(down: readonly BlockHeader[], from: number): number {
+  private firstStored(down: readonly HeaderRecord[], from: number): number {
     const hi = Number(down[from]!.number);
     const lo = Number(down[down.length - 1]!.number);
     let best = down.length;

@@ -21,6 +21,7 @@ import { bytesToHex, equalBytes } from '../../common/bytes.js';
 import { TypedEmitter } from '../../common/emitter.js';
 import { EthRequestError } from '../../eth/errors.js';
 import type { BlockHeader } from '../../chain/header.js';
+import type { HeaderRecord } from '../../chain/header-record.js';
 import type { HeaderStore, SyncTarget } from './header-store.js';
 
 /** Headers per request (Erigon's 192; geth serves up to 1024). */
@@ -59,7 +60,7 @@ export const IDLE_PEER_POLL_MS = 20;
 export interface SyncPeer {
   readonly id: string;
   /** Headers [from, from + amount) in ascending order (fewer if the peer lacks them). */
-  getHeaders(from: bigint, amount: number, opts: { timeoutMs: number; signal: AbortSignal }): Promise<BlockHeader[]>;
+  getHeaders(from: bigint, amount: number, opts: { timeoutMs: number; signal: AbortSignal }): Promise<HeaderRecord[]>;
   /** Headers by hash (for the target header itself). */
   getHeaderByHash(hash: Uint8Array, opts: { timeoutMs: number; signal: AbortSignal }): Promise<BlockHeader | undefined>;
   /**
@@ -138,12 +139,12 @@ interface Chunk {
   hi: bigint;
   /** Peers that served this chunk wrongly: not asked for it again. */
   excluded: Set<string>;
-  headers?: BlockHeader[];
+  headers?: HeaderRecord[];
   servedBy?: string;
 }
 
 /** Checks a chunk on its own; returns why it is wrong, or undefined. */
-export function checkChunk(headers: readonly BlockHeader[], lo: bigint, hi: bigint): string | undefined {
+export function checkChunk(headers: readonly HeaderRecord[], lo: bigint, hi: bigint): string | undefined {
   const want = Number(hi - lo + 1n);
   if (headers.length !== want) return `expected ${want} headers from ${lo}, got ${headers.length}`;
   for (let i = 0; i < headers.length; i++) {
@@ -422,7 +423,7 @@ export class HeaderSync extends TypedEmitter<HeaderSyncEvents> {
     const { store } = this.opts;
     if (this.writing) return;
     const batch: Chunk[] = [];
-    let low = store.get(store.lowest!)!;
+    let low = store.lowestRecord!;
     for (;;) {
       const chunk = this.fetched.get(low.number - 1n);
       if (!chunk) break;

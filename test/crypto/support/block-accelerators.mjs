@@ -4,7 +4,7 @@
 import { register } from 'node:module';
 import Module from 'node:module';
 
-const blocked = new Set(['hash-wasm', 'tiny-secp256k1', 'snappy-wasm']);
+const blocked = new Set(['tiny-secp256k1', 'snappy-wasm']);
 if (process.env.BLOCK_NODE_CRYPTO === '1') blocked.add('node:crypto').add('crypto');
 
 register(
