@@ -6,8 +6,8 @@
  *   frame-data = rlp(msg-id) || msg-data, zero-padded to 16 bytes
  *
  * AES-256-CTR is one continuous stream per direction (the crypto layer's {@link AesCtr}); the
- * MACs are {@link FrameMac}. A frame is built in its output array and encrypted and MACed
- * there; a received body is MACed where it lies and decrypted into a new array (the only copy;
+ * MACs are {@link FrameMac}. A frame's header and frame-data are laid out in its output array,
+ * encrypted by one AES-CTR call, placed around the header-MAC slot and MACed there; a received body is MACed where it lies and decrypted into a new array (the only copy;
  * node:crypto makes it anyway). The codec holds no socket: the session feeds it bytes.
  */
 import { AesCtr } from '../crypto/aes.js';

@@ -102,7 +102,7 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
       aesGcm: 'node:crypto',
       hkdf: 'node:crypto',
       sha256: 'node:crypto',
-      snappy: 'snappy-wasm',
+      snappy: 'snappy-wasm; compression of blocks up to 2 KiB: an encoder of our own',
       random: 'node:crypto',
     },
     keccak256(parts) {

@@ -2,7 +2,8 @@
  * The fast backend: keccak from hash-wasm and secp256k1 from tiny-secp256k1 (libsecp256k1),
  * both WebAssembly shipped in their npm packages; the running keccak states of the RLPx MACs on
  * a keccak-f[1600] WebAssembly module of our own (./keccak-f1600-wasm.ts); snappy from
- * snappy-wasm (Rust `snap` in WebAssembly); AES-CTR, SHA-256, HMAC and randomness from
+ * snappy-wasm (Rust `snap` in WebAssembly), but blocks of up to 2 KiB compressed by our own
+ * encoder (./snappy-compress.ts); AES-CTR, SHA-256, HMAC and randomness from
  * node:crypto (OpenSSL).
  *
  * Loaded only by a dynamic import from ../select.ts when `fast` or `auto` is chosen, so a
