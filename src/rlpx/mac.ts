@@ -44,11 +44,14 @@ export class FrameMac {
     return out;
   }
 
-  /** {@link headerMac}, writing the 16 MAC bytes to `out` (e.g. straight into a frame). */
-  headerMacInto(headerCiphertext: Uint8Array, out: Uint8Array): void {
+  /**
+   * {@link headerMac} of the 16 bytes at `ct[ctAt]`, writing the 16 MAC bytes to `out[outAt]`
+   * (e.g. straight into a frame).
+   */
+  headerMacInto(ct: Uint8Array, out: Uint8Array, ctAt = 0, outAt = 0): void {
     const seed = this.encryptedPrefix(this.current());
-    for (let i = 0; i < MAC_BYTES; i++) seed[i]! ^= headerCiphertext[i]!;
-    this.absorbAndDigest(seed, out);
+    for (let i = 0; i < MAC_BYTES; i++) seed[i]! ^= ct[ctAt + i]!;
+    this.absorbAndDigest(seed, out, outAt);
   }
 
   /** Absorbs the frame ciphertext, then frame-mac-seed = aes(digest[:16]) ^ digest[:16]; returns digest[:16]. */
@@ -58,12 +61,12 @@ export class FrameMac {
     return out;
   }
 
-  /** {@link frameMac}, writing the 16 MAC bytes to `out`. */
-  frameMacInto(frameCiphertext: Uint8Array, out: Uint8Array): void {
+  /** {@link frameMac}, writing the 16 MAC bytes to `out[outAt]`. */
+  frameMacInto(frameCiphertext: Uint8Array, out: Uint8Array, outAt = 0): void {
     this.hash.updateAndDigestInto(frameCiphertext, this.last);
     const seed = this.encryptedPrefix(this.last);
     for (let i = 0; i < MAC_BYTES; i++) seed[i]! ^= this.last[i]!;
-    this.absorbAndDigest(seed, out);
+    this.absorbAndDigest(seed, out, outAt);
   }
 
   private current(): Uint8Array {
@@ -76,13 +79,13 @@ export class FrameMac {
 
   /** aes(mac-secret, digest[:16]) in the seed buffer. */
   private encryptedPrefix(digest: Uint8Array): Uint8Array {
-    this.seed.set(digest.subarray(0, MAC_BYTES));
+    for (let i = 0; i < MAC_BYTES; i++) this.seed[i] = digest[i]!;
     return this.aes.encryptInPlace(this.seed);
   }
 
-  private absorbAndDigest(seed: Uint8Array, out: Uint8Array): void {
+  private absorbAndDigest(seed: Uint8Array, out: Uint8Array, outAt: number): void {
     this.hash.updateAndDigestInto(seed, this.last);
     this.fresh = true;
-    out.set(this.last.subarray(0, MAC_BYTES));
+    for (let i = 0; i < MAC_BYTES; i++) out[outAt + i] = this.last[i]!;
   }
 }

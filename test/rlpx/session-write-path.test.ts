@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
 import { TimeoutError } from '../../src/rlpx/errors.js';
+import { COALESCE_FRAME_BYTES } from '../../src/rlpx/conn.js';
 import { BaseCode, decodeDisconnect, EMPTY_LIST } from '../../src/rlpx/hello.js';
 import { RlpxListener } from '../../src/rlpx/listener.js';
 import type { CloseInfo, Session, SessionConfig } from '../../src/rlpx/session.js';
@@ -161,5 +162,31 @@ describe('session write path', () => {
     await waiting;
     expect(session.writableLength).toBeGreaterThan(0);
     expect(session.writableLength).toBeLessThanOrEqual(queued - MiB);
+  });
+
+  it('joins frames of up to COALESCE_FRAME_BYTES queued in one turn into one socket write; a larger frame goes alone', async () => {
+    const { session, peer } = await activePair();
+    const writes: number[] = [];
+    const write = session.socket.write.bind(session.socket);
+    session.socket.write = ((chunk: Uint8Array, cb?: (err?: Error | null) => void) => {
+      writes.push(chunk.length);
+      return write(chunk, cb);
+    }) as typeof session.socket.write;
+    // Incompressible bodies: a sealed frame is the body plus 49-64 bytes of framing.
+    const small = Array.from({ length: 20 }, (_, i) => noise(100 + i));
+    const atLimit = noise(COALESCE_FRAME_BYTES - 100); // a frame of at most COALESCE_FRAME_BYTES
+    const over = noise(COALESCE_FRAME_BYTES); // a frame over it
+    for (const m of small.slice(0, 10)) session.send('eth', 6, m);
+    session.send('eth', 6, atLimit);
+    session.send('eth', 6, over);
+    for (const m of small.slice(10)) session.send('eth', 6, m);
+    const sent = [...small.slice(0, 10), atLimit, over, ...small.slice(10)];
+    for (let i = 0; i < 200 && peer.frames.filter((f) => f.code > 0x0f).length < sent.length; i++) await sleep(10);
+    const got = peer.frames.filter((f) => f.code > 0x0f).map((f) => Buffer.from(snappyUncompress(f.data)).toString('hex'));
+    expect(got).toEqual(sent.map((m) => Buffer.from(m).toString('hex')));
+    // Ten small frames and the one at the limit in one write, the larger frame alone, the rest in one.
+    expect(writes.length).toBe(3);
+    expect(writes[1]).toBeGreaterThan(COALESCE_FRAME_BYTES);
+    expect(writes[0]).toBeLessThanOrEqual(11 * COALESCE_FRAME_BYTES);
   });
 });

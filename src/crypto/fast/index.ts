@@ -1,8 +1,9 @@
 /**
  * The fast backend: secp256k1 from tiny-secp256k1 (libsecp256k1 in WebAssembly, shipped in its
  * npm package); keccak-256, one-shot and the running states of the RLPx MACs, on a keccak-f[1600]
- * WebAssembly module of our own (./keccak-f1600-wasm.ts); snappy from
- * snappy-wasm (Rust `snap` in WebAssembly); AES-CTR, SHA-256, HMAC and randomness from
+ * WebAssembly module of our own (./keccak-f1600-wasm.ts); snappy from snappy-wasm (Rust `snap`
+ * in WebAssembly), but blocks of up to 2 KiB compressed by our own encoder
+ * (./snappy-compress.ts); AES-CTR, SHA-256, HMAC and randomness from
  * node:crypto (OpenSSL).
  *
  * Loaded only by a dynamic import from ../select.ts when `fast` or `auto` is chosen, so a
