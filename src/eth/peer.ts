@@ -106,6 +106,17 @@ export interface HeadersRequest {
   reverse?: boolean;
 }
 
+/** The parts of a GetBlockHeaders request both header readers share (what to send, what answers it, how many). */
+function headersQuery(req: HeadersRequest): Pick<TrackedRequest<unknown>, 'name' | 'want' | 'maxItems' | 'build'> {
+  const q = { origin: req.origin, amount: req.amount, skip: req.skip ?? 0n, reverse: req.reverse ?? false };
+  return {
+    name: 'GetBlockHeaders',
+    want: EthMessageCode.BlockHeaders,
+    maxItems: q.amount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(q.amount),
+    build: (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }),
+  };
+}
+
 /** Receipts in the form of the peer's version. */
 export type ReceiptsResponse =
   | { version: 68; receipts: Receipt68[][] }
@@ -235,18 +246,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
 
   /** GetBlockHeaders; resolves with at most `amount` headers (fewer, or none, if the peer lacks them). */
   getBlockHeaders(req: HeadersRequest, opts: RequestOptions = {}): Promise<BlockHeader[]> {
-    const q = { origin: req.origin, amount: req.amount, skip: req.skip ?? 0n, reverse: req.reverse ?? false };
-    const maxItems = q.amount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(q.amount);
-    return this.request<BlockHeader[]>(
-      {
-        name: 'GetBlockHeaders',
-        want: EthMessageCode.BlockHeaders,
-        maxItems,
-        build: (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }),
-        accept: (m) => (m.name === 'BlockHeaders' ? m.value.headers : undefined),
-      },
-      opts,
-    );
+    return this.request<BlockHeader[]>({ ...headersQuery(req), accept: (m) => (m.name === 'BlockHeaders' ? m.value.headers : undefined) }, opts);
   }
 
   /**
@@ -255,19 +255,7 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
    * download (header sync), where that building was most of the cost.
    */
   getBlockHeaderRecords(req: HeadersRequest, opts: RequestOptions = {}): Promise<HeaderRecord[]> {
-    const q = { origin: req.origin, amount: req.amount, skip: req.skip ?? 0n, reverse: req.reverse ?? false };
-    const maxItems = q.amount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(q.amount);
-    return this.request<HeaderRecord[], BlockHeaderRecords>(
-      {
-        name: 'GetBlockHeaders',
-        want: EthMessageCode.BlockHeaders,
-        maxItems,
-        build: (requestId) => ({ name: 'GetBlockHeaders', value: { requestId, ...q } }),
-        decode: decodeBlockHeaderRecords,
-        accept: (m) => m.headers,
-      },
-      opts,
-    );
+    return this.request<HeaderRecord[], BlockHeaderRecords>({ ...headersQuery(req), decode: decodeBlockHeaderRecords, accept: (m) => m.headers }, opts);
   }
 
   /** GetBlockBodies; bodies come in request order, unknown blocks left out. */
@@ -500,13 +488,8 @@ export class EthPeer extends TypedEmitter<EthPeerEvents> {
    * nobody asked for). Its request ID if it answers a request in flight and should be decoded.
    */
   private admitResponse(msg: SessionMessage): bigint | undefined {
-    let summary: { requestId: bigint; items: number };
-    try {
-      summary = peekResponse(this.version, msg.code, msg.data);
-    } catch (err) {
-      this.breach(new EthProtocolError('decode', (err as Error).message, { cause: err }), DisconnectReason.ProtocolBreach);
-      return undefined;
-    }
+    const summary = this.decodeWith(() => peekResponse(this.version, msg.code, msg.data));
+    if (summary === undefined) return undefined;
     return this.tracker.admit(msg.code, summary) ? summary.requestId : undefined;
   }
 
