@@ -30,8 +30,8 @@ function heapBytes(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** Bytes retained by the decoded value per input byte. */
-function amplification(decode: () => unknown, inputLength: number): number {
+/** Bytes retained by the decoded value per input byte, in one trial. */
+function retainedOnce(decode: () => unknown, inputLength: number): number {
   gc();
   gc();
   const before = heapBytes();
@@ -42,6 +42,16 @@ function amplification(decode: () => unknown, inputLength: number): number {
   expect(value).toBeDefined();
   value = undefined;
   return Math.max(0, after - before) / inputLength;
+}
+
+/** Trials per figure: what a decoded value keeps shows in every trial, while memory V8 frees late (its array buffers are swept on another thread) showed once in a CI run (0.25 for a refusal). */
+const TRIALS = 3;
+
+/** Bytes retained by the decoded value per input byte: the least of {@link TRIALS} trials. */
+function amplification(decode: () => unknown, inputLength: number): number {
+  let least = Infinity;
+  for (let i = 0; i < TRIALS; i++) least = Math.min(least, retainedOnce(decode, inputLength));
+  return least;
 }
 
 /** An RLP list header for a payload of `len` bytes. */
