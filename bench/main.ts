@@ -14,7 +14,7 @@ import { serverHeapPerPeer } from './server.js';
 import { headerCodecBench, headersServedBench } from './eth.js';
 import { stalledPeerBench } from './stalled-peer.js';
 import { syncBench } from './sync.js';
-import { gethRlpxBench } from './geth.js';
+import { GethBench, type GethRlpxFigures, type GethScenario } from './geth.js';
 import { storeFigures } from './store-figures.js';
 import { dnsdiscBench } from './dnsdisc.js';
 import { discv5Bench } from './discv5.js';
@@ -50,21 +50,34 @@ const combined = (a: number, b: number): number => 2 / (1 / a + 1 / b);
 process.stderr.write('measuring primitive ceilings...\n');
 const ceil = measureCeilings();
 
-process.stderr.write('geth (go-ethereum p2p/rlpx, GOMAXPROCS=1 and 2)...\n');
-const gethRun = await gethRlpxBench({ quick });
-const geth = 'skipped' in gethRun ? undefined : gethRun;
-if ('skipped' in gethRun) process.stderr.write(`  ${gethRun.skipped}\n`);
+process.stderr.write('geth (go-ethereum p2p/rlpx): build, then GOMAXPROCS=2 once...\n');
+const gethBuilt = await GethBench.build({ quick });
+const gethBench = 'skipped' in gethBuilt ? undefined : gethBuilt;
+if ('skipped' in gethBuilt) process.stderr.write(`  ${gethBuilt.skipped}\n`);
+const geth2 = await gethBench?.all(2);
+/** geth at GOMAXPROCS=1, each scenario as half its work just before ours and half just after. */
+const geth1: Partial<GethRlpxFigures> = {};
+const gethBefore = async (name: GethScenario) => gethBench?.scenario(name, 0.5);
+async function gethAfter(name: GethScenario, before: Partial<GethRlpxFigures> | undefined): Promise<void> {
+  if (!gethBench || !before) return;
+  const after = await gethBench.scenario(name, 0.5);
+  for (const key of Object.keys(after) as (keyof GethRlpxFigures)[]) {
+    if (before[key] !== undefined && after[key] !== undefined) geth1[key] = combined(before[key], after[key]);
+  }
+}
 
 process.stderr.write('handshakes...\n');
 const pureHsBefore = await pureWorker.handshakesPerSecond({ count: scale(100), concurrency: 1 });
+const gethHsBefore = await gethBefore('handshakes');
 const hsSeq = await ourHandshakes({ count: scale(200), concurrency: 1 });
 const ejsHsSeq = await ejsHandshakes({ count: scale(200), concurrency: 1 });
-row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s', geth?.cpu1.handshakes_per_s);
-pure.pure_handshakes_per_s = r1(combined(pureHsBefore, await pureWorker.handshakesPerSecond({ count: scale(100), concurrency: 1 })));
-row('pure: handshakes/s, 200 sequential', pure.pure_handshakes_per_s, ejsHsSeq.perSecond, '/s');
 const hsConc = await ourHandshakes({ count: scale(200), concurrency: 50 });
 const ejsHsConc = await ejsHandshakes({ count: scale(200), concurrency: 50 });
-row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s', geth?.cpu1.handshakes_concurrent_per_s);
+await gethAfter('handshakes', gethHsBefore);
+row('handshakes/s, 200 sequential', hsSeq.perSecond, ejsHsSeq.perSecond, '/s', geth1.handshakes_per_s);
+pure.pure_handshakes_per_s = r1(combined(pureHsBefore, await pureWorker.handshakesPerSecond({ count: scale(100), concurrency: 1 })));
+row('pure: handshakes/s, 200 sequential', pure.pure_handshakes_per_s, ejsHsSeq.perSecond, '/s');
+row('handshakes/s, 50 concurrent', hsConc.perSecond, ejsHsConc.perSecond, '/s', geth1.handshakes_concurrent_per_s);
 
 process.stderr.write('throughput...\n');
 const sizes = [
@@ -76,15 +89,17 @@ for (const [label, size, ourCount, ejsCount] of sizes) {
   // The pure side's message counts are ejs's (1 KiB) or a little more (1 MiB: each takes ~0.1 s).
   const pureHalf = { messageSize: size, messages: scale((label === '1mib' ? PURE_1MIB_MESSAGES : ejsCount) / 2) };
   const pureBefore = label === '64kib' ? 0 : await pureWorker.throughputMBps(pureHalf);
+  const gethTpBefore = await gethBefore(label);
   const ours = await ourThroughput({ messageSize: size, messages: scale(ourCount) });
   const ejs = await ejsThroughput({ messageSize: size, messages: scale(ejsCount) });
-  const gethMBps = geth?.cpu1[`rlpx_${label}_MBps`];
+  await gethAfter(label, gethTpBefore);
+  const gethMBps = geth1[`rlpx_${label}_MBps`];
   row(`throughput ${label} messages`, ours.MBps, ejs.MBps, 'MB/s', gethMBps);
   result[`rlpx_${label}_MBps`] = r1(ours.MBps);
   result[`ejs_rlpx_${label}_MBps`] = r1(ejs.MBps);
-  if (geth && gethMBps !== undefined) {
+  if (geth2 && gethMBps !== undefined) {
     result[`geth_rlpx_${label}_MBps`] = r1(gethMBps);
-    result[`geth_rlpx_${label}_MBps_2cpu`] = r1(geth.cpu2[`rlpx_${label}_MBps`]);
+    result[`geth_rlpx_${label}_MBps_2cpu`] = r1(geth2[`rlpx_${label}_MBps`]);
     result[`rlpx_${label}_of_geth`] = r3(ours.MBps / gethMBps);
   }
   if (label === '64kib') continue;
@@ -261,13 +276,14 @@ const ratios = {
   pure_rlpx_1mib_of_ceiling: r3(pure.pure_rlpx_1mib_MBps! / pc.pipeline1MiBMBps),
 };
 Object.assign(result, ratios);
-if (geth) {
+if (geth2 && geth1.handshakes_per_s !== undefined && geth1.handshakes_concurrent_per_s !== undefined) {
   Object.assign(result, {
-    geth_handshakes_per_s: r1(geth.cpu1.handshakes_per_s),
-    geth_handshakes_per_s_2cpu: r1(geth.cpu2.handshakes_per_s),
-    geth_handshakes_concurrent_per_s: r1(geth.cpu1.handshakes_concurrent_per_s),
-    geth_handshakes_concurrent_per_s_2cpu: r1(geth.cpu2.handshakes_concurrent_per_s),
-    handshakes_of_geth: r3(hsSeq.perSecond / geth.cpu1.handshakes_per_s),
+    geth_handshakes_per_s: r1(geth1.handshakes_per_s),
+    geth_handshakes_per_s_2cpu: r1(geth2.handshakes_per_s),
+    geth_handshakes_concurrent_per_s: r1(geth1.handshakes_concurrent_per_s),
+    geth_handshakes_concurrent_per_s_2cpu: r1(geth2.handshakes_concurrent_per_s),
+    handshakes_of_geth: r3(hsSeq.perSecond / geth1.handshakes_per_s),
+    handshakes_concurrent_of_geth: r3(hsConc.perSecond / geth1.handshakes_concurrent_per_s),
   });
 }
 
@@ -276,9 +292,10 @@ process.stdout.write(`\n${'scenario'.padEnd(58)}${'ours'.padStart(12)}${'ejs'.pa
 for (const [name, ours, ejs, unit, gethValue] of rows) {
   process.stdout.write(`${name.padEnd(58)}${cell(ours)}${cell(ejs)}${cell(gethValue)}  ${unit}\n`);
 }
-if (geth) {
-  process.stdout.write(`geth: go-ethereum v1.17.10 p2p/rlpx (bench/geth), GOMAXPROCS=1; at GOMAXPROCS=2: ` +
-    `${geth.cpu2.rlpx_1kib_MBps.toFixed(1)} / ${geth.cpu2.rlpx_64kib_MBps.toFixed(1)} / ${geth.cpu2.rlpx_1mib_MBps.toFixed(1)} MB/s (1 KiB / 64 KiB / 1 MiB), ` +
-    `${geth.cpu2.handshakes_per_s.toFixed(0)} handshakes/s\n`);
+if (geth2) {
+  process.stdout.write(`geth: go-ethereum v1.17.10 p2p/rlpx (bench/geth), GOMAXPROCS=1, half of each scenario just before ours and half just after; ` +
+    `at GOMAXPROCS=2 (one run at the start): ` +
+    `${geth2.rlpx_1kib_MBps.toFixed(1)} / ${geth2.rlpx_64kib_MBps.toFixed(1)} / ${geth2.rlpx_1mib_MBps.toFixed(1)} MB/s (1 KiB / 64 KiB / 1 MiB), ` +
+    `${geth2.handshakes_per_s.toFixed(0)} handshakes/s\n`);
 }
 process.stdout.write(`\n${JSON.stringify(result)}\n`);

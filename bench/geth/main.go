@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -269,12 +270,24 @@ func handshakes(count, concurrency int) (float64, error) {
 
 func main() {
 	quick := flag.Bool("quick", false, "a tenth of the work")
+	only := flag.String("only", "", "comma-separated subset of 1kib,64kib,1mib,handshakes (default: all)")
+	part := flag.Float64("part", 1, "fraction of the work (npm run bench runs halves just before and after ours)")
 	flag.Parse()
-	scale := func(n int) int {
-		if *quick {
-			return max(1, n/10)
+	fraction := *part
+	if *quick {
+		fraction /= 10
+	}
+	scale := func(n int) int { return max(1, int(float64(n)*fraction)) }
+	wanted := func(label string) bool {
+		if *only == "" {
+			return true
 		}
-		return n
+		for _, l := range strings.Split(*only, ",") {
+			if l == label {
+				return true
+			}
+		}
+		return false
 	}
 	result := map[string]any{"gomaxprocs": runtime.GOMAXPROCS(0)}
 	fail := func(what string, err error) {
@@ -285,6 +298,9 @@ func main() {
 		label       string
 		size, count int
 	}{{"1kib", 1024, 100_000}, {"64kib", 65536, 4_000}, {"1mib", 1 << 20, 300}} {
+		if !wanted(s.label) {
+			continue
+		}
 		// One warm-up run of a tenth, then the measured run.
 		if _, err := throughput(s.size, max(1, s.count/10)); err != nil {
 			fail("throughput "+s.label, err)
@@ -295,16 +311,18 @@ func main() {
 		}
 		result["rlpx_"+s.label+"_MBps"] = mbps
 	}
-	seq, err := handshakes(scale(200), 1)
-	if err != nil {
-		fail("handshakes", err)
+	if wanted("handshakes") {
+		seq, err := handshakes(scale(200), 1)
+		if err != nil {
+			fail("handshakes", err)
+		}
+		conc, err := handshakes(scale(200), 50)
+		if err != nil {
+			fail("handshakes concurrent", err)
+		}
+		result["handshakes_per_s"] = seq
+		result["handshakes_concurrent_per_s"] = conc
 	}
-	conc, err := handshakes(scale(200), 50)
-	if err != nil {
-		fail("handshakes concurrent", err)
-	}
-	result["handshakes_per_s"] = seq
-	result["handshakes_concurrent_per_s"] = conc
 	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
 }
