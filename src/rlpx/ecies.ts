@@ -14,6 +14,8 @@ import { EciesError } from './errors.js';
 
 /** Bytes ECIES adds to a plaintext. */
 export const ECIES_OVERHEAD = 65 + 16 + 32;
+/** Where the ciphertext starts in an ECIES message (after R and the IV). */
+export const ECIES_PLAINTEXT_AT = 65 + 16;
 
 function deriveKeys(shared: Uint8Array): { encKey: Uint8Array; macKey: Uint8Array } {
   const k = concatKdf(shared, 32);
@@ -34,18 +36,28 @@ export function eciesEncrypt(
   sharedMacData: Uint8Array = new Uint8Array(0),
   random: Uint8Array = randomBytes(ECIES_RANDOM_BYTES),
 ): Uint8Array {
+  const out = new Uint8Array(ECIES_OVERHEAD + plaintext.length);
+  eciesEncryptInto(remotePublicKey, plaintext, sharedMacData, random, out);
+  return out;
+}
+
+/**
+ * {@link eciesEncrypt} into `out` (exactly {@link ECIES_OVERHEAD} + plaintext bytes), e.g. the
+ * part of an EIP-8 packet after its size prefix. The plaintext may already lie where its
+ * ciphertext goes (`out` from {@link ECIES_PLAINTEXT_AT}): it is then encrypted in place.
+ */
+export function eciesEncryptInto(remotePublicKey: Uint8Array, plaintext: Uint8Array, sharedMacData: Uint8Array, random: Uint8Array, out: Uint8Array): void {
   if (random.length !== ECIES_RANDOM_BYTES) throw new RangeError(`ECIES needs ${ECIES_RANDOM_BYTES} random bytes, got ${random.length}`);
+  if (out.length !== ECIES_OVERHEAD + plaintext.length) throw new RangeError(`ECIES output of ${out.length} bytes for ${plaintext.length} bytes of plaintext`);
   const eph = generateKeyPair(random.subarray(0, 32));
   const { encKey, macKey } = deriveKeys(ecdh(eph.privateKey, remotePublicKey));
-  const out = new Uint8Array(ECIES_OVERHEAD + plaintext.length);
   out[0] = 0x04;
   out.set(eph.publicKey, 1);
   const iv = out.subarray(65, 81);
   iv.set(random.subarray(32));
-  const c = out.subarray(81, 81 + plaintext.length);
-  c.set(aesCtr(encKey, iv, plaintext));
+  const c = out.subarray(ECIES_PLAINTEXT_AT, ECIES_PLAINTEXT_AT + plaintext.length);
+  aesCtr(encKey, iv, plaintext, c);
   out.set(hmacSha256(macKey, iv, c, sharedMacData), 81 + c.length);
-  return out;
 }
 
 /** Decrypts an ECIES message with our private key; throws {@link EciesError} on any failure. */

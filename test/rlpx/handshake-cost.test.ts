@@ -4,7 +4,9 @@ import { generatePrivateKey, isValidPrivateKey, privateKeyFrom, publicKeyOf } fr
 import { N } from '../../src/crypto/secp256k1-params.js';
 import { hexToBytes } from '../../src/common/bytes.js';
 import { eciesDecrypt, eciesEncrypt, ECIES_RANDOM_BYTES } from '../../src/rlpx/ecies.js';
-import { InitiatorHandshake, RecipientHandshake } from '../../src/rlpx/handshake.js';
+import { decodeAckBody, decodeAuthBody, HANDSHAKE_VERSION, InitiatorHandshake, RecipientHandshake } from '../../src/rlpx/handshake.js';
+import { FrameCodec } from '../../src/rlpx/frame.js';
+import { RLP } from '@ethereumjs/rlp';
 
 /** Counts the backend's secp256k1 operations and random draws while `fn` runs. */
 function countCalls(fn: () => void): Record<'publicKey' | 'ecdh' | 'sign' | 'recover' | 'randomFill', number> {
@@ -51,6 +53,62 @@ describe('what one handshake costs in primitives', () => {
     // Another ECIES ephemeral key (bytes 3..67) and IV: no keystream is used twice.
     expect(second.subarray(3, 83)).not.toEqual(first.subarray(3, 83));
     expect(init.readAck(second).aesSecret).toEqual(init.readAck(first).aesSecret);
+  });
+});
+
+/** Counts the backend's hashing and cipher set-ups while `fn` runs; `sha256Parts` sums the inputs handed to sha256 (one each: the one-shot path). */
+function countSymmetric(fn: () => void): Record<'sha256' | 'sha256Parts' | 'hmacSha256' | 'aesCtr', number> {
+  const b = backend();
+  const spies = { sha256: vi.spyOn(b, 'sha256'), hmacSha256: vi.spyOn(b, 'hmacSha256'), aesCtr: vi.spyOn(b, 'aesCtr') };
+  fn();
+  const counts = {
+    sha256: spies.sha256.mock.calls.length,
+    sha256Parts: spies.sha256.mock.calls.reduce((n, [parts]) => n + parts.length, 0),
+    hmacSha256: spies.hmacSha256.mock.calls.length,
+    aesCtr: spies.aesCtr.mock.calls.length,
+  };
+  for (const s of Object.values(spies)) s.mockRestore();
+  return counts;
+}
+
+describe('what one handshake costs around the curve', () => {
+  const a = generatePrivateKey();
+  const b = generatePrivateKey();
+  const bPub = publicKeyOf(b);
+  publicKeyOf(a);
+
+  it('each ECIES message: two single-input SHA-256 (KDF, MAC key), one HMAC, one AES-CTR set-up', () => {
+    let init!: InitiatorHandshake;
+    expect(countSymmetric(() => (init = new InitiatorHandshake(a, bPub)))).toEqual({ sha256: 2, sha256Parts: 2, hmacSha256: 1, aesCtr: 1 });
+    let ackPacket!: Uint8Array;
+    expect(countSymmetric(() => ({ ackPacket } = new RecipientHandshake(b).readAuth(init.authPacket)))).toEqual({ sha256: 4, sha256Parts: 4, hmacSha256: 2, aesCtr: 2 });
+    expect(countSymmetric(() => init.readAck(ackPacket))).toEqual({ sha256: 2, sha256Parts: 2, hmacSha256: 1, aesCtr: 1 });
+  });
+
+  it('a frame codec: two AES-CTR streams and one AES key expansion shared by both MACs', () => {
+    const init = new InitiatorHandshake(a, bPub);
+    const { secrets } = new RecipientHandshake(b).readAuth(init.authPacket);
+    let codec!: FrameCodec;
+    expect(countSymmetric(() => (codec = new FrameCodec(secrets)))).toMatchObject({ aesCtr: 2 });
+    const macs = codec as unknown as { egressMac: { aes: unknown }; ingressMac: { aes: unknown } };
+    expect(macs.egressMac.aes).toBe(macs.ingressMac.aes);
+  });
+
+  it('auth and ack bodies are the reference encoder\'s RLP followed by 100-199 bytes of padding', () => {
+    const init = new InitiatorHandshake(a, bPub);
+    const authPlain = eciesDecrypt(b, init.authPacket.subarray(2), init.authPacket.subarray(0, 2));
+    const auth = decodeAuthBody(authPlain);
+    const authRlp = RLP.encode([auth.signature, auth.initiatorPublicKey, auth.initiatorNonce, HANDSHAKE_VERSION]);
+    expect(authPlain.subarray(0, authRlp.length)).toEqual(authRlp);
+    expect(authPlain.length - authRlp.length).toBeGreaterThanOrEqual(100);
+    expect(authPlain.length - authRlp.length).toBeLessThanOrEqual(199);
+    const { ackPacket } = new RecipientHandshake(b).readAuth(init.authPacket);
+    const ackPlain = eciesDecrypt(a, ackPacket.subarray(2), ackPacket.subarray(0, 2));
+    const ack = decodeAckBody(ackPlain);
+    const ackRlp = RLP.encode([ack.recipientEphemeralKey, ack.recipientNonce, HANDSHAKE_VERSION]);
+    expect(ackPlain.subarray(0, ackRlp.length)).toEqual(ackRlp);
+    expect(ackPlain.length - ackRlp.length).toBeGreaterThanOrEqual(100);
+    expect(ackPlain.length - ackRlp.length).toBeLessThanOrEqual(199);
   });
 });
 
