@@ -59,8 +59,8 @@ function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
 const MIN_PADDING = 100;
 const MAX_PADDING = 199;
 /**
- * Random bytes one side of the handshake uses, drawn in one call (one call costs as much as
- * drawing all of them): ephemeral key, nonce, padding length (4) and padding, ECIES key and IV.
+ * Random bytes one side of the handshake uses, taken in one request (each request has a fixed
+ * cost): ephemeral key, nonce, padding length (4) and padding, ECIES key and IV.
  */
 export const HANDSHAKE_RANDOM_BYTES = 32 + 32 + 4 + MAX_PADDING + ECIES_RANDOM_BYTES;
 

@@ -4,19 +4,19 @@ import { generatePrivateKey, isValidPrivateKey, privateKeyFrom, publicKeyOf } fr
 import { N } from '../../src/crypto/secp256k1-params.js';
 import { hexToBytes } from '../../src/common/bytes.js';
 import { eciesDecrypt, eciesEncrypt, ECIES_RANDOM_BYTES } from '../../src/rlpx/ecies.js';
-import { decodeAckBody, decodeAuthBody, HANDSHAKE_VERSION, InitiatorHandshake, RecipientHandshake } from '../../src/rlpx/handshake.js';
+import { decodeAckBody, decodeAuthBody, HANDSHAKE_RANDOM_BYTES, HANDSHAKE_VERSION, InitiatorHandshake, RecipientHandshake } from '../../src/rlpx/handshake.js';
+import { RANDOM_POOL_BYTES } from '../../src/crypto/random.js';
 import { FrameCodec } from '../../src/rlpx/frame.js';
 import { RLP } from '@ethereumjs/rlp';
 
 /** Counts the backend's secp256k1 operations and random draws while `fn` runs. */
-function countCalls(fn: () => void): Record<'publicKey' | 'ecdh' | 'sign' | 'recover' | 'randomFill', number> {
+function countCalls(fn: () => void): Record<'publicKey' | 'ecdh' | 'sign' | 'recover', number> {
   const b = backend();
   const spies = {
     publicKey: vi.spyOn(b.secp256k1, 'publicKey'),
     ecdh: vi.spyOn(b.secp256k1, 'ecdh'),
     sign: vi.spyOn(b.secp256k1, 'sign'),
     recover: vi.spyOn(b.secp256k1, 'recover'),
-    randomFill: vi.spyOn(b, 'randomFill'),
   };
   fn();
   const counts = Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length]));
@@ -32,17 +32,29 @@ describe('what one handshake costs in primitives', () => {
   const bPub = publicKeyOf(b);
   publicKeyOf(a); // static keys' public halves are cached: not part of a handshake's cost
 
-  it('the initiator: one key generation (ECIES), two ECDH, one signature, one random draw; reading ack: two ECDH', () => {
+  it('the initiator: one key generation (ECIES), two ECDH, one signature; reading ack: two ECDH', () => {
     let init!: InitiatorHandshake;
     // The ephemeral public key is never computed: the recipient recovers it from the signature.
-    expect(countCalls(() => (init = new InitiatorHandshake(a, bPub)))).toEqual({ publicKey: 1, ecdh: 2, sign: 1, recover: 0, randomFill: 1 });
+    expect(countCalls(() => (init = new InitiatorHandshake(a, bPub)))).toEqual({ publicKey: 1, ecdh: 2, sign: 1, recover: 0 });
     const { ackPacket } = new RecipientHandshake(b).readAuth(init.authPacket);
-    expect(countCalls(() => init.readAck(ackPacket))).toEqual({ publicKey: 0, ecdh: 2, sign: 0, recover: 0, randomFill: 0 });
+    expect(countCalls(() => init.readAck(ackPacket))).toEqual({ publicKey: 0, ecdh: 2, sign: 0, recover: 0 });
   });
 
-  it('the recipient: two key generations, four ECDH, one recovery, one random draw', () => {
+  it('the recipient: two key generations, four ECDH, one recovery', () => {
     const init = new InitiatorHandshake(a, bPub);
-    expect(countCalls(() => new RecipientHandshake(b).readAuth(init.authPacket))).toEqual({ publicKey: 2, ecdh: 4, sign: 0, recover: 1, randomFill: 1 });
+    expect(countCalls(() => new RecipientHandshake(b).readAuth(init.authPacket))).toEqual({ publicKey: 2, ecdh: 4, sign: 0, recover: 1 });
+  });
+
+  it('each side takes its randomness in one pooled request: 20 handshakes draw from the backend at most once', () => {
+    const fill = vi.spyOn(backend(), 'randomFill');
+    for (let i = 0; i < 20; i++) {
+      const init = new InitiatorHandshake(a, bPub);
+      init.readAck(new RecipientHandshake(b).readAuth(init.authPacket).ackPacket);
+    }
+    // 40 requests of HANDSHAKE_RANDOM_BYTES (12.6 KiB) fit one 16 KiB pool; a draw per side would be 40.
+    expect(40 * HANDSHAKE_RANDOM_BYTES).toBeLessThan(RANDOM_POOL_BYTES);
+    expect(fill.mock.calls.length).toBeLessThanOrEqual(1);
+    fill.mockRestore();
   });
 
   it('a recipient asked to answer twice draws fresh randomness for the second ack', () => {
