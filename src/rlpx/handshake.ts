@@ -8,7 +8,7 @@
  */
 import { keccak256 } from '../crypto/keccak.js';
 import { randomBytes, randomInt } from '../crypto/random.js';
-import { ecdh, generateKeyPair, privateKeyFrom, publicKeyOf, recoverPublicKey, sign, validatePublicKey } from '../crypto/secp256k1.js';
+import { CurvePoint, ecdh, generateKeyPair, privateKeyFrom, publicKeyOf, recoverPublicKey, sign } from '../crypto/secp256k1.js';
 import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { RlpReader } from '../common/rlp-reader.js';
 import { DecodeError } from '../common/errors.js';
@@ -92,7 +92,7 @@ class HandshakeRandom {
  * as ECIES shared-mac-data. Body and padding are laid out where their ciphertext goes and
  * encrypted in place: the packet is the only array built.
  */
-function sealEip8(remotePublicKey: Uint8Array, body: Uint8Array, random: HandshakeRandom): Uint8Array {
+function sealEip8(remotePublicKey: CurvePoint, body: Uint8Array, random: HandshakeRandom): Uint8Array {
   const padding = random.padding();
   const plainLength = body.length + padding.length;
   const size = plainLength + ECIES_OVERHEAD;
@@ -209,14 +209,15 @@ export class InitiatorHandshake {
     private readonly privateKey: Uint8Array,
     private readonly remotePublicKey: Uint8Array,
   ) {
-    validatePublicKey(remotePublicKey);
+    // Checked once here, used by the static ECDH and the ECIES encryption.
+    const remote = CurvePoint.of(remotePublicKey);
     const random = new HandshakeRandom();
     this.ephemeralPrivateKey = privateKeyFrom(random.take(32));
     this.nonce = random.take(32);
-    const staticShared = ecdh(privateKey, remotePublicKey);
+    const staticShared = ecdh(privateKey, remote);
     const signature = sign(xor(staticShared, this.nonce), this.ephemeralPrivateKey);
     const body = encList([encBytes(signature), encBytes(publicKeyOf(privateKey)), encBytes(this.nonce), encUint(HANDSHAKE_VERSION)]);
-    this.authPacket = sealEip8(remotePublicKey, body, random);
+    this.authPacket = sealEip8(remote, body, random);
   }
 
   /** Reads the ack packet (prefix included) and derives the secrets. */
@@ -263,13 +264,16 @@ export class RecipientHandshake {
       throw new HandshakeError(`malformed auth: ${(err instanceof DecodeError ? err.message : String(err))}`, err);
     }
     let remoteEphemeral: Uint8Array;
+    let initiator: CurvePoint;
     try {
-      const staticShared = ecdh(this.privateKey, auth.initiatorPublicKey);
+      // Checked once here, used by the static ECDH and the ack's ECIES encryption.
+      initiator = CurvePoint.of(auth.initiatorPublicKey);
+      const staticShared = ecdh(this.privateKey, initiator);
       remoteEphemeral = recoverPublicKey(xor(staticShared, auth.initiatorNonce), auth.signature);
     } catch (err) {
       throw new HandshakeError(`bad auth key or signature: ${(err as Error).message}`, err);
     }
-    const ackPacket = sealEip8(auth.initiatorPublicKey, encList([encBytes(this.ephemeral.publicKey), encBytes(this.nonce), encUint(HANDSHAKE_VERSION)]), this.random);
+    const ackPacket = sealEip8(initiator, encList([encBytes(this.ephemeral.publicKey), encBytes(this.nonce), encUint(HANDSHAKE_VERSION)]), this.random);
     const secrets = deriveSecrets({
       initiator: false,
       ephemeralPrivateKey: this.ephemeral.privateKey,
