@@ -38,10 +38,14 @@ export class AesCtr {
   }
 }
 
-/** One-shot AES-CTR of `data` into a new array (ECIES). */
-export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+/**
+ * One-shot AES-CTR of `data` (ECIES): into `out` when given (its length must be the data's; it
+ * may be `data` itself), else into a new array.
+ */
+export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array, out?: Uint8Array): Uint8Array {
   checkKey(key, iv);
-  const out = new Uint8Array(data.length);
+  if (out === undefined) return backend().aesCtr(key, iv).processCopy(data);
+  if (out.length !== data.length) throw new RangeError(`AES-CTR output of ${out.length} bytes for ${data.length} bytes of input`);
   backend().aesCtr(key, iv).process(data, out);
   return out;
 }

@@ -1,10 +1,33 @@
 /** Cryptographically secure randomness, on the active backend. */
 import { backend } from './select.js';
 
+/**
+ * Small requests are served from a pool drawn this many bytes at a time: a draw from the
+ * backend costs about 6 µs however few bytes it asks for (node:crypto's job set-up; 311 bytes
+ * ~5.9 µs, 16 KiB ~8.2 µs measured), and an RLPx handshake asks twice, a dial once more for its
+ * key. Each pooled byte is handed out once and zeroed in the pool as it is.
+ */
+export const RANDOM_POOL_BYTES = 16 * 1024;
+/** Requests above this many bytes are drawn directly (they would empty the pool for little gain). */
+export const RANDOM_POOLED_MAX = 1024;
+
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
 /** `n` random bytes. */
 export function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  backend().randomFill(out);
+  if (n > RANDOM_POOLED_MAX) {
+    const out = new Uint8Array(n);
+    backend().randomFill(out);
+    return out;
+  }
+  if (poolAt + n > pool.length) {
+    if (pool.length === 0) pool = new Uint8Array(RANDOM_POOL_BYTES);
+    backend().randomFill(pool);
+    poolAt = 0;
+  }
+  const out = pool.slice(poolAt, poolAt + n);
+  pool.fill(0, poolAt, (poolAt += n));
   return out;
 }
 

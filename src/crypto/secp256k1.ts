@@ -81,9 +81,34 @@ export function validatePublicKey(pub: Uint8Array): Uint8Array {
   return full;
 }
 
+let uncompressedOf!: (p: CurvePoint) => Uint8Array;
+
+/**
+ * A 64-byte public key checked once to be a point on the curve, for a key that goes into
+ * several ECDH (an RLPx initiator uses the remote's static key three times, a recipient the
+ * initiator's twice): {@link ecdh} takes it without checking again. Only {@link CurvePoint.of}
+ * makes one, and it keeps its own copy, so changing the caller's array later changes nothing.
+ */
+export class CurvePoint {
+  readonly #uncompressed: Uint8Array;
+
+  private constructor(uncompressed: Uint8Array) {
+    this.#uncompressed = uncompressed;
+  }
+
+  static {
+    uncompressedOf = (p) => p.#uncompressed;
+  }
+
+  /** Checks `pub` as every public-key input is checked; throws {@link InvalidKeyError}. */
+  static of(pub: Uint8Array): CurvePoint {
+    return new CurvePoint(validatePublicKey(pub));
+  }
+}
+
 /** ECDH shared secret: the x coordinate of privateKey * publicKey (32 bytes). */
-export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const full = validatePublicKey(publicKey);
+export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array | CurvePoint): Uint8Array {
+  const full = publicKey instanceof CurvePoint ? uncompressedOf(publicKey) : validatePublicKey(publicKey);
   checkPrivateKey(privateKey);
   const x = backend().secp256k1.ecdh(privateKey, full);
   if (!x) throw new InvalidKeyError('ECDH result is the point at infinity');

@@ -54,6 +54,21 @@ export class DisconnectError extends Error {
     super(`${remote ? 'remote' : 'local'} disconnect: ${disconnectReasonName(reason)}${cause instanceof Error ? ` (${cause.message})` : ''}`);
     this.name = 'DisconnectError';
   }
+
+  /**
+   * The error a peer's Disconnect stands for, built without a stack trace: it would only say
+   * where we read the frame, and capturing it costs more than the rest of building the error
+   * (every session the peer ends builds one).
+   */
+  static fromPeer(reason: DisconnectReason): DisconnectError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new DisconnectError(reason, true);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 /** A message was sent on a capability that was not negotiated, or with a code out of its range. */

@@ -10,7 +10,7 @@
  * encrypted by one AES-CTR call, placed around the header-MAC slot and MACed there; a received body is MACed where it lies and decrypted into a new array (the only copy;
  * node:crypto makes it anyway). The codec holds no socket: the session feeds it bytes.
  */
-import { AesCtr } from '../crypto/aes.js';
+import { AesBlock, AesCtr } from '../crypto/aes.js';
 import { timingSafeEqual } from '../crypto/compare.js';
 import { FrameMac } from './mac.js';
 import { FrameError } from './errors.js';
@@ -89,8 +89,9 @@ export class FrameCodec {
     const iv = new Uint8Array(16);
     this.egressAes = new AesCtr(secrets.aesSecret, iv);
     this.ingressAes = new AesCtr(secrets.aesSecret, iv);
-    this.egressMac = new FrameMac(secrets.macSecret, secrets.egressMacInit);
-    this.ingressMac = new FrameMac(secrets.macSecret, secrets.ingressMacInit);
+    const macAes = new AesBlock(secrets.macSecret);
+    this.egressMac = new FrameMac(secrets.macSecret, secrets.egressMacInit, macAes);
+    this.ingressMac = new FrameMac(secrets.macSecret, secrets.ingressMacInit, macAes);
   }
 
   /**

@@ -8,12 +8,11 @@
  */
 import { keccak256 } from '../crypto/keccak.js';
 import { randomBytes, randomInt } from '../crypto/random.js';
-import { ecdh, generateKeyPair, privateKeyFrom, publicKeyOf, recoverPublicKey, sign, validatePublicKey } from '../crypto/secp256k1.js';
-import { rlpEncode } from '../common/rlp.js';
+import { CurvePoint, ecdh, generateKeyPair, privateKeyFrom, publicKeyOf, recoverPublicKey, sign } from '../crypto/secp256k1.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { RlpReader } from '../common/rlp-reader.js';
 import { DecodeError } from '../common/errors.js';
-import { concatBytes } from '../common/bytes.js';
-import { eciesDecrypt, eciesEncrypt, ECIES_OVERHEAD, ECIES_RANDOM_BYTES } from './ecies.js';
+import { eciesDecrypt, eciesEncryptInto, ECIES_OVERHEAD, ECIES_PLAINTEXT_AT, ECIES_RANDOM_BYTES } from './ecies.js';
 import { EciesError, HandshakeError } from './errors.js';
 
 /** Largest auth or ack packet we accept (size prefix included), as geth since #30029. */
@@ -60,8 +59,8 @@ function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
 const MIN_PADDING = 100;
 const MAX_PADDING = 199;
 /**
- * Random bytes one side of the handshake uses, drawn in one call (one call costs as much as
- * drawing all of them): ephemeral key, nonce, padding length (4) and padding, ECIES key and IV.
+ * Random bytes one side of the handshake uses, taken in one request (each request has a fixed
+ * cost): ephemeral key, nonce, padding length (4) and padding, ECIES key and IV.
  */
 export const HANDSHAKE_RANDOM_BYTES = 32 + 32 + 4 + MAX_PADDING + ECIES_RANDOM_BYTES;
 
@@ -88,11 +87,23 @@ class HandshakeRandom {
   }
 }
 
-/** Encrypts a body as an EIP-8 packet: 2-byte size prefix authenticated as ECIES shared-mac-data. */
-function sealEip8(remotePublicKey: Uint8Array, body: Uint8Array, random: HandshakeRandom): Uint8Array {
-  const size = body.length + ECIES_OVERHEAD;
-  const prefix = new Uint8Array([size >> 8, size & 0xff]);
-  return concatBytes(prefix, eciesEncrypt(remotePublicKey, body, prefix, random.take(ECIES_RANDOM_BYTES)));
+/**
+ * Encrypts a body and its random padding as an EIP-8 packet: 2-byte size prefix authenticated
+ * as ECIES shared-mac-data. Body and padding are laid out where their ciphertext goes and
+ * encrypted in place: the packet is the only array built.
+ */
+function sealEip8(remotePublicKey: CurvePoint, body: Uint8Array, random: HandshakeRandom): Uint8Array {
+  const padding = random.padding();
+  const plainLength = body.length + padding.length;
+  const size = plainLength + ECIES_OVERHEAD;
+  const packet = new Uint8Array(2 + size);
+  packet[0] = size >> 8;
+  packet[1] = size & 0xff;
+  const plain = packet.subarray(2 + ECIES_PLAINTEXT_AT, 2 + ECIES_PLAINTEXT_AT + plainLength);
+  plain.set(body);
+  plain.set(padding, body.length);
+  eciesEncryptInto(remotePublicKey, plain, packet.subarray(0, 2), random.take(ECIES_RANDOM_BYTES), packet.subarray(2));
+  return packet;
 }
 
 /**
@@ -198,14 +209,15 @@ export class InitiatorHandshake {
     private readonly privateKey: Uint8Array,
     private readonly remotePublicKey: Uint8Array,
   ) {
-    validatePublicKey(remotePublicKey);
+    // Checked once here, used by the static ECDH and the ECIES encryption.
+    const remote = CurvePoint.of(remotePublicKey);
     const random = new HandshakeRandom();
     this.ephemeralPrivateKey = privateKeyFrom(random.take(32));
     this.nonce = random.take(32);
-    const staticShared = ecdh(privateKey, remotePublicKey);
+    const staticShared = ecdh(privateKey, remote);
     const signature = sign(xor(staticShared, this.nonce), this.ephemeralPrivateKey);
-    const body = rlpEncode([signature, publicKeyOf(privateKey), this.nonce, HANDSHAKE_VERSION]);
-    this.authPacket = sealEip8(remotePublicKey, concatBytes(body, random.padding()), random);
+    const body = encList([encBytes(signature), encBytes(publicKeyOf(privateKey)), encBytes(this.nonce), encUint(HANDSHAKE_VERSION)]);
+    this.authPacket = sealEip8(remote, body, random);
   }
 
   /** Reads the ack packet (prefix included) and derives the secrets. */
@@ -252,13 +264,16 @@ export class RecipientHandshake {
       throw new HandshakeError(`malformed auth: ${(err instanceof DecodeError ? err.message : String(err))}`, err);
     }
     let remoteEphemeral: Uint8Array;
+    let initiator: CurvePoint;
     try {
-      const staticShared = ecdh(this.privateKey, auth.initiatorPublicKey);
+      // Checked once here, used by the static ECDH and the ack's ECIES encryption.
+      initiator = CurvePoint.of(auth.initiatorPublicKey);
+      const staticShared = ecdh(this.privateKey, initiator);
       remoteEphemeral = recoverPublicKey(xor(staticShared, auth.initiatorNonce), auth.signature);
     } catch (err) {
       throw new HandshakeError(`bad auth key or signature: ${(err as Error).message}`, err);
     }
-    const ackPacket = sealEip8(auth.initiatorPublicKey, concatBytes(rlpEncode([this.ephemeral.publicKey, this.nonce, HANDSHAKE_VERSION]), this.random.padding()), this.random);
+    const ackPacket = sealEip8(initiator, encList([encBytes(this.ephemeral.publicKey), encBytes(this.nonce), encUint(HANDSHAKE_VERSION)]), this.random);
     const secrets = deriveSecrets({
       initiator: false,
       ephemeralPrivateKey: this.ephemeral.privateKey,

@@ -2,7 +2,7 @@
  * The devp2p base protocol messages (rlpx.md "p2p Capability"): Hello, Disconnect, Ping, Pong.
  * Message IDs 0x00-0x0f belong to it; capabilities start at 0x10.
  */
-import { rlpEncode } from '../common/rlp.js';
+import { encBytes, encList, encUint } from '../common/rlp-encode.js';
 import { RlpReader } from '../common/rlp-reader.js';
 import { DecodeError } from '../common/errors.js';
 import { DisconnectReason } from './disconnect-reason.js';
@@ -38,13 +38,14 @@ export interface Hello {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** Encodes Hello with the composed encoders (no generic tree walk, no integer-to-hex round trip). */
 export function encodeHello(h: Hello): Uint8Array {
-  return rlpEncode([
-    h.protocolVersion,
-    enc.encode(h.clientId),
-    h.capabilities.map((c) => [enc.encode(c.name), c.version]),
-    h.listenPort,
-    h.publicKey,
+  return encList([
+    encUint(h.protocolVersion),
+    encBytes(enc.encode(h.clientId)),
+    encList(h.capabilities.map((c) => encList([encBytes(enc.encode(c.name)), encUint(c.version)]))),
+    encUint(h.listenPort),
+    encBytes(h.publicKey),
   ]);
 }
 
@@ -71,7 +72,7 @@ export function decodeHello(data: Uint8Array): Hello {
 
 /** Disconnect payload as we send it: `[reason]`. */
 export function encodeDisconnect(reason: DisconnectReason): Uint8Array {
-  return rlpEncode([reason]);
+  return encList([encUint(reason)]);
 }
 
 /**

@@ -21,8 +21,12 @@ export class FrameMac {
   private fresh = false;
   private readonly seed = new Uint8Array(MAC_BYTES);
 
-  constructor(macSecret: Uint8Array, init: Uint8Array) {
-    this.aes = new AesBlock(macSecret);
+  /**
+   * `aes` is mac-secret's expanded key when the caller already has it: both directions of a
+   * connection MAC under the same secret, so a codec expands it once for the two.
+   */
+  constructor(macSecret: Uint8Array, init: Uint8Array, aes: AesBlock = new AesBlock(macSecret)) {
+    this.aes = aes;
     this.hash.update(init);
   }
 

@@ -331,7 +331,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       } catch {
         // A garbled reason still means the peer is leaving.
       }
-      this.finish({ reason: reason as DisconnectReason, remote: true, error: new DisconnectError(reason as DisconnectReason, true) }, false);
+      this.finish({ reason: reason as DisconnectReason, remote: true, error: DisconnectError.fromPeer(reason as DisconnectReason) }, false);
       return;
     }
     if (this.state === SessionState.Hello) {

@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak256, KeccakState } from '../../src/crypto/keccak.js';
 import {
   compress,
+  CurvePoint,
   decompress,
   ecdh,
   generatePrivateKey,
@@ -48,7 +49,22 @@ describe('secp256k1 on the active backend agrees with @noble/secp256k1', () => {
       const s = ecdh(a, publicKeyOf(b));
       expect(s).toEqual(noble.getSharedSecret(a, noble.getPublicKey(b, true)).subarray(1));
       expect(ecdh(b, publicKeyOf(a))).toEqual(s);
+      // A key checked once (CurvePoint) gives the same secret.
+      expect(ecdh(a, CurvePoint.of(publicKeyOf(b)))).toEqual(s);
     }), { numRuns: 50 });
+  });
+
+  it('CurvePoint checks the key when made and keeps its own copy of it', () => {
+    const a = generatePrivateKey();
+    const b = generatePrivateKey();
+    const pub = publicKeyOf(b).slice();
+    const point = CurvePoint.of(pub);
+    const secret = ecdh(a, pub);
+    // Changing the caller's array afterwards (here: off the curve) changes nothing.
+    pub[63]! ^= 1;
+    expect(ecdh(a, point)).toEqual(secret);
+    expect(() => CurvePoint.of(pub)).toThrow(InvalidKeyError);
+    expect(() => CurvePoint.of(new Uint8Array(63))).toThrow(InvalidKeyError);
   });
 
   it('compress/decompress', () => {

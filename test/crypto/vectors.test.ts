@@ -1,9 +1,10 @@
 /** Published known-answer vectors for the symmetric primitives, on the active backend (each project). */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { backend } from '../../src/crypto/select.js';
 import { AesBlock, AesCtr, aesCtr } from '../../src/crypto/aes.js';
 import { hmacSha256, sha256 } from '../../src/crypto/hash.js';
 import { keccak256, KeccakState } from '../../src/crypto/keccak.js';
-import { randomBytes, randomInt } from '../../src/crypto/random.js';
+import { randomBytes, randomInt, RANDOM_POOL_BYTES, RANDOM_POOLED_MAX } from '../../src/crypto/random.js';
 
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -57,6 +58,25 @@ describe('randomness', () => {
     expect(big.length).toBe(200_000);
     expect(big.subarray(150_000).some((b) => b !== 0)).toBe(true);
     expect(hex(randomBytes(32))).not.toBe(hex(randomBytes(32)));
+  });
+
+  it('small requests come from a pool drawn 16 KiB at a time, each byte handed out once; large ones are drawn directly', () => {
+    const b = backend();
+    const fill = vi.spyOn(b, 'randomFill');
+    // 40 handshake-sized requests (12.6 KiB): at most one draw (a refill), not one per request.
+    const outs = Array.from({ length: 40 }, () => randomBytes(315));
+    expect(fill.mock.calls.length).toBeLessThanOrEqual(1);
+    for (const c of fill.mock.calls) expect(c[0].length).toBe(RANDOM_POOL_BYTES);
+    // No two requests share bytes (each 315-byte value is distinct; a reused slice would repeat).
+    expect(new Set(outs.map(hex)).size).toBe(40);
+    // Past the pool's end it refills: 16 KiB more of small requests draws again.
+    fill.mockClear();
+    for (let i = 0; i < RANDOM_POOL_BYTES / 512 + 1; i++) randomBytes(512);
+    expect(fill.mock.calls.length).toBeGreaterThanOrEqual(1);
+    fill.mockClear();
+    expect(randomBytes(RANDOM_POOLED_MAX + 1).length).toBe(RANDOM_POOLED_MAX + 1);
+    expect(fill.mock.calls.map((c) => c[0].length)).toEqual([RANDOM_POOLED_MAX + 1]);
+    fill.mockRestore();
   });
 
   it('randomInt stays in [min, max) and reaches both ends', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
+import { RLP } from '@ethereumjs/rlp';
 import { DecodeError } from '../../src/common/errors.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
@@ -144,7 +145,11 @@ describe('Hello and Disconnect', () => {
         publicKey: fc.uint8Array({ minLength: 64, maxLength: 64 }),
       }),
       (h) => {
-        expect(decodeHello(encodeHello(h))).toEqual(h);
+        const encoded = encodeHello(h);
+        expect(decodeHello(encoded)).toEqual(h);
+        // The composed encoders give the bytes of the reference encoder (@ethereumjs/rlp).
+        const te = new TextEncoder();
+        expect(encoded).toEqual(RLP.encode([h.protocolVersion, te.encode(h.clientId), h.capabilities.map((c) => [te.encode(c.name), c.version]), h.listenPort, h.publicKey]));
       },
     ));
   });
@@ -173,6 +178,7 @@ describe('Hello and Disconnect', () => {
     expect(decodeDisconnect(new Uint8Array())).toBe(DisconnectReason.Requested);
     expect(decodeDisconnect(Uint8Array.of(0xc0))).toBe(DisconnectReason.Requested);
     expect(encodeDisconnect(DisconnectReason.TooManyPeers)).toEqual(Uint8Array.of(0xc1, 0x04));
+    for (let r = 0; r <= 0x10; r++) expect(encodeDisconnect(r)).toEqual(RLP.encode([r]));
   });
 });
 

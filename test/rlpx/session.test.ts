@@ -161,6 +161,11 @@ describe('RLPx sessions over loopback', () => {
     expect(info.reason).toBe(reason);
     expect(info.remote).toBe(true);
     expect(info.error).toBeInstanceOf(DisconnectError);
+    expect(info.error).toMatchObject({ reason, remote: true, name: 'DisconnectError' });
+    // Built without a stack trace (capturing one at every peer-ended session was measurable);
+    // the stack is the message line alone.
+    expect(info.error!.stack).toBe(`DisconnectError: ${info.error!.message}`);
+    expect(Error.stackTraceLimit).toBeGreaterThan(0);
     expect(out.closeInfo).toMatchObject({ reason, remote: false });
     expect(out.socket.destroyed).toBe(true);
   });

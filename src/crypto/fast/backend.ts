@@ -79,6 +79,7 @@ const GCM_TAG = 16;
 export function makeFastBackend(m: FastModules): CryptoBackend {
   const { nodeCrypto, keccakF1600, ecc, snappy } = m;
   const smallSnappy = new SnappyCompressor();
+  const oneShotHash = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
   return {
     name: 'fast',
     implementations: {
@@ -94,6 +95,9 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
     keccak256: (parts) => keccak256Once(keccakF1600, parts),
     keccakState: () => new WasmRunningKeccak(keccakF1600),
     sha256(parts) {
+      // One input (the ECIES KDF and MAC key): node:crypto's one-shot hash, about half the cost
+      // of a Hash object. `hash` is in Node >= 20.12; older versions take the object path.
+      if (parts.length === 1 && oneShotHash) return new Uint8Array(oneShotHash('sha256', parts[0]!, 'buffer'));
       const h = nodeCrypto.createHash('sha256');
       for (const p of parts) h.update(p);
       return new Uint8Array(h.digest());
