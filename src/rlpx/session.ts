@@ -23,7 +23,7 @@ import { DisconnectError, FrameError, HandshakeError, ProtocolError, TimeoutErro
 import { closeForTimeout, IDLE_TIMEOUT_MS, MAX_WRITE_BUFFER, RlpxConn, WRITE_TIMEOUT_MS, type ConnHandler, type SessionStats } from './conn.js';
 import { BASE_PROTOCOL_LENGTH, BASE_PROTOCOL_VERSION, BaseCode, decodeDisconnect, decodeHello, encodeDisconnect, encodeHello, type Hello } from './hello.js';
 import { matchCapabilities, type CapabilityDef, type SharedCapability } from './capabilities.js';
-import { PING_INTERVAL_MS, Pinger } from './pinger.js';
+import { PING_INTERVAL_MS, Pinger, type PingOwner } from './pinger.js';
 import { checkTransition, SessionState } from './session-state.js';
 import { abortError } from '../common/abortable.js';
 
@@ -155,8 +155,9 @@ export class Session extends TypedEmitter<SessionEvents> {
     // Callers that only listen to 'close' must not see an unhandled rejection.
     this.ready.catch(() => {});
     // The session's own config carries every field the transport reads.
-    this.conn = new RlpxConn(socket, this.cfg, this.stats, new Session.ConnEvents(this));
-    this.pinger = new Pinger(this.conn, (rtt) => this.emit('pong', rtt));
+    const events = new Session.Events(this);
+    this.conn = new RlpxConn(socket, this.cfg, this.stats, events);
+    this.pinger = new Pinger(this.conn, events);
     this.handshakeTimer = setTimeout(() => {
       const err = new TimeoutError('handshake', this.cfg.handshakeTimeoutMs);
       this.finish({ reason: DisconnectReason.ReadTimeout, remote: false, error: err }, this.state === SessionState.Hello);
@@ -175,10 +176,11 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * What the transport reports, forwarded to the session's private handlers: one small object
-   * per session instead of five closures (declared inside Session to reach its private methods).
+   * What the transport and the pinger report, forwarded to the session's private handlers: one
+   * small object per session instead of a closure each (declared inside Session to reach its
+   * private methods).
    */
-  private static readonly ConnEvents = class implements ConnHandler {
+  private static readonly Events = class implements ConnHandler, PingOwner {
     constructor(private readonly s: Session) {}
 
     onHandshake(): void {
@@ -200,6 +202,14 @@ export class Session extends TypedEmitter<SessionEvents> {
     onTimeout(err: TimeoutError): void {
       const { reason, sendDisconnect } = closeForTimeout(err);
       this.s.finish({ reason, remote: false, error: err }, sendDisconnect);
+    }
+
+    pingDue(): void {
+      this.s.ping();
+    }
+
+    onRtt(rttMs: number): void {
+      this.s.emit('pong', rttMs);
     }
   };
 
@@ -432,7 +442,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.transition(SessionState.Active);
     this.conn.expectingHello = false;
     this.activeSince = Date.now();
-    this.pinger.start(this.cfg.pingIntervalMs, () => this.ping());
+    this.pinger.start(this.cfg.pingIntervalMs);
     this.conn.startReadDeadline();
     this.resolveReady();
     this.resolveReady = this.rejectReady = settled;
