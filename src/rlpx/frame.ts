@@ -93,10 +93,12 @@ export class FrameCodec {
     const iv = new Uint8Array(16);
     this.egressAes = new AesCtr(secrets.aesSecret, iv);
     this.ingressAes = new AesCtr(secrets.aesSecret, iv);
-    // Both directions MAC under the same mac-secret: one expanded key serves the two.
+    // Both directions MAC under the same mac-secret: one expanded key serves the two, and their
+    // digests sit in one buffer (each typed array's objects cost more heap than its 32 bytes).
     const macKey = new AesBlock(secrets.macSecret);
-    this.egressMac = new FrameMac(macKey, secrets.egressMacInit);
-    this.ingressMac = new FrameMac(macKey, secrets.ingressMacInit);
+    const digests = new ArrayBuffer(64);
+    this.egressMac = new FrameMac(macKey, secrets.egressMacInit, new Uint8Array(digests, 0, 32));
+    this.ingressMac = new FrameMac(macKey, secrets.ingressMacInit, new Uint8Array(digests, 32, 32));
   }
 
   /**

@@ -13,6 +13,8 @@ import { KeccakState } from '../crypto/keccak.js';
 
 /** Bytes of a header or frame MAC on the wire. */
 const MAC_BYTES = 16;
+/** Bytes of a keccak-256 digest. */
+const DIGEST_BYTES = 32;
 
 /** The seed of the MAC being computed: filled, encrypted and absorbed within one call (4-byte aligned). */
 const seed = new Uint8Array(MAC_BYTES);
@@ -22,15 +24,19 @@ export class FrameMac {
   private readonly hash = new KeccakState();
   private readonly aes: AesBlock;
   /** The digest of the current state, when {@link fresh}. */
-  private readonly last = new Uint8Array(32);
+  private readonly last: Uint8Array;
   private fresh = false;
 
   /**
    * `macSecret` is the key itself or its expanded {@link AesBlock}: both directions of a
-   * connection MAC under the same mac-secret, so a codec expands it once for the two.
+   * connection MAC under the same mac-secret, so a codec expands it once for the two. `digest`
+   * is where this MAC keeps its 32-byte digest, for this MAC alone (a codec passes views of one
+   * buffer for its two MACs); by default an array of its own.
    */
-  constructor(macSecret: Uint8Array | AesBlock, init: Uint8Array) {
+  constructor(macSecret: Uint8Array | AesBlock, init: Uint8Array, digest: Uint8Array = new Uint8Array(DIGEST_BYTES)) {
+    if (digest.length !== DIGEST_BYTES) throw new RangeError(`MAC digest buffer must be ${DIGEST_BYTES} bytes, got ${digest.length}`);
     this.aes = macSecret instanceof AesBlock ? macSecret : new AesBlock(macSecret);
+    this.last = digest;
     this.hash.update(init);
   }
 
