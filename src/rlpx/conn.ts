@@ -350,21 +350,27 @@ export class RlpxConn {
     return true;
   }
 
-  /** One timer, re-armed lazily for the time left when it fires; frames only move a mark. */
+  /**
+   * One timer, re-armed lazily for the time left when it fires; frames only move a mark. The
+   * callback is a static method given the connection as its argument: a closure per arm would
+   * stay on the heap, with its context, for as long as the session idles.
+   */
   private armReadTimer(ms: number): void {
-    this.idleTimer = setTimeout(() => {
-      if (this.readHolds !== undefined) {
-        // We are not reading: no read is in progress to time out (resumeReading restarts it).
-        this.armReadTimer(this.cfg.idleTimeoutMs);
-        return;
-      }
-      const waited = Date.now() - this.lastFrameAt;
-      if (waited >= this.cfg.idleTimeoutMs) {
-        this.handler.onTimeout(new TimeoutError('read', this.cfg.idleTimeoutMs));
-      } else {
-        this.armReadTimer(this.cfg.idleTimeoutMs - waited);
-      }
-    }, ms);
+    this.idleTimer = setTimeout(RlpxConn.readTimerFired, ms, this);
+  }
+
+  private static readTimerFired(conn: RlpxConn): void {
+    if (conn.readHolds !== undefined) {
+      // We are not reading: no read is in progress to time out (resumeReading restarts it).
+      conn.armReadTimer(conn.cfg.idleTimeoutMs);
+      return;
+    }
+    const waited = Date.now() - conn.lastFrameAt;
+    if (waited >= conn.cfg.idleTimeoutMs) {
+      conn.handler.onTimeout(new TimeoutError('read', conn.cfg.idleTimeoutMs));
+    } else {
+      conn.armReadTimer(conn.cfg.idleTimeoutMs - waited);
+    }
   }
 
   // ---- outbound path --------------------------------------------------------------------
@@ -462,16 +468,18 @@ export class RlpxConn {
    * within `writeTimeoutMs` of its start. One timer, re-armed lazily for the time left.
    */
   private armWriteTimer(ms: number): void {
-    this.writeTimer = setTimeout(() => {
-      this.writeTimer = undefined;
-      if (this.closed || this.completedWrites === this.writesDispatched) return;
-      const waited = Date.now() - this.writeStartedAt;
-      if (waited >= this.cfg.writeTimeoutMs) {
-        this.handler.onTimeout(new TimeoutError('write', this.cfg.writeTimeoutMs));
-      } else {
-        this.armWriteTimer(this.cfg.writeTimeoutMs - waited);
-      }
-    }, ms);
+    this.writeTimer = setTimeout(RlpxConn.writeTimerFired, ms, this);
+  }
+
+  private static writeTimerFired(conn: RlpxConn): void {
+    conn.writeTimer = undefined;
+    if (conn.closed || conn.completedWrites === conn.writesDispatched) return;
+    const waited = Date.now() - conn.writeStartedAt;
+    if (waited >= conn.cfg.writeTimeoutMs) {
+      conn.handler.onTimeout(new TimeoutError('write', conn.cfg.writeTimeoutMs));
+    } else {
+      conn.armWriteTimer(conn.cfg.writeTimeoutMs - waited);
+    }
   }
 }
 
