@@ -114,12 +114,12 @@ export class RlpxConn {
   private completedWrites = 0;
   /** When the socket's current write started (the previous one ended, or it was idle): the write deadline counts from here. */
   private writeStartedAt = 0;
-  /** Called after each completed write. */
-  private readonly writeWaiters = new Set<() => void>();
+  /** Called after each completed write; only while there are any (most peers never have one). */
+  private writeWaiters?: Set<() => void>;
   /** A dispatch of the queue is scheduled for the end of this turn. */
   private dispatchScheduled = false;
-  /** Who is holding reading paused (see {@link pauseReading}). */
-  private readonly readHolds = new Set<string>();
+  /** Who is holding reading paused (see {@link pauseReading}); only while someone does. */
+  private readHolds?: Set<string>;
 
   constructor(
     readonly socket: Socket,
@@ -184,28 +184,30 @@ export class RlpxConn {
 
   /** True while some holder keeps reading paused. */
   get readingPaused(): boolean {
-    return this.readHolds.size > 0;
+    return this.readHolds !== undefined;
   }
 
   /** Calls `fn` after each completed write until removed. */
   addWriteWaiter(fn: () => void): void {
-    this.writeWaiters.add(fn);
+    (this.writeWaiters ??= new Set()).add(fn);
   }
 
   removeWriteWaiter(fn: () => void): void {
-    this.writeWaiters.delete(fn);
+    if (this.writeWaiters?.delete(fn) && this.writeWaiters.size === 0) this.writeWaiters = undefined;
   }
 
   /** Holds reading (see `Session.pauseReading`). */
   pauseReading(holder: string): void {
-    if (this.readHolds.has(holder) || this.closed) return;
-    this.readHolds.add(holder);
+    if (this.readHolds?.has(holder) || this.closed) return;
+    (this.readHolds ??= new Set()).add(holder);
     if (this.readHolds.size === 1) this.socket.pause();
   }
 
   /** Releases `holder`'s hold on reading; the read deadline restarts in full. */
   resumeReading(holder: string): void {
-    if (!this.readHolds.delete(holder) || this.readHolds.size > 0 || this.closed) return;
+    if (!this.readHolds?.delete(holder) || this.readHolds.size > 0) return;
+    this.readHolds = undefined;
+    if (this.closed) return;
     this.lastFrameAt = Date.now();
     this.socket.resume();
     // Frames received before the hold are handled next, outside the caller's stack.
@@ -262,7 +264,7 @@ export class RlpxConn {
     }
     this.outbox = [];
     this.outboxHead = this.outboxBytes = 0;
-    this.readHolds.clear();
+    this.readHolds = undefined;
   }
 
   // ---- inbound path ---------------------------------------------------------------------
@@ -284,7 +286,7 @@ export class RlpxConn {
   }
 
   private process(): void {
-    while (!this.closed && this.readHolds.size === 0) {
+    while (!this.closed && this.readHolds === undefined) {
       if (this.codec === undefined) {
         if (!this.readHandshakePacket()) return;
         continue;
@@ -348,21 +350,27 @@ export class RlpxConn {
     return true;
   }
 
-  /** One timer, re-armed lazily for the time left when it fires; frames only move a mark. */
+  /**
+   * One timer, re-armed lazily for the time left when it fires; frames only move a mark. The
+   * callback is a static method given the connection as its argument: a closure per arm would
+   * stay on the heap, with its context, for as long as the session idles.
+   */
   private armReadTimer(ms: number): void {
-    this.idleTimer = setTimeout(() => {
-      if (this.readHolds.size > 0) {
-        // We are not reading: no read is in progress to time out (resumeReading restarts it).
-        this.armReadTimer(this.cfg.idleTimeoutMs);
-        return;
-      }
-      const waited = Date.now() - this.lastFrameAt;
-      if (waited >= this.cfg.idleTimeoutMs) {
-        this.handler.onTimeout(new TimeoutError('read', this.cfg.idleTimeoutMs));
-      } else {
-        this.armReadTimer(this.cfg.idleTimeoutMs - waited);
-      }
-    }, ms);
+    this.idleTimer = setTimeout(RlpxConn.readTimerFired, ms, this);
+  }
+
+  private static readTimerFired(conn: RlpxConn): void {
+    if (conn.readHolds !== undefined) {
+      // We are not reading: no read is in progress to time out (resumeReading restarts it).
+      conn.armReadTimer(conn.cfg.idleTimeoutMs);
+      return;
+    }
+    const waited = Date.now() - conn.lastFrameAt;
+    if (waited >= conn.cfg.idleTimeoutMs) {
+      conn.handler.onTimeout(new TimeoutError('read', conn.cfg.idleTimeoutMs));
+    } else {
+      conn.armReadTimer(conn.cfg.idleTimeoutMs - waited);
+    }
   }
 
   // ---- outbound path --------------------------------------------------------------------
@@ -446,7 +454,13 @@ export class RlpxConn {
     this.completedWrites += frames;
     this.writeStartedAt = Date.now();
     if (!this.closed) this.dispatch();
-    for (const w of this.writeWaiters) w();
+    if (this.completedWrites === this.writesDispatched && this.writeTimer !== undefined) {
+      // Nothing in flight: no deadline to keep. An idle peer would otherwise hold a live timer
+      // for writeTimeoutMs after each Ping and Pong, i.e. always.
+      clearTimeout(this.writeTimer);
+      this.writeTimer = undefined;
+    }
+    if (this.writeWaiters) for (const w of this.writeWaiters) w();
   }
 
   /**
@@ -454,16 +468,18 @@ export class RlpxConn {
    * within `writeTimeoutMs` of its start. One timer, re-armed lazily for the time left.
    */
   private armWriteTimer(ms: number): void {
-    this.writeTimer = setTimeout(() => {
-      this.writeTimer = undefined;
-      if (this.closed || this.completedWrites === this.writesDispatched) return;
-      const waited = Date.now() - this.writeStartedAt;
-      if (waited >= this.cfg.writeTimeoutMs) {
-        this.handler.onTimeout(new TimeoutError('write', this.cfg.writeTimeoutMs));
-      } else {
-        this.armWriteTimer(this.cfg.writeTimeoutMs - waited);
-      }
-    }, ms);
+    this.writeTimer = setTimeout(RlpxConn.writeTimerFired, ms, this);
+  }
+
+  private static writeTimerFired(conn: RlpxConn): void {
+    conn.writeTimer = undefined;
+    if (conn.closed || conn.completedWrites === conn.writesDispatched) return;
+    const waited = Date.now() - conn.writeStartedAt;
+    if (waited >= conn.cfg.writeTimeoutMs) {
+      conn.handler.onTimeout(new TimeoutError('write', conn.cfg.writeTimeoutMs));
+    } else {
+      conn.armWriteTimer(conn.cfg.writeTimeoutMs - waited);
+    }
   }
 }
 

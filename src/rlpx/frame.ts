@@ -75,23 +75,30 @@ export function decodeMessageId(data: Uint8Array): { code: number; length: numbe
   return { code, length: 1 + n };
 }
 
+/**
+ * Scratch for a computed MAC and a decrypted header, shared by every codec: each is filled and
+ * read within one call (a typed array per codec would cost ~200 bytes of heap per peer each).
+ */
+const macScratch = new Uint8Array(MAC_LENGTH);
+const headerScratch = new Uint8Array(16);
+
 /** Encrypts and MACs frames in one direction and opens them in the other. */
 export class FrameCodec {
   private readonly egressAes: AesCtr;
   private readonly ingressAes: AesCtr;
   private readonly egressMac: FrameMac;
   private readonly ingressMac: FrameMac;
-  /** Scratch for a computed MAC and a decrypted header (4-byte aligned, owned). */
-  private readonly macScratch = new Uint8Array(MAC_LENGTH);
-  private readonly headerScratch = new Uint8Array(16);
 
   constructor(secrets: HandshakeSecrets) {
     const iv = new Uint8Array(16);
     this.egressAes = new AesCtr(secrets.aesSecret, iv);
     this.ingressAes = new AesCtr(secrets.aesSecret, iv);
-    const macAes = new AesBlock(secrets.macSecret);
-    this.egressMac = new FrameMac(secrets.macSecret, secrets.egressMacInit, macAes);
-    this.ingressMac = new FrameMac(secrets.macSecret, secrets.ingressMacInit, macAes);
+    // Both directions MAC under the same mac-secret: one expanded key serves the two, and their
+    // digests sit in one buffer (each typed array's objects cost more heap than its 32 bytes).
+    const macKey = new AesBlock(secrets.macSecret);
+    const digests = new ArrayBuffer(64);
+    this.egressMac = new FrameMac(macKey, secrets.egressMacInit, new Uint8Array(digests, 0, 32));
+    this.ingressMac = new FrameMac(macKey, secrets.ingressMacInit, new Uint8Array(digests, 32, 32));
   }
 
   /**
@@ -128,9 +135,9 @@ export class FrameCodec {
   /** Verifies and decrypts a 32-byte header + MAC; returns frame-size. */
   openHeader(buf: Uint8Array): number {
     const ct = buf.subarray(0, 16);
-    this.ingressMac.headerMacInto(ct, this.macScratch);
-    if (!timingSafeEqual(this.macScratch, buf.subarray(16, 32))) throw new FrameError('header MAC mismatch');
-    const h = this.ingressAes.process(ct, this.headerScratch);
+    this.ingressMac.headerMacInto(ct, macScratch);
+    if (!timingSafeEqual(macScratch, buf.subarray(16, 32))) throw new FrameError('header MAC mismatch');
+    const h = this.ingressAes.process(ct, headerScratch);
     return (h[0]! << 16) | (h[1]! << 8) | h[2]!;
   }
 
@@ -138,8 +145,8 @@ export class FrameCodec {
   openBody(buf: Uint8Array, frameSize: number): { code: number; data: Uint8Array } {
     const padded = buf.length - MAC_LENGTH;
     const ct = buf.subarray(0, padded);
-    this.ingressMac.frameMacInto(ct, this.macScratch);
-    if (!timingSafeEqual(this.macScratch, buf.subarray(padded))) throw new FrameError('frame MAC mismatch');
+    this.ingressMac.frameMacInto(ct, macScratch);
+    if (!timingSafeEqual(macScratch, buf.subarray(padded))) throw new FrameError('frame MAC mismatch');
     const frame = this.ingressAes.processCopy(ct).subarray(0, frameSize);
     const { code, length } = decodeMessageId(frame);
     return { code, data: frame.subarray(length) };

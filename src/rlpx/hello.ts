@@ -60,7 +60,9 @@ export function decodeHello(data: Uint8Array): Hello {
   r.atLeast(5);
   const protocolVersion = Number(r.uint('protocolVersion', 4));
   const clientId = dec.decode(r.bytesView('clientId'));
-  const capabilities = r.list('capabilities').map((l, i) => {
+  // listItems sizes the array to the list (a session keeps it for its life; pushing into an
+  // empty array would reserve room for 17).
+  const capabilities = r.listItems('capabilities', (l, i) => {
     const e = l.list(i);
     e.atLeast(2);
     const name = e.bytesView('name');

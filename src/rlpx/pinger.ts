@@ -17,6 +17,19 @@ export interface PingTransport {
   readonly lastWriteNumber: number;
 }
 
+/** What the pinger reports to its session. */
+export interface PingOwner {
+  /** The interval passed: send a Ping if the session can. */
+  pingDue(): void;
+  /** A Pong arrived for our Ping. */
+  onRtt(rttMs: number): void;
+}
+
+/** The interval's callback: a module function with the owner as its argument, not a closure per session. */
+function pingDue(owner: PingOwner): void {
+  owner.pingDue();
+}
+
 /** Pings for one session. */
 export class Pinger {
   /** The last measured round trip in ms, or undefined. */
@@ -28,13 +41,12 @@ export class Pinger {
 
   constructor(
     private readonly conn: PingTransport,
-    /** A Pong arrived for our Ping. */
-    private readonly onRtt: (rttMs: number) => void,
+    private readonly owner: PingOwner,
   ) {}
 
-  /** Pings every `intervalMs` until {@link stop}. */
-  start(intervalMs: number, ping: () => void): void {
-    this.timer = setInterval(ping, intervalMs);
+  /** Asks the owner to ping every `intervalMs` until {@link stop}. */
+  start(intervalMs: number): void {
+    this.timer = setInterval(pingDue, intervalMs, this.owner);
   }
 
   stop(): void {
@@ -63,6 +75,6 @@ export class Pinger {
     if (!this.sentAt) return;
     this.lastRttMs = performance.now() - this.sentAt;
     this.sentAt = 0;
-    this.onRtt(this.lastRttMs);
+    this.owner.onRtt(this.lastRttMs);
   }
 }

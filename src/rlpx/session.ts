@@ -20,10 +20,10 @@ import { equalBytes, bytesToHex } from '../common/bytes.js';
 import { publicKeyOf } from '../crypto/secp256k1.js';
 import { DisconnectReason } from './disconnect-reason.js';
 import { DisconnectError, FrameError, HandshakeError, ProtocolError, TimeoutError, WriteQueueFullError } from './errors.js';
-import { closeForTimeout, IDLE_TIMEOUT_MS, MAX_WRITE_BUFFER, RlpxConn, WRITE_TIMEOUT_MS, type SessionStats } from './conn.js';
+import { closeForTimeout, IDLE_TIMEOUT_MS, MAX_WRITE_BUFFER, RlpxConn, WRITE_TIMEOUT_MS, type ConnHandler, type SessionStats } from './conn.js';
 import { BASE_PROTOCOL_LENGTH, BASE_PROTOCOL_VERSION, BaseCode, decodeDisconnect, decodeHello, encodeDisconnect, encodeHello, type Hello } from './hello.js';
 import { matchCapabilities, type CapabilityDef, type SharedCapability } from './capabilities.js';
-import { PING_INTERVAL_MS, Pinger } from './pinger.js';
+import { PING_INTERVAL_MS, Pinger, type PingOwner } from './pinger.js';
 import { checkTransition, SessionState } from './session-state.js';
 import { abortError } from '../common/abortable.js';
 
@@ -119,8 +119,9 @@ export class Session extends TypedEmitter<SessionEvents> {
   private handshakeTimer?: NodeJS.Timeout;
   private held: SessionMessage[] = [];
   private heldBytes = 0;
-  private resolveReady!: () => void;
-  private rejectReady!: (err: Error) => void;
+  /** Settle `ready`; replaced by {@link settled} once it has, so its functions are not kept for the session's life. */
+  private resolveReady: () => void = settled;
+  private rejectReady: (err: Error) => void = settled;
   private readonly localPublicKey: Uint8Array;
 
   /**
@@ -153,18 +154,10 @@ export class Session extends TypedEmitter<SessionEvents> {
     });
     // Callers that only listen to 'close' must not see an unhandled rejection.
     this.ready.catch(() => {});
-    const networkError = (error: Error) => this.finish({ reason: DisconnectReason.NetworkError, remote: true, error });
-    this.conn = new RlpxConn(socket, { privateKey: config.privateKey, idleTimeoutMs: this.cfg.idleTimeoutMs, writeTimeoutMs: this.cfg.writeTimeoutMs, maxWriteBufferBytes: this.cfg.maxWriteBufferBytes }, this.stats, {
-      onHandshake: () => this.onHandshake(),
-      onFrame: (code, data) => this.onMessage(code, data),
-      onError: (err) => this.fail(err),
-      onNetworkError: networkError,
-      onTimeout: (err) => {
-        const { reason, sendDisconnect } = closeForTimeout(err);
-        this.finish({ reason, remote: false, error: err }, sendDisconnect);
-      },
-    });
-    this.pinger = new Pinger(this.conn, (rtt) => this.emit('pong', rtt));
+    // The session's own config carries every field the transport reads.
+    const events = new Session.Events(this);
+    this.conn = new RlpxConn(socket, this.cfg, this.stats, events);
+    this.pinger = new Pinger(this.conn, events);
     this.handshakeTimer = setTimeout(() => {
       const err = new TimeoutError('handshake', this.cfg.handshakeTimeoutMs);
       this.finish({ reason: DisconnectReason.ReadTimeout, remote: false, error: err }, this.state === SessionState.Hello);
@@ -181,6 +174,44 @@ export class Session extends TypedEmitter<SessionEvents> {
       this.conn.startRecipient();
     }
   }
+
+  /**
+   * What the transport and the pinger report, forwarded to the session's private handlers: one
+   * small object per session instead of a closure each (declared inside Session to reach its
+   * private methods).
+   */
+  private static readonly Events = class implements ConnHandler, PingOwner {
+    constructor(private readonly s: Session) {}
+
+    onHandshake(): void {
+      this.s.onHandshake();
+    }
+
+    onFrame(code: number, data: Uint8Array): void {
+      this.s.onMessage(code, data);
+    }
+
+    onError(err: Error): void {
+      this.s.fail(err);
+    }
+
+    onNetworkError(error: Error): void {
+      this.s.finish({ reason: DisconnectReason.NetworkError, remote: true, error });
+    }
+
+    onTimeout(err: TimeoutError): void {
+      const { reason, sendDisconnect } = closeForTimeout(err);
+      this.s.finish({ reason, remote: false, error: err }, sendDisconnect);
+    }
+
+    pingDue(): void {
+      this.s.ping();
+    }
+
+    onRtt(rttMs: number): void {
+      this.s.emit('pong', rttMs);
+    }
+  };
 
   get currentState(): SessionState {
     return this.state;
@@ -399,6 +430,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     };
     if (hello.publicKey.length !== 64 || hello.publicKey.every((b) => b === 0)) refuse(DisconnectReason.InvalidIdentity, 'Hello node ID is not a 64-byte key');
     if (!equalBytes(hello.publicKey, this.conn.remotePublicKey!)) refuse(DisconnectReason.UnexpectedIdentity, `Hello node ID ${bytesToHex(hello.publicKey).slice(0, 16)}... does not match the handshake key`);
+    // The same 64 bytes: keep one copy for the session's life, not two.
+    hello.publicKey = this.conn.remotePublicKey!;
     this.remoteHello = hello;
     this.capabilities = matchCapabilities(this.cfg.capabilities, hello.capabilities);
     if (this.capabilities.length === 0 && this.cfg.requireSharedCapability) refuse(DisconnectReason.UselessPeer, 'no shared capability');
@@ -409,9 +442,10 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.transition(SessionState.Active);
     this.conn.expectingHello = false;
     this.activeSince = Date.now();
-    this.pinger.start(this.cfg.pingIntervalMs, () => this.ping());
+    this.pinger.start(this.cfg.pingIntervalMs);
     this.conn.startReadDeadline();
     this.resolveReady();
+    this.resolveReady = this.rejectReady = settled;
   }
 
   // ---- outbound path --------------------------------------------------------------------
@@ -456,6 +490,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.pinger.stop();
     this.conn.close(canSend);
     if (!wasActive) this.rejectReady(readyError(info));
+    this.resolveReady = this.rejectReady = settled;
     this.emit('close', info);
   }
 
@@ -468,6 +503,9 @@ export class Session extends TypedEmitter<SessionEvents> {
     }
   }
 }
+
+/** What settling `ready` does once it has settled. */
+function settled(): void {}
 
 /** The error `ready` rejects with: the typed cause when it is one of ours, else a DisconnectError. */
 function readyError(info: CloseInfo): Error {

@@ -8,6 +8,8 @@ import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { EciesError, FrameError, HandshakeError } from '../../src/rlpx/errors.js';
 import { decodeMessageId, encodeMessageId, FrameCodec, HEADER_LENGTH, MAX_FRAME_SIZE, paddedBodyLength } from '../../src/rlpx/frame.js';
 import { decodeAckBody, decodeAuthBody, handshakePacketLength, InitiatorHandshake, RecipientHandshake } from '../../src/rlpx/handshake.js';
+import { FrameMac } from '../../src/rlpx/mac.js';
+import { AesBlock } from '../../src/crypto/aes.js';
 import { decodeDisconnect, decodeHello, encodeDisconnect, encodeHello, MAX_HELLO_SIZE } from '../../src/rlpx/hello.js';
 import { matchCapabilities } from '../../src/rlpx/capabilities.js';
 import { DisconnectReason } from '../../src/rlpx/disconnect-reason.js';
@@ -117,6 +119,39 @@ describe('frames', () => {
     expect(() => decodeMessageId(Uint8Array.of(0x81, 0x05))).toThrow(FrameError);
     expect(() => decodeMessageId(Uint8Array.of(0x82, 0x00, 0x05))).toThrow(FrameError);
     expect(() => decodeMessageId(new Uint8Array())).toThrow(FrameError);
+  });
+
+  it('keeps codecs apart when their frames interleave (the MAC seed and open scratch are shared)', () => {
+    const pairs = Array.from({ length: 3 }, codecPair);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(2), fc.boolean(), fc.uint8Array({ maxLength: 300 })), { minLength: 1, maxLength: 30 }), (steps) => {
+      // Seal across codecs in the generated order, then open grouped by codec (each direction's
+      // frames still in order, as on its wire): each frame verifies only against its own
+      // codec's MAC state.
+      const sealed = steps.map(([i, dir, data]) => ({ i, dir, data, frame: (dir ? pairs[i]![0] : pairs[i]![1]).seal(0x10, data) }));
+      for (const { i, dir, data, frame } of sealed.sort((x, y) => y.i - x.i || Number(x.dir) - Number(y.dir))) {
+        expect(open(dir ? pairs[i]![1] : pairs[i]![0], frame)).toEqual({ code: 0x10, data });
+      }
+    }), { numRuns: 50 });
+    const [a, b] = pairs[0]!;
+    const f = a.seal(0x10, Uint8Array.of(1));
+    expect(() => open(pairs[1]![1], f)).toThrow(FrameError);
+    expect(open(b, f)).toEqual({ code: 0x10, data: Uint8Array.of(1) });
+  });
+
+  it('a frame MAC on an expanded key and a digest view (shared with the other direction) equals one on the key', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ maxLength: 200 }), (secret, header, body) => {
+      const init = Uint8Array.of(1, 2, 3);
+      const shared = new AesBlock(secret);
+      const digests = new ArrayBuffer(64);
+      const [m1, m2, m3] = [new FrameMac(secret, init), new FrameMac(shared, init, new Uint8Array(digests, 0, 32)), new FrameMac(shared, init, new Uint8Array(digests, 32, 32))];
+      const h1 = m1.headerMac(header);
+      expect(m2.headerMac(header)).toEqual(h1);
+      expect(m3.headerMac(header)).toEqual(h1);
+      const f1 = m1.frameMac(body);
+      expect(m2.frameMac(body)).toEqual(f1);
+      expect(m3.frameMac(body)).toEqual(f1);
+    }), { numRuns: 50 });
+    expect(() => new FrameMac(new Uint8Array(32), Uint8Array.of(1), new Uint8Array(16))).toThrow(RangeError);
   });
 
   it('refuses to seal a frame over 2^24-1 bytes', () => {

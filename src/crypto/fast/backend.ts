@@ -4,7 +4,7 @@
  * packages installed.
  */
 import type * as NodeCrypto from 'node:crypto';
-import type { CryptoBackend, Secp256k1Backend } from '../backend.js';
+import type { CryptoBackend, CtrStream, Secp256k1Backend } from '../backend.js';
 import { keccak256Once, WasmRunningKeccak, type KeccakF1600 } from './running-keccak.js';
 import { SnappyCompressor } from './snappy-compress.js';
 
@@ -73,6 +73,23 @@ function libsecp256k1(ecc: TinySecp256k1): Secp256k1Backend {
  */
 export const SMALL_SNAPPY_INPUT = 2048;
 
+/**
+ * An AES-CTR stream on a node:crypto cipher. A class rather than an object of closures: an RLPx
+ * session holds two, for as long as it lives, and closures and their context cost heap per peer.
+ */
+class NodeCtrStream implements CtrStream {
+  constructor(private readonly cipher: NodeCrypto.Cipher) {}
+
+  process(src: Uint8Array, dst: Uint8Array): void {
+    dst.set(this.cipher.update(src));
+  }
+
+  processCopy(src: Uint8Array): Uint8Array {
+    const b = this.cipher.update(src);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+}
+
 /** Length of an AES-GCM authentication tag. */
 const GCM_TAG = 16;
 
@@ -107,16 +124,7 @@ export function makeFastBackend(m: FastModules): CryptoBackend {
       for (const p of parts) h.update(p);
       return new Uint8Array(h.digest());
     },
-    aesCtr(key, iv) {
-      const cipher = nodeCrypto.createCipheriv(`aes-${key.length * 8}-ctr`, key, iv);
-      return {
-        process: (src, dst) => dst.set(cipher.update(src)),
-        processCopy(src) {
-          const b = cipher.update(src);
-          return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-        },
-      };
-    },
+    aesCtr: (key, iv) => new NodeCtrStream(nodeCrypto.createCipheriv(`aes-${key.length * 8}-ctr`, key, iv)),
     aesGcmSeal(key, nonce, plaintext, aad) {
       const c = nodeCrypto.createCipheriv(key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm', key, nonce);
       c.setAAD(aad);

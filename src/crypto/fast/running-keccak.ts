@@ -58,12 +58,18 @@ export class KeccakF1600 {
 
 /** A running keccak-256 state; see the file comment. */
 export class WasmRunningKeccak implements RunningKeccak {
-  private readonly sponge = new Uint8Array(KECCAK_STATE_BYTES);
+  private readonly sponge: Uint8Array;
   /** Input not yet absorbed: always fewer bytes than a block. */
-  private readonly tail = new Uint8Array(KECCAK256_RATE);
+  private readonly tail: Uint8Array;
   private tailLength = 0;
 
-  constructor(private readonly k: KeccakF1600) {}
+  constructor(private readonly k: KeccakF1600) {
+    // Both views over one buffer: an RLPx session keeps four states, and each ArrayBuffer
+    // object costs heap on top of its bytes.
+    const bytes = new ArrayBuffer(KECCAK_STATE_BYTES + KECCAK256_RATE);
+    this.sponge = new Uint8Array(bytes, 0, KECCAK_STATE_BYTES);
+    this.tail = new Uint8Array(bytes, KECCAK_STATE_BYTES, KECCAK256_RATE);
+  }
 
   update(data: Uint8Array): void {
     if (this.tailLength + data.length < KECCAK256_RATE) {
