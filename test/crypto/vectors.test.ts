@@ -79,6 +79,23 @@ describe('randomness', () => {
     fill.mockRestore();
   });
 
+  it('zeroes pooled bytes as it hands them out, so only unused bytes stay in memory', () => {
+    const fill = vi.spyOn(backend(), 'randomFill');
+    let pool: Uint8Array | undefined;
+    for (let i = 0; i <= RANDOM_POOL_BYTES / 256 && pool === undefined; i++) {
+      randomBytes(256);
+      pool = fill.mock.calls.find((c) => c[0].length === RANDOM_POOL_BYTES)?.[0];
+    }
+    fill.mockRestore();
+    expect(pool).toBeDefined();
+    // The request that refilled took the first 256 bytes: zero in the pool now, the rest random.
+    expect(pool!.subarray(0, 256).every((b) => b === 0)).toBe(true);
+    expect(pool!.subarray(256).some((b) => b !== 0)).toBe(true);
+    const next = randomBytes(100);
+    expect(next.some((b) => b !== 0)).toBe(true);
+    expect(pool!.subarray(256, 356).every((b) => b === 0)).toBe(true);
+  });
+
   it('randomInt stays in [min, max) and reaches both ends', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 400; i++) {
