@@ -16,13 +16,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
-export interface GethRlpxFigures {
-  rlpx_1kib_MBps: number;
-  rlpx_64kib_MBps: number;
-  rlpx_1mib_MBps: number;
-  handshakes_per_s: number;
-  handshakes_concurrent_per_s: number;
-}
+/** The figures bench/geth prints (beside `gomaxprocs`, which is not one). */
+export const GETH_FIGURES = ['rlpx_1kib_MBps', 'rlpx_64kib_MBps', 'rlpx_1mib_MBps', 'handshakes_per_s', 'handshakes_concurrent_per_s'] as const;
+
+export type GethRlpxFigures = Record<(typeof GETH_FIGURES)[number], number>;
 
 /** A scenario of bench/geth: one message size, or the handshakes (sequential and concurrent). */
 export type GethScenario = '1kib' | '64kib' | '1mib' | 'handshakes';

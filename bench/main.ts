@@ -14,7 +14,7 @@ import { serverHeapPerPeer } from './server.js';
 import { headerCodecBench, headersServedBench } from './eth.js';
 import { stalledPeerBench } from './stalled-peer.js';
 import { syncBench } from './sync.js';
-import { GethBench, type GethRlpxFigures, type GethScenario } from './geth.js';
+import { GETH_FIGURES, GethBench, type GethRlpxFigures, type GethScenario } from './geth.js';
 import { storeFigures } from './store-figures.js';
 import { dnsdiscBench } from './dnsdisc.js';
 import { discv5Bench } from './discv5.js';
@@ -61,7 +61,7 @@ const gethBefore = async (name: GethScenario) => gethBench?.scenario(name, 0.5);
 async function gethAfter(name: GethScenario, before: Partial<GethRlpxFigures> | undefined): Promise<void> {
   if (!gethBench || !before) return;
   const after = await gethBench.scenario(name, 0.5);
-  for (const key of Object.keys(after) as (keyof GethRlpxFigures)[]) {
+  for (const key of GETH_FIGURES) {
     if (before[key] !== undefined && after[key] !== undefined) geth1[key] = combined(before[key], after[key]);
   }
 }

@@ -7,8 +7,9 @@
  *
  * AES-256-CTR is one continuous stream per direction (the crypto layer's {@link AesCtr}); the
  * MACs are {@link FrameMac}. A frame's header and frame-data are laid out in its output array,
- * encrypted by one AES-CTR call, placed around the header-MAC slot and MACed there; a received body is MACed where it lies and decrypted into a new array (the only copy;
- * node:crypto makes it anyway). The codec holds no socket: the session feeds it bytes.
+ * encrypted by one AES-CTR call, placed around the header-MAC slot and MACed there; a received
+ * body is MACed where it lies and decrypted into a new array (the only copy; node:crypto makes it
+ * anyway). The codec holds no socket: the session feeds it bytes.
  */
 import { AesBlock, AesCtr } from '../crypto/aes.js';
 import { timingSafeEqual } from '../crypto/compare.js';
